@@ -1,0 +1,46 @@
+# BitNet-MLIR entry points. `make test` and `make demo` work on a fresh
+# Debian 12 machine: they install what is missing, configure, build and run.
+
+BUILD_DIR    ?= build
+BUILD_TYPE   ?= Release
+LLVM_VERSION ?= 22
+LLVM_PREFIX  := /usr/lib/llvm-$(LLVM_VERSION)
+JOBS         ?= $(shell nproc)
+
+CMAKE_FLAGS := -G Ninja \
+  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+  -DCMAKE_C_COMPILER=clang-$(LLVM_VERSION) \
+  -DCMAKE_CXX_COMPILER=clang++-$(LLVM_VERSION) \
+  -DMLIR_DIR=$(LLVM_PREFIX)/lib/cmake/mlir \
+  -DLLVM_EXTERNAL_LIT=$(LLVM_PREFIX)/bin/lit \
+  $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+.PHONY: all deps configure build test demo docs clean
+
+all: build
+
+deps:
+	@LLVM_VERSION=$(LLVM_VERSION) ./scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+
+configure: deps $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Every lit file and GoogleTest case is one ctest; the label summary at the
+# end gives the per-suite counts.
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	./scripts/demo.sh $(BUILD_DIR)
+
+# Refresh docs/generated from the ODS sources.
+docs: configure
+	cmake --build $(BUILD_DIR) --target bitnet-docs
+
+clean:
+	rm -rf $(BUILD_DIR)

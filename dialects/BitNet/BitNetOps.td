@@ -1,0 +1,246 @@
+//===- BitNetOps.td - BitNet dialect operations ------------*- tablegen -*-===//
+
+#ifndef BITNET_OPS_TD
+#define BITNET_OPS_TD
+
+include "BitNetBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+class BitNet_Op<string mnemonic, list<Trait> traits = []>
+    : Op<BitNet_Dialect, mnemonic, !listconcat([Pure], traits)>;
+
+def BitNet_F32Tensor : RankedTensorOf<[F32]>;
+def BitNet_F32Scalar : 0DTensorOf<[F32]>;
+def BitNet_I8Tensor : RankedTensorOf<[I8]>;
+
+//===----------------------------------------------------------------------===//
+// ternarize
+//===----------------------------------------------------------------------===//
+
+def BitNet_TernarizeOp : BitNet_Op<"ternarize"> {
+  let summary = "absmean ternarization of a weight tensor";
+  let description = [{
+    Quantizes a float weight tensor to ternary values with one per-tensor
+    scale (BitNet b1.58):
+
+    ```
+    gamma = max(mean(|W|), 1e-5)
+    Wt    = clamp(round_half_even(W / gamma), -1, 1)
+    ```
+
+    The dequantized weight is `gamma * Wt`. The mean is a float32 sum in
+    row-major order. Folds when `W` is a constant.
+
+    Example:
+
+    ```mlir
+    %wt, %gamma = bitnet.ternarize %w : tensor<77x200xf32> -> tensor<77x200xi8>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins BitNet_F32Tensor:$weight);
+  let results = (outs BitNet_I8Tensor:$ternary, BitNet_F32Scalar:$scale);
+  let assemblyFormat = [{
+    $weight attr-dict `:` type($weight) `->` type($ternary) `,` type($scale)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// quantize / dequantize
+//===----------------------------------------------------------------------===//
+
+def BitNet_QuantizeOp : BitNet_Op<"quantize"> {
+  let summary = "per-token activation quantization (int8 absmax, int4 absmean)";
+  let description = [{
+    Quantizes each row (token) along the last dimension and returns the
+    integer codes and one scale per row. `bits` selects the scheme:
+
+    * `bits 8` (BitNet b1.58): `m = max(max|x|, 1e-5)`, `s = 127 / m`,
+      `q = clamp(round_half_even(x * s), -128, 127)`.
+    * `bits 4` (BitNet a4.8): `beta = mean|x|`, `s = sqrt(7) / (beta + 1e-5)`,
+      `q = clamp(round_half_even(x * s), -8, 7)`.
+
+    `scales` holds the multiplier `s`; the dequantized value is `q / s`.
+    Codes are stored in i8 for both widths. Folds on constant input.
+
+    Example:
+
+    ```mlir
+    %q, %s = bitnet.quantize %x bits 8 : tensor<4x200xf32> -> tensor<4x200xi8>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins BitNet_F32Tensor:$input, I64Attr:$bits);
+  let results = (outs BitNet_I8Tensor:$values, BitNet_F32Tensor:$scales);
+  let assemblyFormat = [{
+    $input `bits` $bits attr-dict `:` type($input) `->` type($values) `,` type($scales)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def BitNet_DequantizeOp : BitNet_Op<"dequantize"> {
+  let summary = "integer codes or accumulators back to float";
+  let description = [{
+    Converts integer values (activation codes or i32 accumulators of a
+    ternary matmul) back to float32 with the per-row activation scales `s`
+    from `bitnet.quantize` and, optionally, the per-tensor weight scale
+    `gamma` from `bitnet.ternarize`:
+
+    ```
+    y[..., j] = float(v[..., j]) / s[...]                 (no weight scale)
+    y[..., j] = (float(v[..., j]) * gamma) / s[...]       (with weight scale)
+    ```
+
+    The order of float operations is part of the semantics (it is what the
+    reference implements, so results are bit-exact).
+
+    Example:
+
+    ```mlir
+    %y = bitnet.dequantize %acc, %s, %gamma : tensor<4x77xi32>, tensor<4xf32>, tensor<f32> -> tensor<4x77xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8, I32]>:$values,
+                       BitNet_F32Tensor:$scales,
+                       Optional<BitNet_F32Scalar>:$weight_scale);
+  let results = (outs BitNet_F32Tensor:$result);
+  let assemblyFormat = [{
+    $values `,` $scales (`,` $weight_scale^)? attr-dict `:` type(operands) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// topk_sparsify
+//===----------------------------------------------------------------------===//
+
+def BitNet_TopKSparsifyOp : BitNet_Op<"topk_sparsify",
+    [AllTypesMatch<["input", "result"]>]> {
+  let summary = "per-token TopK magnitude sparsification (BitNet a4.8)";
+  let description = [{
+    Keeps, in each row along the last dimension, the `k = ceil(fraction * K)`
+    entries of largest magnitude and sets the others to zero. Ties keep the
+    lower index first: element `i` survives iff fewer than `k` elements `j`
+    have `|x_j| > |x_i|` or (`|x_j| == |x_i|` and `j < i`).
+    `fraction = 1.0` is the identity and folds away.
+
+    Example:
+
+    ```mlir
+    %y = bitnet.topk_sparsify %x fraction 5.000000e-01 : tensor<4x200xf32>
+    ```
+  }];
+  let arguments = (ins BitNet_F32Tensor:$input, F64Attr:$fraction);
+  let results = (outs BitNet_F32Tensor:$result);
+  let assemblyFormat = "$input `fraction` $fraction attr-dict `:` type($input)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// Number of entries kept per row of length `rowLength`.
+    int64_t getKeptCount(int64_t rowLength);
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// bitlinear
+//===----------------------------------------------------------------------===//
+
+def BitNet_BitLinearOp : BitNet_Op<"bitlinear"> {
+  let summary = "a BitLinear layer: quantized activations x ternary weights";
+  let description = [{
+    `y = x . W^T` with BitNet numerics. `input` is `[..., K]` (leading
+    dimensions are tokens), `weight` is `[M, K]` and the result `[..., M]`.
+
+    The weight is either
+
+    * float (`f32`): ternarized per tensor at compile time, exactly as
+      `bitnet.ternarize`; no `weight_scale` operand; or
+    * ternary (`i8` in {-1, 0, +1}) with its per-tensor scale `gamma` as a
+      0-d `f32` tensor operand.
+
+    Activations are quantized per token with `act_bits` (8: absmax int8,
+    4: absmean int4; see `bitnet.quantize`), optionally after TopK
+    sparsification keeping `topk` of each row (BitNet a4.8). The product is
+    accumulated in i32 and rescaled with `(acc * gamma) / s`.
+
+    Example:
+
+    ```mlir
+    %y = bitnet.bitlinear %x, %wt, %gamma : tensor<4x200xf32>, tensor<77x200xi8>, tensor<f32> -> tensor<4x77xf32>
+    %z = bitnet.bitlinear %x, %w act_bits 4 topk 5.000000e-01 : tensor<1x8x200xf32>, tensor<77x200xf32> -> tensor<1x8x77xf32>
+    ```
+  }];
+  let arguments = (ins BitNet_F32Tensor:$input,
+                       RankedTensorOf<[F32, I8]>:$weight,
+                       Optional<BitNet_F32Scalar>:$weight_scale,
+                       DefaultValuedAttr<I64Attr, "8">:$act_bits,
+                       OptionalAttr<F64Attr>:$topk);
+  let results = (outs BitNet_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $weight_scale^)?
+    (`act_bits` $act_bits^)? (`topk` $topk^)?
+    attr-dict `:` type(operands) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True when the weight operand is already ternary (i8 + scale).
+    bool hasTernaryWeight() { return getWeightScale() != nullptr; }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// pack / ternary_matmul
+//===----------------------------------------------------------------------===//
+
+def BitNet_PackOp : BitNet_Op<"pack"> {
+  let summary = "packs ternary weights into a kernel format";
+  let description = [{
+    Packs a ternary `[M, K]` weight (i8 in {-1, 0, +1}) into the byte layout
+    of `format`, row by row: the result is `[M, B]` bytes (`i8`) where `B` is
+    the format's bytes per row for `K` (K is padded internally with zero
+    weights). Bit layouts: `docs/formats.md`. Folds when the weight is a
+    constant (packing happens at compile time).
+
+    Example (i2s: `B = ceil(K / 128) * 32`):
+
+    ```mlir
+    %p = bitnet.pack %wt format <i2s> : tensor<77x200xi8> -> tensor<77x64xi8>
+    ```
+  }];
+  let arguments = (ins BitNet_I8Tensor:$weight, BitNet_PackedFormatAttr:$format);
+  let results = (outs BitNet_I8Tensor:$packed);
+  let assemblyFormat = [{
+    $weight `format` $format attr-dict `:` type($weight) `->` type($packed)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def BitNet_TernaryMatmulOp : BitNet_Op<"ternary_matmul"> {
+  let summary = "int8 activation codes x ternary weights, i32 accumulation";
+  let description = [{
+    `acc[n, m] = sum_k q[n, k] * W[m, k]` in i32, where `q` is `[N, K]` i8
+    (int8 or int4 codes) and `W` is either an unpacked ternary `[M, K]` i8
+    tensor (no `format`) or packed bytes `[M, B]` in `format` (the logical K
+    is the activation's last dimension).
+
+    Example:
+
+    ```mlir
+    %acc = bitnet.ternary_matmul %q, %wt : tensor<4x200xi8>, tensor<77x200xi8> -> tensor<4x77xi32>
+    %acc2 = bitnet.ternary_matmul %q, %p format <i2s> : tensor<4x200xi8>, tensor<77x64xi8> -> tensor<4x77xi32>
+    ```
+  }];
+  let arguments = (ins BitNet_I8Tensor:$activations, BitNet_I8Tensor:$weight,
+                       OptionalAttr<BitNet_PackedFormatAttr>:$format);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $activations `,` $weight (`format` $format^)? attr-dict `:`
+    type($activations) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // BITNET_OPS_TD

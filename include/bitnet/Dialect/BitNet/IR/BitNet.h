@@ -1,0 +1,46 @@
+//===- BitNet.h - BitNet dialect ---------------------------------*- C++ -*-===//
+//
+// Declarations of the bitnet dialect, its attributes and its operations. The
+// definitions are generated from dialects/BitNet/*.td.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_DIALECT_BITNET_IR_BITNET_H
+#define BITNET_DIALECT_BITNET_IR_BITNET_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "bitnet/Reference/Reference.h"
+
+#include "bitnet/Dialect/BitNet/BitNetDialect.h.inc"
+#include "bitnet/Dialect/BitNet/BitNetEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "bitnet/Dialect/BitNet/BitNetAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "bitnet/Dialect/BitNet/BitNetOps.h.inc"
+
+namespace mlir::bitnet {
+
+/// The reference library's name for a packed format.
+ref::PackedFormat toReferenceFormat(PackedFormat format);
+
+/// Bytes per packed row of `k` ternary weights in `format`
+/// (see docs/formats.md).
+int64_t getPackedRowBytes(PackedFormat format, int64_t k);
+
+/// Activation bit widths with a defined quantization scheme (8: absmax
+/// int8, 4: absmean int4).
+bool isSupportedActivationBits(int64_t bits);
+
+} // namespace mlir::bitnet
+
+#endif // BITNET_DIALECT_BITNET_IR_BITNET_H

@@ -1,0 +1,335 @@
+//===- BitNetOps.cpp - BitNet op verifiers and folders ----------------===//
+//
+// Folders evaluate ops on constants with the reference library, so that
+// compile-time results (ternarized and packed weights) are the oracle's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Dialect/BitNet/IR/BitNet.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+#define GET_OP_CLASSES
+#include "bitnet/Dialect/BitNet/BitNetOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Two dimensions agree unless both are static and differ.
+static bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  if (a.size() != b.size())
+    return false;
+  for (auto [x, y] : llvm::zip_equal(a, b))
+    if (!dimsCompatible(x, y))
+      return false;
+  return true;
+}
+
+/// Prints a shape as `4x?x200`.
+static std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t d) {
+        if (ShapedType::isDynamic(d))
+          os << "?";
+        else
+          os << d;
+      },
+      "x");
+  return text;
+}
+
+/// Copies the elements of a constant (dense or dense_resource) attribute.
+template <typename T>
+static std::optional<SmallVector<T>> getConstantElements(Attribute attr) {
+  if (auto dense = dyn_cast_if_present<DenseElementsAttr>(attr)) {
+    auto values = dense.tryGetValues<T>();
+    if (failed(values))
+      return std::nullopt;
+    return SmallVector<T>(values->begin(), values->end());
+  }
+  if (auto resource = dyn_cast_if_present<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    auto type = resource.getType();
+    if (!blob || type.getElementTypeBitWidth() != sizeof(T) * 8)
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    if (bytes.size() != type.getNumElements() * sizeof(T))
+      return std::nullopt;
+    SmallVector<T> values(type.getNumElements());
+    std::memcpy(values.data(), bytes.data(), bytes.size());
+    return values;
+  }
+  return std::nullopt;
+}
+
+static LogicalResult verifyActivationBits(Operation *op, int64_t bits,
+                                          StringRef name) {
+  if (isSupportedActivationBits(bits))
+    return success();
+  return op->emitOpError() << name
+                           << " must be 8 (int8 absmax) or 4 (int4 absmean), got "
+                           << bits;
+}
+
+static LogicalResult verifyFraction(Operation *op, double fraction,
+                                    StringRef name) {
+  if (fraction > 0.0 && fraction <= 1.0)
+    return success();
+  return op->emitOpError() << name << " must be in (0, 1], got "
+                           << llvm::formatv("{0}", fraction).str();
+}
+
+//===----------------------------------------------------------------------===//
+// TernarizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TernarizeOp::verify() {
+  auto weightType = getWeight().getType();
+  auto ternaryType = getTernary().getType();
+  if (!shapesCompatible(weightType.getShape(), ternaryType.getShape()))
+    return emitOpError() << "ternary result shape "
+                         << formatShape(ternaryType.getShape())
+                         << " does not match weight shape "
+                         << formatShape(weightType.getShape());
+  return success();
+}
+
+LogicalResult TernarizeOp::fold(FoldAdaptor adaptor,
+                                SmallVectorImpl<OpFoldResult> &results) {
+  auto ternaryType = getTernary().getType();
+  if (!ternaryType.hasStaticShape())
+    return failure();
+  auto weights = getConstantElements<float>(adaptor.getWeight());
+  if (!weights)
+    return failure();
+  SmallVector<int8_t> ternary(weights->size());
+  float gamma = ref::ternarize(weights->data(), weights->size(), ternary.data());
+  results.push_back(DenseElementsAttr::get(ternaryType, ArrayRef(ternary)));
+  results.push_back(
+      DenseElementsAttr::get(getScale().getType(), ArrayRef<float>(gamma)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  if (failed(verifyActivationBits(*this, getBits(), "bits")))
+    return failure();
+  auto inputType = getInput().getType();
+  if (inputType.getRank() < 1)
+    return emitOpError("input must have rank >= 1 (tokens x features)");
+  auto valuesType = getValues().getType();
+  if (!shapesCompatible(inputType.getShape(), valuesType.getShape()))
+    return emitOpError() << "values shape " << formatShape(valuesType.getShape())
+                         << " does not match input shape "
+                         << formatShape(inputType.getShape());
+  auto rowShape = inputType.getShape().drop_back();
+  auto scalesType = getScales().getType();
+  if (!shapesCompatible(rowShape, scalesType.getShape()))
+    return emitOpError() << "scales shape " << formatShape(scalesType.getShape())
+                         << " must be the input shape without its last "
+                            "dimension ("
+                         << formatShape(rowShape) << ")";
+  return success();
+}
+
+LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
+                               SmallVectorImpl<OpFoldResult> &results) {
+  auto inputType = getInput().getType();
+  if (!inputType.hasStaticShape())
+    return failure();
+  auto input = getConstantElements<float>(adaptor.getInput());
+  if (!input)
+    return failure();
+  int64_t cols = inputType.getShape().back();
+  int64_t rows = cols == 0 ? 0 : inputType.getNumElements() / cols;
+  SmallVector<int8_t> values(input->size());
+  SmallVector<float> scales(rows);
+  ref::quantizeActivations(getBits(), input->data(), rows, cols, values.data(),
+                           scales.data());
+  results.push_back(
+      DenseElementsAttr::get(getValues().getType(), ArrayRef(values)));
+  results.push_back(
+      DenseElementsAttr::get(getScales().getType(), ArrayRef(scales)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  auto valuesType = getValues().getType();
+  if (valuesType.getRank() < 1)
+    return emitOpError("values must have rank >= 1");
+  auto resultType = getResult().getType();
+  if (!shapesCompatible(valuesType.getShape(), resultType.getShape()))
+    return emitOpError() << "result shape " << formatShape(resultType.getShape())
+                         << " does not match values shape "
+                         << formatShape(valuesType.getShape());
+  auto rowShape = valuesType.getShape().drop_back();
+  auto scalesType = getScales().getType();
+  if (!shapesCompatible(rowShape, scalesType.getShape()))
+    return emitOpError() << "scales shape " << formatShape(scalesType.getShape())
+                         << " must be the values shape without its last "
+                            "dimension ("
+                         << formatShape(rowShape) << ")";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// TopKSparsifyOp
+//===----------------------------------------------------------------------===//
+
+int64_t TopKSparsifyOp::getKeptCount(int64_t rowLength) {
+  return ref::topkKeptCount(getFraction().convertToDouble(), rowLength);
+}
+
+LogicalResult TopKSparsifyOp::verify() {
+  if (getInput().getType().getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  return verifyFraction(*this, getFraction().convertToDouble(), "fraction");
+}
+
+OpFoldResult TopKSparsifyOp::fold(FoldAdaptor) {
+  // Keeping every entry is the identity.
+  if (getFraction().convertToDouble() == 1.0)
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// BitLinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BitLinearOp::verify() {
+  auto inputType = getInput().getType();
+  auto weightType = getWeight().getType();
+  auto resultType = getResult().getType();
+  if (inputType.getRank() < 1)
+    return emitOpError("input must have rank >= 1 (tokens x K)");
+  if (weightType.getRank() != 2)
+    return emitOpError() << "weight must be 2-D [M, K], got rank "
+                         << weightType.getRank();
+  int64_t k = inputType.getShape().back();
+  if (!dimsCompatible(weightType.getDimSize(1), k))
+    return emitOpError() << "weight has K = " << weightType.getDimSize(1)
+                         << " but the input's last dimension is " << k;
+  SmallVector<int64_t> expected(inputType.getShape().drop_back());
+  expected.push_back(weightType.getDimSize(0));
+  if (!shapesCompatible(expected, resultType.getShape()))
+    return emitOpError() << "result shape " << formatShape(resultType.getShape())
+                         << " must be " << formatShape(expected);
+
+  bool floatWeight = weightType.getElementType().isF32();
+  if (floatWeight && getWeightScale())
+    return emitOpError("a float weight is ternarized by the op and takes no "
+                       "weight_scale operand");
+  if (!floatWeight && !getWeightScale())
+    return emitOpError("a ternary i8 weight needs its per-tensor "
+                       "weight_scale operand");
+  if (failed(verifyActivationBits(*this, getActBits(), "act_bits")))
+    return failure();
+  if (auto topk = getTopk())
+    return verifyFraction(*this, topk->convertToDouble(), "topk");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PackOp
+//===----------------------------------------------------------------------===//
+
+/// Checks that `packedType` is `[M, bytes(K)]` for a `[M, K]` ternary weight.
+static LogicalResult verifyPackedWeight(Operation *op, PackedFormat format,
+                                        int64_t m, int64_t k,
+                                        RankedTensorType packedType) {
+  if (packedType.getRank() != 2)
+    return op->emitOpError() << "packed weight must be 2-D [M, bytes], got rank "
+                             << packedType.getRank();
+  if (!dimsCompatible(packedType.getDimSize(0), m))
+    return op->emitOpError() << "packed weight has " << packedType.getDimSize(0)
+                             << " rows, expected " << m;
+  if (ShapedType::isDynamic(k))
+    return success();
+  int64_t bytes = getPackedRowBytes(format, k);
+  if (!dimsCompatible(packedType.getDimSize(1), bytes))
+    return op->emitOpError()
+           << "packed weight has " << packedType.getDimSize(1)
+           << " bytes per row, but format " << stringifyPackedFormat(format)
+           << " needs " << bytes << " for K = " << k;
+  return success();
+}
+
+LogicalResult PackOp::verify() {
+  auto weightType = getWeight().getType();
+  if (weightType.getRank() != 2)
+    return emitOpError() << "weight must be 2-D [M, K], got rank "
+                         << weightType.getRank();
+  return verifyPackedWeight(*this, getFormat(), weightType.getDimSize(0),
+                            weightType.getDimSize(1), getPacked().getType());
+}
+
+OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
+  auto weightType = getWeight().getType();
+  if (!weightType.hasStaticShape())
+    return {};
+  auto weights = getConstantElements<int8_t>(adaptor.getWeight());
+  if (!weights || !ref::isTernary(weights->data(), weights->size()))
+    return {};
+  int64_t m = weightType.getDimSize(0), k = weightType.getDimSize(1);
+  auto packedType = getPacked().getType();
+  SmallVector<int8_t> packed(packedType.getNumElements());
+  ref::pack(toReferenceFormat(getFormat()), weights->data(), m, k,
+            reinterpret_cast<uint8_t *>(packed.data()));
+  return DenseElementsAttr::get(packedType, ArrayRef(packed));
+}
+
+//===----------------------------------------------------------------------===//
+// TernaryMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TernaryMatmulOp::verify() {
+  auto actType = getActivations().getType();
+  auto weightType = getWeight().getType();
+  if (actType.getRank() != 2)
+    return emitOpError() << "activations must be 2-D [N, K], got rank "
+                         << actType.getRank();
+  if (weightType.getRank() != 2)
+    return emitOpError() << "weight must be 2-D, got rank "
+                         << weightType.getRank();
+  int64_t n = actType.getDimSize(0), k = actType.getDimSize(1);
+  int64_t m = weightType.getDimSize(0);
+  if (auto format = getFormat()) {
+    if (failed(verifyPackedWeight(*this, *format, m, k, weightType)))
+      return failure();
+  } else if (!dimsCompatible(weightType.getDimSize(1), k)) {
+    return emitOpError() << "unpacked weight has K = "
+                         << weightType.getDimSize(1)
+                         << " but the activations have K = " << k;
+  }
+  auto resultType = getResult().getType();
+  if (!shapesCompatible(resultType.getShape(), {n, m}))
+    return emitOpError() << "result shape " << formatShape(resultType.getShape())
+                         << " must be " << formatShape({n, m});
+  return success();
+}

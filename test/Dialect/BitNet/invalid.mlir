@@ -1,0 +1,257 @@
+// Every verifier error of the bitnet dialect.
+// RUN: bitnet-opt %s --split-input-file --verify-diagnostics
+
+func.func @ternarize_shape(%w: tensor<4x8xf32>) {
+  // expected-error @+1 {{ternary result shape 4x7 does not match weight shape 4x8}}
+  %t, %g = bitnet.ternarize %w : tensor<4x8xf32> -> tensor<4x7xi8>, tensor<f32>
+  return
+}
+
+// -----
+
+func.func @ternarize_result_type(%w: tensor<4x8xf32>) {
+  // expected-error @+1 {{result #0 must be ranked tensor of 8-bit signless integer values}}
+  %t, %g = bitnet.ternarize %w : tensor<4x8xf32> -> tensor<4x8xi32>, tensor<f32>
+  return
+}
+
+// -----
+
+func.func @quantize_bits(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{bits must be 8 (int8 absmax) or 4 (int4 absmean), got 2}}
+  %q, %s = bitnet.quantize %x bits 2 : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @quantize_rank(%x: tensor<f32>) {
+  // expected-error @+1 {{input must have rank >= 1 (tokens x features)}}
+  %q, %s = bitnet.quantize %x bits 8 : tensor<f32> -> tensor<i8>, tensor<f32>
+  return
+}
+
+// -----
+
+func.func @quantize_values_shape(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{values shape 4x9 does not match input shape 4x8}}
+  %q, %s = bitnet.quantize %x bits 8 : tensor<4x8xf32> -> tensor<4x9xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @quantize_scales_shape(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{scales shape 4x8 must be the input shape without its last dimension (4)}}
+  %q, %s = bitnet.quantize %x bits 8 : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_rank(%v: tensor<i32>, %s: tensor<f32>) {
+  // expected-error @+1 {{values must have rank >= 1}}
+  %y = bitnet.dequantize %v, %s : tensor<i32>, tensor<f32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @dequantize_result_shape(%v: tensor<4x8xi32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{result shape 4x9 does not match values shape 4x8}}
+  %y = bitnet.dequantize %v, %s : tensor<4x8xi32>, tensor<4xf32> -> tensor<4x9xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_scales_shape(%v: tensor<4x8xi32>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{scales shape 8 must be the values shape without its last dimension (4)}}
+  %y = bitnet.dequantize %v, %s : tensor<4x8xi32>, tensor<8xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_weight_scale_rank(%v: tensor<4x8xi32>, %s: tensor<4xf32>, %g: tensor<1xf32>) {
+  // expected-error @+1 {{operand #2 must be 0D tensor of 32-bit float values}}
+  %y = bitnet.dequantize %v, %s, %g : tensor<4x8xi32>, tensor<4xf32>, tensor<1xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @topk_fraction_zero(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{fraction must be in (0, 1], got 0}}
+  %y = bitnet.topk_sparsify %x fraction 0.0 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @topk_fraction_large(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{fraction must be in (0, 1], got 1.5}}
+  %y = bitnet.topk_sparsify %x fraction 1.5 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @topk_rank(%x: tensor<f32>) {
+  // expected-error @+1 {{input must have rank >= 1}}
+  %y = bitnet.topk_sparsify %x fraction 0.5 : tensor<f32>
+  return
+}
+
+// -----
+
+func.func @bitlinear_input_rank(%x: tensor<f32>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{input must have rank >= 1 (tokens x K)}}
+  %y = bitnet.bitlinear %x, %w : tensor<f32>, tensor<4x8xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @bitlinear_weight_rank(%x: tensor<2x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{weight must be 2-D [M, K], got rank 1}}
+  %y = bitnet.bitlinear %x, %w : tensor<2x8xf32>, tensor<8xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @bitlinear_k_mismatch(%x: tensor<2x8xf32>, %w: tensor<4x9xf32>) {
+  // expected-error @+1 {{weight has K = 9 but the input's last dimension is 8}}
+  %y = bitnet.bitlinear %x, %w : tensor<2x8xf32>, tensor<4x9xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @bitlinear_result_shape(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{result shape 2x5 must be 2x4}}
+  %y = bitnet.bitlinear %x, %w : tensor<2x8xf32>, tensor<4x8xf32> -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @bitlinear_float_with_scale(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>, %g: tensor<f32>) {
+  // expected-error @+1 {{a float weight is ternarized by the op and takes no weight_scale operand}}
+  %y = bitnet.bitlinear %x, %w, %g : tensor<2x8xf32>, tensor<4x8xf32>, tensor<f32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @bitlinear_ternary_without_scale(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>) {
+  // expected-error @+1 {{a ternary i8 weight needs its per-tensor weight_scale operand}}
+  %y = bitnet.bitlinear %x, %w : tensor<2x8xf32>, tensor<4x8xi8> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @bitlinear_act_bits(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{act_bits must be 8 (int8 absmax) or 4 (int4 absmean), got 3}}
+  %y = bitnet.bitlinear %x, %w act_bits 3 : tensor<2x8xf32>, tensor<4x8xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @bitlinear_topk(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{topk must be in (0, 1], got -0.5}}
+  %y = bitnet.bitlinear %x, %w topk -0.5 : tensor<2x8xf32>, tensor<4x8xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @pack_weight_rank(%w: tensor<8xi8>) {
+  // expected-error @+1 {{weight must be 2-D [M, K], got rank 1}}
+  %p = bitnet.pack %w format <i2s> : tensor<8xi8> -> tensor<1x32xi8>
+  return
+}
+
+// -----
+
+func.func @pack_packed_rank(%w: tensor<4x8xi8>) {
+  // expected-error @+1 {{packed weight must be 2-D [M, bytes], got rank 1}}
+  %p = bitnet.pack %w format <i2s> : tensor<4x8xi8> -> tensor<128xi8>
+  return
+}
+
+// -----
+
+func.func @pack_rows(%w: tensor<4x8xi8>) {
+  // expected-error @+1 {{packed weight has 3 rows, expected 4}}
+  %p = bitnet.pack %w format <i2s> : tensor<4x8xi8> -> tensor<3x32xi8>
+  return
+}
+
+// -----
+
+func.func @pack_row_bytes(%w: tensor<4x200xi8>) {
+  // expected-error @+1 {{packed weight has 50 bytes per row, but format i2s needs 64 for K = 200}}
+  %p = bitnet.pack %w format <i2s> : tensor<4x200xi8> -> tensor<4x50xi8>
+  return
+}
+
+// -----
+
+func.func @pack_unknown_format(%w: tensor<4x8xi8>) {
+  // expected-error @+2 {{expected ::mlir::bitnet::PackedFormat to be one of: i2s, tl1, tl2}}
+  // expected-error @+1 {{failed to parse BitNet_PackedFormatAttr parameter 'value'}}
+  %p = bitnet.pack %w format <q4> : tensor<4x8xi8> -> tensor<4x2xi8>
+  return
+}
+
+// -----
+
+func.func @matmul_act_rank(%q: tensor<2x4x8xi8>, %w: tensor<4x8xi8>) {
+  // expected-error @+1 {{activations must be 2-D [N, K], got rank 3}}
+  %a = bitnet.ternary_matmul %q, %w : tensor<2x4x8xi8>, tensor<4x8xi8> -> tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_weight_rank(%q: tensor<2x8xi8>, %w: tensor<8xi8>) {
+  // expected-error @+1 {{weight must be 2-D, got rank 1}}
+  %a = bitnet.ternary_matmul %q, %w : tensor<2x8xi8>, tensor<8xi8> -> tensor<2x1xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_k_mismatch(%q: tensor<2x8xi8>, %w: tensor<4x9xi8>) {
+  // expected-error @+1 {{unpacked weight has K = 9 but the activations have K = 8}}
+  %a = bitnet.ternary_matmul %q, %w : tensor<2x8xi8>, tensor<4x9xi8> -> tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_packed_bytes(%q: tensor<2x200xi8>, %w: tensor<4x64xi8>) {
+  // expected-error @+1 {{packed weight has 64 bytes per row, but format tl1 needs 50 for K = 200}}
+  %a = bitnet.ternary_matmul %q, %w format <tl1> : tensor<2x200xi8>, tensor<4x64xi8> -> tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_result_shape(%q: tensor<2x8xi8>, %w: tensor<4x8xi8>) {
+  // expected-error @+1 {{result shape 4x2 must be 2x4}}
+  %a = bitnet.ternary_matmul %q, %w : tensor<2x8xi8>, tensor<4x8xi8> -> tensor<4x2xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_result_type(%q: tensor<2x8xi8>, %w: tensor<4x8xi8>) {
+  // expected-error @+1 {{result #0 must be ranked tensor of 32-bit signless integer values}}
+  %a = bitnet.ternary_matmul %q, %w : tensor<2x8xi8>, tensor<4x8xi8> -> tensor<2x4xi16>
+  return
+}

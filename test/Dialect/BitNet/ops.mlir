@@ -1,0 +1,86 @@
+// Round trip of every bitnet op through the custom and the generic printers.
+// RUN: bitnet-opt %s --split-input-file | bitnet-opt --split-input-file | FileCheck %s
+// RUN: bitnet-opt %s --split-input-file --mlir-print-op-generic | bitnet-opt --split-input-file | FileCheck %s
+
+// CHECK-LABEL: func @ternarize
+func.func @ternarize(%w: tensor<77x200xf32>) -> (tensor<77x200xi8>, tensor<f32>) {
+  // CHECK: %{{.*}}, %{{.*}} = bitnet.ternarize %{{.*}} : tensor<77x200xf32> -> tensor<77x200xi8>, tensor<f32>
+  %t, %g = bitnet.ternarize %w : tensor<77x200xf32> -> tensor<77x200xi8>, tensor<f32>
+  return %t, %g : tensor<77x200xi8>, tensor<f32>
+}
+
+// -----
+
+// CHECK-LABEL: func @quantize
+func.func @quantize(%x: tensor<2x8x200xf32>, %y: tensor<?x64xf32>) -> (tensor<2x8x200xi8>, tensor<2x8xf32>, tensor<?x64xi8>, tensor<?xf32>) {
+  // CHECK: bitnet.quantize %{{.*}} bits 8 : tensor<2x8x200xf32> -> tensor<2x8x200xi8>, tensor<2x8xf32>
+  %q, %s = bitnet.quantize %x bits 8 : tensor<2x8x200xf32> -> tensor<2x8x200xi8>, tensor<2x8xf32>
+  // CHECK: bitnet.quantize %{{.*}} bits 4 : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?xf32>
+  %q4, %s4 = bitnet.quantize %y bits 4 : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?xf32>
+  return %q, %s, %q4, %s4 : tensor<2x8x200xi8>, tensor<2x8xf32>, tensor<?x64xi8>, tensor<?xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @dequantize
+func.func @dequantize(%acc: tensor<4x77xi32>, %q: tensor<4x200xi8>, %s: tensor<4xf32>, %g: tensor<f32>) -> (tensor<4x77xf32>, tensor<4x200xf32>) {
+  // CHECK: bitnet.dequantize %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x77xi32>, tensor<4xf32>, tensor<f32> -> tensor<4x77xf32>
+  %y = bitnet.dequantize %acc, %s, %g : tensor<4x77xi32>, tensor<4xf32>, tensor<f32> -> tensor<4x77xf32>
+  // CHECK: bitnet.dequantize %{{.*}}, %{{.*}} : tensor<4x200xi8>, tensor<4xf32> -> tensor<4x200xf32>
+  %x = bitnet.dequantize %q, %s : tensor<4x200xi8>, tensor<4xf32> -> tensor<4x200xf32>
+  return %y, %x : tensor<4x77xf32>, tensor<4x200xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @topk_sparsify
+func.func @topk_sparsify(%x: tensor<4x200xf32>) -> tensor<4x200xf32> {
+  // CHECK: bitnet.topk_sparsify %{{.*}} fraction 5.000000e-01 : tensor<4x200xf32>
+  %y = bitnet.topk_sparsify %x fraction 0.5 : tensor<4x200xf32>
+  return %y : tensor<4x200xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @bitlinear
+func.func @bitlinear(%x: tensor<4x200xf32>, %wt: tensor<77x200xi8>, %g: tensor<f32>,
+                     %x3: tensor<1x8x200xf32>, %w: tensor<77x200xf32>) -> (tensor<4x77xf32>, tensor<1x8x77xf32>) {
+  // CHECK: bitnet.bitlinear %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x200xf32>, tensor<77x200xi8>, tensor<f32> -> tensor<4x77xf32>
+  %y = bitnet.bitlinear %x, %wt, %g : tensor<4x200xf32>, tensor<77x200xi8>, tensor<f32> -> tensor<4x77xf32>
+  // CHECK: bitnet.bitlinear %{{.*}}, %{{.*}} act_bits 4 topk 5.000000e-01 : tensor<1x8x200xf32>, tensor<77x200xf32> -> tensor<1x8x77xf32>
+  %z = bitnet.bitlinear %x3, %w act_bits 4 topk 0.5 : tensor<1x8x200xf32>, tensor<77x200xf32> -> tensor<1x8x77xf32>
+  return %y, %z : tensor<4x77xf32>, tensor<1x8x77xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @pack
+func.func @pack(%wt: tensor<77x200xi8>) -> (tensor<77x64xi8>, tensor<77x50xi8>, tensor<77x45xi8>) {
+  // CHECK: bitnet.pack %{{.*}} format <i2s> : tensor<77x200xi8> -> tensor<77x64xi8>
+  %a = bitnet.pack %wt format <i2s> : tensor<77x200xi8> -> tensor<77x64xi8>
+  // CHECK: bitnet.pack %{{.*}} format <tl1> : tensor<77x200xi8> -> tensor<77x50xi8>
+  %b = bitnet.pack %wt format <tl1> : tensor<77x200xi8> -> tensor<77x50xi8>
+  // CHECK: bitnet.pack %{{.*}} format <tl2> : tensor<77x200xi8> -> tensor<77x45xi8>
+  %c = bitnet.pack %wt format <tl2> : tensor<77x200xi8> -> tensor<77x45xi8>
+  return %a, %b, %c : tensor<77x64xi8>, tensor<77x50xi8>, tensor<77x45xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func @ternary_matmul
+func.func @ternary_matmul(%q: tensor<4x200xi8>, %wt: tensor<77x200xi8>, %p: tensor<77x64xi8>) -> (tensor<4x77xi32>, tensor<4x77xi32>) {
+  // CHECK: bitnet.ternary_matmul %{{.*}}, %{{.*}} : tensor<4x200xi8>, tensor<77x200xi8> -> tensor<4x77xi32>
+  %a = bitnet.ternary_matmul %q, %wt : tensor<4x200xi8>, tensor<77x200xi8> -> tensor<4x77xi32>
+  // CHECK: bitnet.ternary_matmul %{{.*}}, %{{.*}} format <i2s> : tensor<4x200xi8>, tensor<77x64xi8> -> tensor<4x77xi32>
+  %b = bitnet.ternary_matmul %q, %p format <i2s> : tensor<4x200xi8>, tensor<77x64xi8> -> tensor<4x77xi32>
+  return %a, %b : tensor<4x77xi32>, tensor<4x77xi32>
+}
+
+// -----
+
+// The format attribute also round-trips on its own.
+// CHECK-LABEL: func @format_attr
+// CHECK-SAME: bitnet.layout = #bitnet.format<tl2>
+func.func @format_attr() attributes {bitnet.layout = #bitnet.format<tl2>} {
+  return
+}
