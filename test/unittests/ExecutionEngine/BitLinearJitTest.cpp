@@ -7,20 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "bitnet/InitAll.h"
-#include "bitnet/Pipelines/Pipelines.h"
+#include "JitTestUtils.h"
+
 #include "bitnet/Reference/Reference.h"
 
-#include "mlir/ExecutionEngine/CRunnerUtils.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/TargetSelect.h"
 
 #include <gtest/gtest.h>
 
@@ -30,6 +21,7 @@
 #include <vector>
 
 using namespace mlir;
+using namespace bitnet_test;
 namespace ref = mlir::bitnet::ref;
 
 namespace mlir::bitnet::ref {
@@ -37,91 +29,6 @@ void PrintTo(PackedFormat format, std::ostream *os) { *os << formatName(format);
 } // namespace mlir::bitnet::ref
 
 namespace {
-
-/// A memref descriptor over a host vector (identity layout, row-major).
-template <typename T, int Rank>
-StridedMemRefType<T, Rank> view(std::vector<T> &data,
-                                const std::array<int64_t, Rank> &shape) {
-  StridedMemRefType<T, Rank> ref{};
-  ref.basePtr = ref.data = data.data();
-  ref.offset = 0;
-  int64_t stride = 1;
-  for (int d = Rank - 1; d >= 0; --d) {
-    ref.sizes[d] = shape[d];
-    ref.strides[d] = stride;
-    stride *= shape[d];
-  }
-  return ref;
-}
-
-StridedMemRefType<float, 0> viewScalar(float &value) {
-  return StridedMemRefType<float, 0>{&value, &value, 0};
-}
-
-/// Copies a 2-D result that the compiled code allocated, then frees it.
-template <typename T>
-std::vector<T> take(StridedMemRefType<T, 2> &result) {
-  EXPECT_EQ(result.strides[1], 1);
-  std::vector<T> out(result.sizes[0] * result.sizes[1]);
-  for (int64_t i = 0; i < result.sizes[0]; ++i)
-    for (int64_t j = 0; j < result.sizes[1]; ++j)
-      out[i * result.sizes[1] + j] =
-          result.data[result.offset + i * result.strides[0] + j];
-  std::free(result.basePtr);
-  return out;
-}
-
-/// A module compiled through `bitnet-to-llvm` and loaded into the JIT.
-class CompiledModule {
-public:
-  explicit CompiledModule(const std::string &source) {
-    DialectRegistry registry;
-    bitnet::registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-
-    OwningOpRef<ModuleOp> module =
-        parseSourceString<ModuleOp>(source, ParserConfig(&context));
-    if (!module) {
-      error = "failed to parse:\n" + source;
-      return;
-    }
-    PassManager pm(&context);
-    bitnet::buildBitNetToLLVMPipeline(pm);
-    if (failed(pm.run(*module))) {
-      error = "bitnet-to-llvm failed";
-      return;
-    }
-    auto optimize = makeOptimizingTransformer(
-        /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
-    ExecutionEngineOptions options;
-    options.transformer = optimize;
-    auto created = ExecutionEngine::create(*module, options);
-    if (!created) {
-      error = llvm::toString(created.takeError());
-      return;
-    }
-    engine = std::move(*created);
-  }
-
-  bool ok() const { return engine != nullptr; }
-
-  /// The C interface wrapper `_mlir_ciface_<name>` as a function pointer.
-  template <typename Fn> Fn lookup(const std::string &name) {
-    auto symbol = engine->lookup("_mlir_ciface_" + name);
-    if (!symbol) {
-      ADD_FAILURE() << llvm::toString(symbol.takeError());
-      return nullptr;
-    }
-    return reinterpret_cast<Fn>(*symbol);
-  }
-
-  std::string error;
-
-private:
-  MLIRContext context;
-  std::unique_ptr<ExecutionEngine> engine;
-};
 
 struct Shape {
   int64_t n, m, k;
@@ -155,20 +62,6 @@ std::vector<int8_t> randomTernary(int64_t count, std::mt19937 &rng) {
   return w;
 }
 
-void expectRelativelyClose(const std::vector<float> &actual,
-                           const std::vector<float> &expected) {
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i) {
-    float tolerance = 1e-6f * std::fabs(expected[i]);
-    ASSERT_LE(std::fabs(actual[i] - expected[i]), tolerance)
-        << "element " << i << ": " << actual[i] << " vs " << expected[i];
-  }
-}
-
-using Acc2D = StridedMemRefType<int32_t, 2>;
-using F32_2D = StridedMemRefType<float, 2>;
-using I8_2D = StridedMemRefType<int8_t, 2>;
-using F32_0D = StridedMemRefType<float, 0>;
 
 //===----------------------------------------------------------------------===//
 // bitlinear and its integer core, for both activation widths.
@@ -179,24 +72,7 @@ class BitLinearJit
 
 TEST_P(BitLinearJit, MatchesReference) {
   auto [s, bits] = GetParam();
-  std::string source = llvm::formatv(R"mlir(
-    func.func @accumulate(%x: tensor<{0}x{2}xf32>, %w: tensor<{1}x{2}xi8>)
-        -> tensor<{0}x{1}xi32> attributes {{llvm.emit_c_interface} {
-      %q, %s = bitnet.quantize %x bits {3} : tensor<{0}x{2}xf32> -> tensor<{0}x{2}xi8>, tensor<{0}xf32>
-      %acc = bitnet.ternary_matmul %q, %w : tensor<{0}x{2}xi8>, tensor<{1}x{2}xi8> -> tensor<{0}x{1}xi32>
-      return %acc : tensor<{0}x{1}xi32>
-    }
-    func.func @bitlinear(%x: tensor<{0}x{2}xf32>, %w: tensor<{1}x{2}xi8>, %g: tensor<f32>)
-        -> tensor<{0}x{1}xf32> attributes {{llvm.emit_c_interface} {
-      %y = bitnet.bitlinear %x, %w, %g act_bits {3} : tensor<{0}x{2}xf32>, tensor<{1}x{2}xi8>, tensor<f32> -> tensor<{0}x{1}xf32>
-      return %y : tensor<{0}x{1}xf32>
-    }
-    func.func @bitlinear_float(%x: tensor<{0}x{2}xf32>, %w: tensor<{1}x{2}xf32>)
-        -> tensor<{0}x{1}xf32> attributes {{llvm.emit_c_interface} {
-      %y = bitnet.bitlinear %x, %w act_bits {3} : tensor<{0}x{2}xf32>, tensor<{1}x{2}xf32> -> tensor<{0}x{1}xf32>
-      return %y : tensor<{0}x{1}xf32>
-    }
-  )mlir", s.n, s.m, s.k, bits).str();
+  std::string source = bitLinearModuleSource(s.n, s.m, s.k, bits);
   CompiledModule compiled(source);
   ASSERT_TRUE(compiled.ok()) << compiled.error;
 
@@ -221,16 +97,14 @@ TEST_P(BitLinearJit, MatchesReference) {
   auto wRef = view<int8_t, 2>(w, {s.m, s.k});
 
   // i32 accumulators: bit-exact.
-  auto accumulate =
-      compiled.lookup<void (*)(Acc2D *, F32_2D *, I8_2D *)>("accumulate");
+  auto accumulate = compiled.lookup<AccumulateFn>("accumulate");
   ASSERT_NE(accumulate, nullptr);
   Acc2D accResult{};
   accumulate(&accResult, &xRef, &wRef);
   EXPECT_EQ(take(accResult), expectedAcc);
 
   // Float outputs with ternary weights: within 1e-6 relative.
-  auto bitlinear = compiled.lookup<void (*)(F32_2D *, F32_2D *, I8_2D *,
-                                            F32_0D *)>("bitlinear");
+  auto bitlinear = compiled.lookup<BitLinearFn>("bitlinear");
   ASSERT_NE(bitlinear, nullptr);
   auto gammaRef = viewScalar(gamma);
   F32_2D yResult{};
@@ -247,8 +121,7 @@ TEST_P(BitLinearJit, MatchesReference) {
   std::vector<float> expectedFromFloat(s.n * s.m);
   ref::bitlinear(x.data(), wt.data(), wfGamma, s.n, s.m, s.k, bits,
                          expectedFromFloat.data());
-  auto bitlinearFloat =
-      compiled.lookup<void (*)(F32_2D *, F32_2D *, F32_2D *)>("bitlinear_float");
+  auto bitlinearFloat = compiled.lookup<BitLinearFloatFn>("bitlinear_float");
   ASSERT_NE(bitlinearFloat, nullptr);
   auto wfRef = view<float, 2>(wf, {s.m, s.k});
   F32_2D yFloat{};
@@ -356,10 +229,3 @@ TEST(TopKSparsifyJit, MatchesReference) {
 }
 
 } // namespace
-
-int main(int argc, char **argv) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

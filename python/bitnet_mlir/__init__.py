@@ -1,0 +1,1 @@
+"""BitNet-MLIR Python helpers (numpy reference numerics; more to come)."""

@@ -1,0 +1,70 @@
+"""Independent numpy implementation of BitNet numerics (docs/numerics.md).
+
+Written from the formulas, not from the C++ reference library, so that tests
+can check both the C++ oracle and the compiled code against it. All float
+arithmetic is float32 except the sums inside means (float64, rounded once).
+"""
+
+import numpy as np
+
+SCALE_FLOOR = np.float32(1e-5)
+SQRT7 = np.sqrt(np.float32(7.0))
+
+
+def mean_abs(x, axis=None):
+    """mean|x| summed in float64, divided in float64, rounded to float32."""
+    x = np.asarray(x, dtype=np.float32)
+    count = x.size if axis is None else x.shape[axis]
+    total = np.abs(x.astype(np.float64)).sum(axis=axis)
+    return (total / np.float64(count)).astype(np.float32)
+
+
+def ternarize(w):
+    """Per-tensor absmean ternarization: (int8 ternary weights, gamma)."""
+    w = np.asarray(w, dtype=np.float32)
+    gamma = np.maximum(mean_abs(w), SCALE_FLOOR)
+    wt = np.clip(np.rint(w / gamma), -1, 1).astype(np.int8)
+    return wt, np.float32(gamma)
+
+
+def quantize(x, bits):
+    """Per-token quantization along the last axis: (int8 codes, multiplier s)."""
+    x = np.asarray(x, dtype=np.float32)
+    if bits == 8:
+        m = np.maximum(np.abs(x).max(axis=-1), SCALE_FLOOR)
+        s = (np.float32(127.0) / m).astype(np.float32)
+        lo, hi = -128, 127
+    elif bits == 4:
+        beta = mean_abs(x, axis=-1)
+        s = (SQRT7 / (beta + SCALE_FLOOR)).astype(np.float32)
+        lo, hi = -8, 7
+    else:
+        raise ValueError(f"unsupported activation bits {bits}")
+    q = np.clip(np.rint(x * s[..., None]), lo, hi).astype(np.int8)
+    return q, s
+
+
+def ternary_matmul(q, wt):
+    """int32 accumulators of int8 codes [N, K] x ternary weights [M, K]."""
+    return q.astype(np.int32) @ wt.astype(np.int32).T
+
+
+def bitlinear(x, wt, gamma, bits):
+    """(acc * gamma) / s with per-token quantized x and ternary wt."""
+    q, s = quantize(x, bits)
+    acc = ternary_matmul(q, wt)
+    y = (acc.astype(np.float32) * np.float32(gamma)) / s[..., None]
+    return y.astype(np.float32), acc
+
+
+def topk_sparsify(x, fraction):
+    """Keep the ceil(fraction*K) largest |x| per row (ties: lower index)."""
+    x = np.asarray(x, dtype=np.float32)
+    cols = x.shape[-1]
+    k = int(min(max(np.ceil(fraction * cols), 0), cols))
+    flat = x.reshape(-1, cols)
+    out = np.zeros_like(flat)
+    for r, row in enumerate(flat):
+        keep = np.argsort(-np.abs(row), kind="stable")[:k]
+        out[r, keep] = row[keep]
+    return out.reshape(x.shape)
