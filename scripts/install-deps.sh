@@ -6,7 +6,7 @@ set -euo pipefail
 LLVM_VERSION="${LLVM_VERSION:-22}"
 packages=(
   cmake ninja-build ccache
-  "clang-${LLVM_VERSION}" "lld-${LLVM_VERSION}"
+  "clang-${LLVM_VERSION}" "lld-${LLVM_VERSION}" "libclang-rt-${LLVM_VERSION}-dev"
   "llvm-${LLVM_VERSION}-dev" "llvm-${LLVM_VERSION}-tools"
   "libmlir-${LLVM_VERSION}-dev" "mlir-${LLVM_VERSION}-tools"
   "libomp-${LLVM_VERSION}-dev"
