@@ -21,6 +21,10 @@ step "convert-bitnet-to-linalg (portable kernels), first 40 lines"
 step "bitnet-to-llvm: LLVM dialect functions"
 "$OPT" "$INPUT" --bitnet-to-llvm | grep -E '^\s*llvm\.func' | sed 's/{$//'
 
-step "Execute: JIT-compiled bitnet ops vs the reference (bit-exact i32, 1e-6 relative f32)"
+step "Expected results from an independent numpy implementation"
+/usr/bin/python3 python/tests/make_numpy_cases.py \
+  "$BUILD_DIR/test/unittests/ExecutionEngine/numpy-cases"
+
+step "Execute: JIT-compiled bitnet ops vs the C++ reference and numpy (bit-exact i32, 1e-6 relative f32)"
 "$BUILD_DIR/bin/BitNetJitTests" --gtest_brief=1
 echo "demo: OK"
