@@ -11,7 +11,8 @@ packages=(
   "libmlir-${LLVM_VERSION}-dev" "mlir-${LLVM_VERSION}-tools"
   "libomp-${LLVM_VERSION}-dev"
   libgtest-dev libbenchmark-dev
-  python3 python3-numpy
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  python3 python3-numpy python3-onnx
 )
 
 missing=()

@@ -7,7 +7,7 @@ from lit.llvm import llvm_config
 
 config.name = "BitNet-MLIR"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.bitnet_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unittests"]
@@ -15,6 +15,13 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unittests
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["bitnet-opt"], [config.bitnet_tools_dir])
+    ["bitnet-opt", "bitnet-translate"], [config.bitnet_tools_dir])
+
+# Test models are made at test time by python/tests/onnx_models.py with the
+# system interpreter (it sees Debian's python3-onnx and python3-numpy).
+config.substitutions.append(
+    ("%onnx-model",
+     "/usr/bin/python3 " + os.path.join(config.bitnet_src_root, "python", "tests",
+                                        "onnx_models.py")))
 llvm_config.add_tool_substitutions(
     ["FileCheck", "not", "count", "split-file"], [config.llvm_tools_dir])

@@ -1,0 +1,307 @@
+//===- ElementwiseOps.cpp - ONNX elementwise ops -> tosa / linalg ---------===//
+//
+// Ops with an exact TOSA counterpart become TOSA ops (ranks equalized with
+// tosa.reshape for ONNX's multidirectional broadcasting). Ops TOSA lacks or
+// approximates (float Div, Sqrt, Round) become a broadcasting linalg.generic
+// with the exact arith/math op, so no rounding differs from ONNX.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NodeImporter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
+#include "mlir/Dialect/Traits.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::bitnet::onnx;
+
+FailureOr<SmallVector<int64_t>>
+mlir::bitnet::onnx::broadcastShape(NodeImporter &n, ValueRange values) {
+  SmallVector<int64_t> shape;
+  for (Value v : values) {
+    SmallVector<int64_t> next;
+    auto type = cast<RankedTensorType>(v.getType());
+    if (!OpTrait::util::getBroadcastedShape(shape, type.getShape(), next)) {
+      (void)n.failure("operand shapes cannot be broadcast together");
+      return failure();
+    }
+    shape = next;
+  }
+  return shape;
+}
+
+Value mlir::bitnet::onnx::padRank(ImplicitLocOpBuilder &b, Value v,
+                                  int64_t rank) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getRank() == rank)
+    return v;
+  SmallVector<int64_t> shape(rank - type.getRank(), 1);
+  llvm::append_range(shape, type.getShape());
+  return tosa::ReshapeOp::create(b, type.clone(shape), v,
+                                 tosa::getTosaConstShape(b, shape));
+}
+
+FailureOr<Value> mlir::bitnet::onnx::broadcastGeneric(
+    NodeImporter &n, ValueRange inputs, Type resultElementType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  FailureOr<SmallVector<int64_t>> shape = broadcastShape(n, inputs);
+  if (failed(shape))
+    return failure();
+  int64_t rank = shape->size();
+  MLIRContext *ctx = n.b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value v : inputs) {
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<AffineExpr> exprs;
+    int64_t offset = rank - type.getRank();
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      exprs.push_back(type.getDimSize(d) == 1 && (*shape)[offset + d] != 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(offset + d, ctx));
+    maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+  Value init = tensor::EmptyOp::create(n.b, *shape, resultElementType);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             n.b, init.getType(), inputs, ValueRange{init}, maps, iterators,
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               linalg::YieldOp::create(b, loc, body(b, loc, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+namespace {
+
+/// A TOSA binary op on rank-equalized operands; the result element type is
+/// the operands' unless given.
+template <typename TosaOp>
+LogicalResult importTosaBinaryAs(NodeImporter &n, Type resultElementType) {
+  Value lhs = n.input(0), rhs = n.input(1);
+  if (!lhs || !rhs)
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape = broadcastShape(n, {lhs, rhs});
+  if (failed(shape))
+    return failure();
+  Type elementType = resultElementType
+                         ? resultElementType
+                         : cast<RankedTensorType>(lhs.getType()).getElementType();
+  auto resultType = RankedTensorType::get(*shape, elementType);
+  lhs = padRank(n.b, lhs, shape->size());
+  rhs = padRank(n.b, rhs, shape->size());
+  if constexpr (std::is_same_v<TosaOp, tosa::MulOp>) {
+    auto shiftType = RankedTensorType::get({1}, n.b.getI8Type());
+    Value shift = tosa::ConstOp::create(
+        n.b, shiftType, DenseElementsAttr::get(shiftType, n.b.getI8IntegerAttr(0)));
+    n.setResult(0, tosa::MulOp::create(n.b, resultType, lhs, rhs, shift));
+  } else {
+    n.setResult(0, TosaOp::create(n.b, resultType, lhs, rhs));
+  }
+  return success();
+}
+
+template <typename TosaOp> LogicalResult importTosaBinary(NodeImporter &n) {
+  return importTosaBinaryAs<TosaOp>(n, Type());
+}
+
+/// A TOSA unary op with the input's type.
+template <typename TosaOp> LogicalResult importTosaUnary(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  n.setResult(0, TosaOp::create(n.b, x.getType(), x));
+  return success();
+}
+
+LogicalResult importDiv(NodeImporter &n) {
+  Value lhs = n.input(0), rhs = n.input(1);
+  if (!lhs || !rhs)
+    return failure();
+  Type elementType = cast<RankedTensorType>(lhs.getType()).getElementType();
+  bool isFloat = isa<FloatType>(elementType);
+  FailureOr<Value> result = broadcastGeneric(
+      n, {lhs, rhs}, elementType, [&](OpBuilder &b, Location loc, ValueRange a) {
+        if (isFloat)
+          return arith::DivFOp::create(b, loc, a[0], a[1]).getResult();
+        return arith::DivSIOp::create(b, loc, a[0], a[1]).getResult();
+      });
+  if (failed(result))
+    return failure();
+  n.setResult(0, *result);
+  return success();
+}
+
+/// A float unary op computed exactly with a math/arith op.
+template <typename MathOp> LogicalResult importExactUnary(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  auto type = cast<RankedTensorType>(x.getType());
+  if (!isa<FloatType>(type.getElementType()))
+    return n.failure("expects a float input");
+  FailureOr<Value> result = broadcastGeneric(
+      n, {x}, type.getElementType(), [](OpBuilder &b, Location loc, ValueRange a) {
+        return MathOp::create(b, loc, a[0]).getResult();
+      });
+  if (failed(result))
+    return failure();
+  n.setResult(0, *result);
+  return success();
+}
+
+LogicalResult importNeg(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  Type elementType = cast<RankedTensorType>(x.getType()).getElementType();
+  FailureOr<Value> result = broadcastGeneric(
+      n, {x}, elementType, [&](OpBuilder &b, Location loc, ValueRange a) {
+        if (isa<FloatType>(elementType))
+          return arith::NegFOp::create(b, loc, a[0]).getResult();
+        Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+        return arith::SubIOp::create(b, loc, zero, a[0]).getResult();
+      });
+  if (failed(result))
+    return failure();
+  n.setResult(0, *result);
+  return success();
+}
+
+/// Clamp bounds as attributes of the input's element type.
+mlir::Attribute boundAttr(OpBuilder &b, Type elementType, double value) {
+  if (auto floatType = dyn_cast<FloatType>(elementType))
+    return b.getFloatAttr(floatType, value);
+  return b.getIntegerAttr(elementType, static_cast<int64_t>(value));
+}
+
+double lowest(Type t) {
+  if (isa<FloatType>(t))
+    return -std::numeric_limits<double>::infinity();
+  return static_cast<double>(
+      APInt::getSignedMinValue(t.getIntOrFloatBitWidth()).getSExtValue());
+}
+
+double highest(Type t) {
+  if (isa<FloatType>(t))
+    return std::numeric_limits<double>::infinity();
+  return static_cast<double>(
+      APInt::getSignedMaxValue(t.getIntOrFloatBitWidth()).getSExtValue());
+}
+
+LogicalResult importClamp(NodeImporter &n, std::optional<double> lo,
+                          std::optional<double> hi) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  Type elementType = cast<RankedTensorType>(x.getType()).getElementType();
+  n.setResult(0, tosa::ClampOp::create(
+                     n.b, x.getType(), x,
+                     boundAttr(n.b, elementType, lo.value_or(lowest(elementType))),
+                     boundAttr(n.b, elementType, hi.value_or(highest(elementType)))));
+  return success();
+}
+
+/// A scalar bound given as an optional constant input.
+FailureOr<std::optional<double>> constantBound(NodeImporter &n, unsigned i) {
+  if (!n.hasInput(i))
+    return std::optional<double>();
+  DenseElementsAttr attr = n.constantInput(i);
+  if (!attr || attr.getNumElements() != 1) {
+    (void)n.failure("bound " + llvm::Twine(i) + " must be a constant scalar");
+    return failure();
+  }
+  if (isa<FloatType>(attr.getElementType()))
+    return std::optional<double>(
+        (*attr.getValues<APFloat>().begin()).convertToDouble());
+  return std::optional<double>(
+      static_cast<double>((*attr.getValues<APInt>().begin()).getSExtValue()));
+}
+
+LogicalResult importClip(NodeImporter &n) {
+  FailureOr<std::optional<double>> lo = constantBound(n, 1);
+  FailureOr<std::optional<double>> hi = constantBound(n, 2);
+  if (failed(lo) || failed(hi))
+    return failure();
+  return importClamp(n, *lo, *hi);
+}
+
+LogicalResult importRelu(NodeImporter &n) { return importClamp(n, 0.0, {}); }
+
+LogicalResult importWhere(NodeImporter &n) {
+  Value cond = n.input(0), a = n.input(1), c = n.input(2);
+  if (!cond || !a || !c)
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape = broadcastShape(n, {cond, a, c});
+  if (failed(shape))
+    return failure();
+  int64_t rank = shape->size();
+  auto type = RankedTensorType::get(
+      *shape, cast<RankedTensorType>(a.getType()).getElementType());
+  n.setResult(0, tosa::SelectOp::create(n.b, type, padRank(n.b, cond, rank),
+                                        padRank(n.b, a, rank),
+                                        padRank(n.b, c, rank)));
+  return success();
+}
+
+LogicalResult importCast(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  Type to = convertDataType(static_cast<int>(n.intAttr("to", 0)), n.b.getContext());
+  if (!to)
+    return n.failure("cast to " + dataTypeName(static_cast<int>(n.intAttr("to", 0))) +
+                     " is not supported");
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getElementType() == to) {
+    n.setResult(0, x);
+    return success();
+  }
+  n.setResult(0, tosa::CastOp::create(n.b, type.clone(to), x));
+  return success();
+}
+
+LogicalResult importIdentity(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  n.setResult(0, x);
+  return success();
+}
+
+} // namespace
+
+void mlir::bitnet::onnx::registerElementwiseImporters(OpImportRegistry &r) {
+  r["Add"] = importTosaBinary<tosa::AddOp>;
+  r["Sub"] = importTosaBinary<tosa::SubOp>;
+  r["Mul"] = importTosaBinary<tosa::MulOp>;
+  r["Div"] = importDiv;
+  r["Pow"] = importTosaBinary<tosa::PowOp>;
+  r["Max"] = importTosaBinary<tosa::MaximumOp>;
+  r["Min"] = importTosaBinary<tosa::MinimumOp>;
+  r["Equal"] = [](NodeImporter &n) {
+    return importTosaBinaryAs<tosa::EqualOp>(n, n.b.getI1Type());
+  };
+  r["Where"] = importWhere;
+  r["Abs"] = importTosaUnary<tosa::AbsOp>;
+  r["Reciprocal"] = importTosaUnary<tosa::ReciprocalOp>;
+  r["Exp"] = importTosaUnary<tosa::ExpOp>;
+  r["Tanh"] = importTosaUnary<tosa::TanhOp>;
+  r["Sigmoid"] = importTosaUnary<tosa::SigmoidOp>;
+  r["Erf"] = importTosaUnary<tosa::ErfOp>;
+  r["Cos"] = importTosaUnary<tosa::CosOp>;
+  r["Sin"] = importTosaUnary<tosa::SinOp>;
+  r["Neg"] = importNeg;
+  r["Sqrt"] = importExactUnary<math::SqrtOp>;
+  r["Round"] = importExactUnary<math::RoundEvenOp>;
+  r["Relu"] = importRelu;
+  r["Clip"] = importClip;
+  r["Cast"] = importCast;
+  r["Identity"] = importIdentity;
+}

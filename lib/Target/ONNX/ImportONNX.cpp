@@ -1,0 +1,396 @@
+//===- ImportONNX.cpp - ONNX graph -> func + tosa/tensor/arith --------===//
+//
+// Walks the graph in order and hands each node to the handler registered for
+// its op type. Every op gets a location `"node-name"("file":0:0)`, so errors
+// and later passes name the ONNX node. Weights become constants that
+// reference the loaded bytes (dense_resource) instead of copying them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Target/ONNX/ImportONNX.h"
+
+#include "NodeImporter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::bitnet::onnx;
+
+//===----------------------------------------------------------------------===//
+// NodeImporter
+//===----------------------------------------------------------------------===//
+
+unsigned NodeImporter::numInputs() const { return node.inputs.size(); }
+
+bool NodeImporter::hasInput(unsigned i) const {
+  return i < node.inputs.size() && !node.inputs[i].empty();
+}
+
+Value NodeImporter::input(unsigned i, bool required) {
+  if (!hasInput(i)) {
+    if (required)
+      (void)failure("input " + llvm::Twine(i) + " is required");
+    return nullptr;
+  }
+  auto it = values.find(node.inputs[i]);
+  if (it == values.end()) {
+    (void)failure("input '" + node.inputs[i] + "' is not defined");
+    return nullptr;
+  }
+  return it->second;
+}
+
+RankedTensorType NodeImporter::inputType(unsigned i) {
+  Value v = input(i);
+  return v ? dyn_cast<RankedTensorType>(v.getType()) : nullptr;
+}
+
+DenseElementsAttr NodeImporter::constantInput(unsigned i) {
+  Value v = hasInput(i) ? input(i) : nullptr;
+  DenseElementsAttr attr;
+  if (v && matchPattern(v, m_Constant(&attr)))
+    return attr;
+  return nullptr;
+}
+
+std::optional<SmallVector<int64_t>> NodeImporter::constantInts(unsigned i) {
+  DenseElementsAttr attr = constantInput(i);
+  if (!attr || !attr.getElementType().isInteger())
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  for (const APInt &v : attr.getValues<APInt>())
+    out.push_back(v.getSExtValue());
+  return out;
+}
+
+static const NodeAttribute *findAttr(const Node &node, llvm::StringRef name) {
+  return node.getAttribute(name.str());
+}
+
+bool NodeImporter::hasAttr(llvm::StringRef name) const {
+  return findAttr(node, name) != nullptr;
+}
+
+int64_t NodeImporter::intAttr(llvm::StringRef name, int64_t defaultValue) const {
+  const NodeAttribute *a = findAttr(node, name);
+  return a && a->kind == NodeAttribute::Kind::Int ? a->i : defaultValue;
+}
+
+float NodeImporter::floatAttr(llvm::StringRef name, float defaultValue) const {
+  const NodeAttribute *a = findAttr(node, name);
+  return a && a->kind == NodeAttribute::Kind::Float ? a->f : defaultValue;
+}
+
+std::string NodeImporter::stringAttr(llvm::StringRef name,
+                                     llvm::StringRef defaultValue) const {
+  const NodeAttribute *a = findAttr(node, name);
+  return a && a->kind == NodeAttribute::Kind::String ? a->s : defaultValue.str();
+}
+
+std::optional<SmallVector<int64_t>>
+NodeImporter::intsAttr(llvm::StringRef name) const {
+  const NodeAttribute *a = findAttr(node, name);
+  if (!a || a->kind != NodeAttribute::Kind::Ints)
+    return std::nullopt;
+  return SmallVector<int64_t>(a->ints.begin(), a->ints.end());
+}
+
+const Tensor *NodeImporter::tensorAttr(llvm::StringRef name) const {
+  const NodeAttribute *a = findAttr(node, name);
+  return a && a->kind == NodeAttribute::Kind::Tensor ? a->t.get() : nullptr;
+}
+
+void NodeImporter::setResult(unsigned i, Value value) {
+  if (i < node.outputs.size() && !node.outputs[i].empty())
+    values[node.outputs[i]] = value;
+}
+
+InFlightDiagnostic NodeImporter::error() {
+  return mlir::emitError(loc()) << "node '" << node.name << "' ("
+                                << node.opType << "): ";
+}
+
+LogicalResult NodeImporter::failure(const llvm::Twine &message) {
+  error() << message;
+  return mlir::failure();
+}
+
+std::optional<int64_t> NodeImporter::normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank) {
+    (void)failure("axis " + llvm::Twine(axis) + " is out of range for rank " +
+                  llvm::Twine(rank));
+    return std::nullopt;
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+//===----------------------------------------------------------------------===//
+// Types and constants
+//===----------------------------------------------------------------------===//
+
+Type mlir::bitnet::onnx::convertDataType(int type, MLIRContext *context) {
+  Builder b(context);
+  switch (static_cast<DataType>(type)) {
+  case DataType::Float:
+    return b.getF32Type();
+  case DataType::Float16:
+    return b.getF16Type();
+  case DataType::BFloat16:
+    return b.getBF16Type();
+  case DataType::Double:
+    return b.getF64Type();
+  case DataType::Bool:
+    return b.getI1Type();
+  case DataType::Int8:
+    return b.getI8Type();
+  case DataType::Int16:
+    return b.getI16Type();
+  case DataType::Int32:
+    return b.getI32Type();
+  case DataType::Int64:
+    return b.getI64Type();
+  case DataType::UInt8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  default:
+    return nullptr;
+  }
+}
+
+ElementsAttr mlir::bitnet::onnx::constantAttr(const Tensor &tensor,
+                                              RankedTensorType type,
+                                              int64_t resourceThreshold) {
+  llvm::ArrayRef<char> bytes(tensor.bytes->data(), tensor.bytes->size());
+  if (type.getElementType().isInteger(1)) {
+    // ONNX stores one byte per bool; MLIR's dense bools are bit-packed.
+    SmallVector<bool> bits(bytes.begin(), bytes.end());
+    return DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits));
+  }
+  if (static_cast<int64_t>(bytes.size()) <= resourceThreshold)
+    return DenseElementsAttr::getFromRawBuffer(type, bytes);
+
+  // Keep the loaded bytes alive for as long as the blob lives.
+  size_t align = static_cast<size_t>(dataTypeSize(tensor.type));
+  std::string name = tensor.name.empty() ? "onnx_tensor" : tensor.name;
+  if (!llvm::isAddrAligned(llvm::Align(align), bytes.data()))
+    return DenseResourceElementsAttr::get(
+        type, name, HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align));
+  std::shared_ptr<const TensorBytes> owner = tensor.bytes;
+  return DenseResourceElementsAttr::get(
+      type, name,
+      UnmanagedAsmResourceBlob::allocateWithAlign(
+          bytes, align, [owner](void *, size_t, size_t) mutable { owner.reset(); }));
+}
+
+//===----------------------------------------------------------------------===//
+// Graph import
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class GraphImporter {
+public:
+  GraphImporter(const Model &model, MLIRContext *context,
+                const ImportOptions &options, llvm::StringRef fileName)
+      : model(model), context(context), options(options),
+        fileName(fileName.str()), builder(context) {
+    registerElementwiseImporters(registry);
+    registerTensorImporters(registry);
+  }
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  Location nodeLoc(llvm::StringRef name) {
+    return NameLoc::get(StringAttr::get(context, name),
+                        FileLineColLoc::get(context, fileName, 0, 0));
+  }
+  FailureOr<RankedTensorType> inputType(const ValueInfo &info);
+  LogicalResult importNode(const Node &node, size_t index);
+
+  const Model &model;
+  MLIRContext *context;
+  const ImportOptions &options;
+  std::string fileName;
+  OpBuilder builder;
+  OpImportRegistry registry;
+  llvm::StringMap<Value> values;
+};
+
+FailureOr<RankedTensorType> GraphImporter::inputType(const ValueInfo &info) {
+  Location loc = nodeLoc(info.name);
+  Type elementType = convertDataType(info.type, context);
+  if (!elementType)
+    return emitError(loc) << "graph input '" << info.name << "' has element type "
+                          << dataTypeName(info.type)
+                          << ", which the compiler does not handle";
+  auto given = options.inputShapes.find(info.name);
+  if (given != options.inputShapes.end()) {
+    if (info.hasShape && given->second.size() != info.dims.size())
+      return emitError(loc) << "--input-shape for '" << info.name << "' has rank "
+                            << given->second.size() << ", the model says "
+                            << info.dims.size();
+    for (auto [i, dim] : llvm::enumerate(info.dims))
+      if (dim.value >= 0 && dim.value != given->second[i])
+        return emitError(loc) << "--input-shape for '" << info.name
+                              << "' sets dimension " << i << " to "
+                              << given->second[i] << ", the model fixes it to "
+                              << dim.value;
+    return RankedTensorType::get(given->second, elementType);
+  }
+  if (!info.hasShape)
+    return emitError(loc) << "graph input '" << info.name
+                          << "' has no shape; give one with --input-shape "
+                          << info.name << "=<d0>x<d1>...";
+  SmallVector<int64_t> shape;
+  for (auto [i, dim] : llvm::enumerate(info.dims)) {
+    if (dim.value < 0)
+      return emitError(loc)
+             << "graph input '" << info.name << "' has dynamic dimension " << i
+             << (dim.param.empty() ? "" : " ('" + dim.param + "')")
+             << "; give its size with --input-shape " << info.name
+             << "=<d0>x<d1>...";
+    shape.push_back(dim.value);
+  }
+  return RankedTensorType::get(shape, elementType);
+}
+
+LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
+  std::string name =
+      node.name.empty() ? node.opType + "_" + std::to_string(index) : node.name;
+  Location loc = nodeLoc(name);
+  Node named = node;
+  named.name = name;
+  if (!node.domain.empty()) {
+    return emitError(loc) << "node '" << name << "': unsupported op '"
+                          << node.opType << "' of domain '" << node.domain << "'";
+  }
+  auto it = registry.find(node.opType);
+  if (it == registry.end())
+    return emitError(loc) << "node '" << name << "': unsupported op '"
+                          << node.opType << "' of domain 'ai.onnx'";
+  NodeImporter importer(named, loc, builder, values, model.defaultOpset());
+  if (failed(it->second(importer)))
+    return failure();
+  for (const std::string &output : node.outputs)
+    if (!output.empty() && !values.count(output))
+      return importer.failure("output '" + output + "' was not produced");
+  return success();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  context->loadDialect<arith::ArithDialect, func::FuncDialect,
+                       tensor::TensorDialect, tosa::TosaDialect>();
+  Location fileLoc = FileLineColLoc::get(context, fileName, 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  const Graph &graph = model.graph;
+
+  int64_t opset = model.defaultOpset();
+  if (opset < 13 || opset > 21) {
+    emitError(fileLoc) << "the model uses opset " << opset
+                       << " of ai.onnx; supported opsets are 13 to 21";
+    return nullptr;
+  }
+
+  for (const auto &entry : options.inputShapes) {
+    const std::string &name = entry.first;
+    if (llvm::none_of(graph.inputs,
+                      [&](const ValueInfo &v) { return v.name == name; })) {
+      emitError(fileLoc) << "--input-shape names '" << name
+                         << "', which is not an input of the graph";
+      return nullptr;
+    }
+  }
+
+  SmallVector<Type> argTypes;
+  for (const ValueInfo &info : graph.inputs) {
+    FailureOr<RankedTensorType> type = inputType(info);
+    if (failed(type))
+      return nullptr;
+    argTypes.push_back(*type);
+  }
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(builder, fileLoc, options.functionName,
+                                   builder.getFunctionType(argTypes, {}));
+  Block *body = func.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+  for (auto [info, arg] : llvm::zip_equal(graph.inputs, body->getArguments()))
+    values[info.name] = arg;
+
+  for (const Tensor &init : graph.initializers) {
+    Location loc = nodeLoc(init.name);
+    Type elementType = convertDataType(init.type, context);
+    if (!elementType) {
+      emitError(loc) << "initializer '" << init.name << "' has element type "
+                     << dataTypeName(init.type)
+                     << ", which the compiler does not handle";
+      return nullptr;
+    }
+    auto type = RankedTensorType::get(init.dims, elementType);
+    values[init.name] = arith::ConstantOp::create(
+        builder, loc, type,
+        constantAttr(init, type, options.resourceThresholdBytes));
+  }
+
+  for (auto [index, node] : llvm::enumerate(graph.nodes))
+    if (failed(importNode(node, index)))
+      return nullptr;
+
+  SmallVector<Value> results;
+  for (const ValueInfo &info : graph.outputs) {
+    auto it = values.find(info.name);
+    if (it == values.end()) {
+      emitError(fileLoc) << "graph output '" << info.name << "' is never produced";
+      return nullptr;
+    }
+    results.push_back(it->second);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> mlir::bitnet::onnx::importModel(const Model &model,
+                                                      MLIRContext *context,
+                                                      const ImportOptions &options,
+                                                      llvm::StringRef fileName) {
+  return GraphImporter(model, context, options, fileName).run();
+}
+
+OwningOpRef<ModuleOp>
+mlir::bitnet::onnx::importModelFile(llvm::StringRef path, MLIRContext *context,
+                                    const ImportOptions &options) {
+  std::string error;
+  std::unique_ptr<Model> model = loadModel(path.str(), error);
+  if (!model) {
+    emitError(UnknownLoc::get(context)) << error;
+    return nullptr;
+  }
+  return importModel(*model, context, options, path);
+}
+
+bool mlir::bitnet::onnx::parseInputShape(llvm::StringRef spec,
+                                         ImportOptions &options) {
+  auto [name, dims] = spec.rsplit('=');
+  if (name.empty() || dims.empty())
+    return false;
+  std::vector<int64_t> shape;
+  SmallVector<llvm::StringRef> parts;
+  dims.split(parts, 'x');
+  for (llvm::StringRef part : parts) {
+    int64_t d;
+    if (part.getAsInteger(10, d) || d < 0)
+      return false;
+    shape.push_back(d);
+  }
+  options.inputShapes[name.str()] = shape;
+  return true;
+}

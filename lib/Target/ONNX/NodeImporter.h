@@ -1,0 +1,100 @@
+//===- NodeImporter.h - What an ONNX op handler sees -------------*- C++ -*-===//
+//
+// Internal to the ONNX importer. Each op handler gets a NodeImporter: the
+// node, a builder at the node's location (its ONNX name), typed access to
+// inputs and attributes, and result binding. Errors name the node.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_LIB_TARGET_ONNX_NODEIMPORTER_H
+#define BITNET_LIB_TARGET_ONNX_NODEIMPORTER_H
+
+#include "bitnet/Target/ONNX/OnnxModel.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/Value.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <optional>
+
+namespace mlir::bitnet::onnx {
+
+class NodeImporter {
+public:
+  NodeImporter(const Node &node, Location loc, OpBuilder &builder,
+               llvm::StringMap<Value> &values, int64_t opset)
+      : node(node), b(loc, builder), values(values), opset(opset) {}
+
+  const Node &node;
+  ImplicitLocOpBuilder b;
+
+  Location loc() const { return b.getLoc(); }
+  int64_t getOpset() const { return opset; }
+
+  /// Number of inputs given (trailing omitted inputs not counted).
+  unsigned numInputs() const;
+  bool hasInput(unsigned i) const;
+  /// Input `i`; null if omitted (after an error when `required`).
+  Value input(unsigned i, bool required = true);
+  RankedTensorType inputType(unsigned i);
+  /// The constant value of input `i`, if it is produced by a constant.
+  DenseElementsAttr constantInput(unsigned i);
+  /// Integer values of a constant input (e.g. shapes, axes), if constant.
+  std::optional<SmallVector<int64_t>> constantInts(unsigned i);
+
+  bool hasAttr(llvm::StringRef name) const;
+  int64_t intAttr(llvm::StringRef name, int64_t defaultValue) const;
+  float floatAttr(llvm::StringRef name, float defaultValue) const;
+  std::string stringAttr(llvm::StringRef name, llvm::StringRef defaultValue) const;
+  std::optional<SmallVector<int64_t>> intsAttr(llvm::StringRef name) const;
+  const Tensor *tensorAttr(llvm::StringRef name) const;
+
+  /// Binds output `i` of the node.
+  void setResult(unsigned i, Value value);
+
+  /// An error at the node ("node 'n' (Op): ...").
+  InFlightDiagnostic error();
+  LogicalResult failure(const llvm::Twine &message);
+
+  /// A rank-checked axis (negative counts from the end); error if invalid.
+  std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+private:
+  llvm::StringMap<Value> &values;
+  int64_t opset;
+};
+
+using OpImportFn = LogicalResult (*)(NodeImporter &);
+using OpImportRegistry = llvm::StringMap<OpImportFn>;
+
+/// Handlers of the default ONNX domain, grouped by kind (one file each).
+void registerElementwiseImporters(OpImportRegistry &registry);
+void registerTensorImporters(OpImportRegistry &registry);
+
+/// Shape of ONNX's multidirectional (numpy-style) broadcast of `values`;
+/// an error at the node if they do not broadcast.
+FailureOr<SmallVector<int64_t>> broadcastShape(NodeImporter &n, ValueRange values);
+
+/// Reshapes `v` to `rank` by prepending unit dimensions (tosa.reshape).
+Value padRank(ImplicitLocOpBuilder &b, Value v, int64_t rank);
+
+/// A linalg.generic over the broadcast shape of `inputs` that computes
+/// `body(elements)` per element; for ops TOSA has no exact counterpart of.
+FailureOr<Value>
+broadcastGeneric(NodeImporter &n, ValueRange inputs, Type resultElementType,
+                 function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
+/// MLIR element type of an ONNX data type, or null if unsupported.
+Type convertDataType(int type, MLIRContext *context);
+
+/// A constant attribute holding `tensor`'s bytes: dense_resource (no copy)
+/// above `resourceThreshold` bytes, plain dense below.
+ElementsAttr constantAttr(const Tensor &tensor, RankedTensorType type,
+                          int64_t resourceThreshold);
+
+} // namespace mlir::bitnet::onnx
+
+#endif // BITNET_LIB_TARGET_ONNX_NODEIMPORTER_H

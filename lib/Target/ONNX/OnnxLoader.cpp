@@ -1,0 +1,385 @@
+//===- OnnxLoader.cpp - ONNX protobuf -> plain model description ------===//
+//
+// The only translation unit that includes protobuf/ONNX headers. It is built
+// with exceptions (its own library); every entry point catches them and
+// returns one line of error text instead.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Target/ONNX/OnnxModel.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <exception>
+
+namespace proto = ::onnx;
+
+namespace mlir::bitnet::onnx {
+
+std::string dataTypeName(int type) {
+  if (proto::TensorProto_DataType_IsValid(type))
+    return proto::TensorProto_DataType_Name(
+        static_cast<proto::TensorProto_DataType>(type));
+  return "TYPE" + std::to_string(type);
+}
+
+int64_t dataTypeSize(int type) {
+  switch (static_cast<DataType>(type)) {
+  case DataType::Bool:
+  case DataType::Int8:
+  case DataType::UInt8:
+    return 1;
+  case DataType::Int16:
+  case DataType::UInt16:
+  case DataType::Float16:
+  case DataType::BFloat16:
+    return 2;
+  case DataType::Float:
+  case DataType::Int32:
+  case DataType::UInt32:
+    return 4;
+  case DataType::Double:
+  case DataType::Int64:
+  case DataType::UInt64:
+    return 8;
+  default:
+    return 0;
+  }
+}
+
+int64_t Tensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+const NodeAttribute *Node::getAttribute(const std::string &attrName) const {
+  for (const NodeAttribute &a : attributes)
+    if (a.name == attrName)
+      return &a;
+  return nullptr;
+}
+
+int64_t Model::defaultOpset() const {
+  for (const char *domain : {"", "ai.onnx"}) {
+    auto it = opsets.find(domain);
+    if (it != opsets.end())
+      return it->second;
+  }
+  return 0;
+}
+
+namespace {
+
+/// Thrown inside the loader, turned into the returned error line.
+struct LoadError {
+  std::string message;
+};
+
+class StringBytes final : public TensorBytes {
+public:
+  explicit StringBytes(std::string &&bytes) : bytes(std::move(bytes)) {}
+  const char *data() const override { return bytes.data(); }
+  size_t size() const override { return bytes.size(); }
+
+private:
+  std::string bytes;
+};
+
+/// A read-only mapping of a whole external-data file.
+class FileMapping {
+public:
+  FileMapping(void *base, size_t length) : base(base), length(length) {}
+  ~FileMapping() {
+    if (base && length)
+      munmap(base, length);
+  }
+  const char *data() const { return static_cast<const char *>(base); }
+  size_t size() const { return length; }
+
+private:
+  void *base;
+  size_t length;
+};
+
+class MappedBytes final : public TensorBytes {
+public:
+  MappedBytes(std::shared_ptr<FileMapping> file, size_t offset, size_t length)
+      : file(std::move(file)), offset(offset), length(length) {}
+  const char *data() const override { return file->data() + offset; }
+  size_t size() const override { return length; }
+
+private:
+  std::shared_ptr<FileMapping> file;
+  size_t offset, length;
+};
+
+class Loader {
+public:
+  explicit Loader(std::string modelDir) : modelDir(std::move(modelDir)) {}
+
+  Tensor convertTensor(proto::TensorProto &t, const std::string &what) {
+    Tensor out;
+    out.name = t.name();
+    out.type = t.data_type();
+    out.dims.assign(t.dims().begin(), t.dims().end());
+    for (int64_t d : out.dims)
+      if (d < 0)
+        throw LoadError{what + " has a negative dimension"};
+    int64_t elementSize = dataTypeSize(out.type);
+    if (elementSize == 0)
+      throw LoadError{what + " has element type " + dataTypeName(out.type) +
+                      ", which the compiler does not handle"};
+    size_t expected = static_cast<size_t>(out.numElements() * elementSize);
+
+    if (t.data_location() == proto::TensorProto_DataLocation_EXTERNAL) {
+      out.bytes = externalBytes(t, what, expected);
+    } else if (t.has_raw_data()) {
+      std::string raw;
+      raw.swap(*t.mutable_raw_data()); // no copy of the weights
+      out.bytes = std::make_shared<StringBytes>(std::move(raw));
+    } else {
+      out.bytes = std::make_shared<StringBytes>(typedFieldBytes(t, out.type));
+    }
+    if (out.bytes->size() != expected)
+      throw LoadError{what + " holds " + std::to_string(out.bytes->size()) +
+                      " bytes, but its type and shape need " +
+                      std::to_string(expected)};
+    return out;
+  }
+
+private:
+  /// Data stored in the typed repeated fields (float_data, int64_data, ...),
+  /// serialized as little-endian bytes.
+  static std::string typedFieldBytes(const proto::TensorProto &t, int type) {
+    std::string bytes;
+    auto append = [&](const void *p, size_t n) {
+      bytes.append(static_cast<const char *>(p), n);
+    };
+    switch (static_cast<DataType>(type)) {
+    case DataType::Float:
+      append(t.float_data().data(), t.float_data_size() * sizeof(float));
+      break;
+    case DataType::Double:
+      append(t.double_data().data(), t.double_data_size() * sizeof(double));
+      break;
+    case DataType::Int64:
+      append(t.int64_data().data(), t.int64_data_size() * sizeof(int64_t));
+      break;
+    case DataType::UInt32:
+    case DataType::UInt64:
+      for (uint64_t v : t.uint64_data()) {
+        if (type == static_cast<int>(DataType::UInt32)) {
+          uint32_t narrow = static_cast<uint32_t>(v);
+          append(&narrow, sizeof(narrow));
+        } else {
+          append(&v, sizeof(v));
+        }
+      }
+      break;
+    default: {
+      // int32_data carries every type of 32 bits or fewer.
+      int64_t size = dataTypeSize(type);
+      for (int32_t v : t.int32_data())
+        append(&v, static_cast<size_t>(size)); // little-endian truncation
+      break;
+    }
+    }
+    return bytes;
+  }
+
+  std::shared_ptr<const TensorBytes>
+  externalBytes(const proto::TensorProto &t, const std::string &what,
+                size_t expected) {
+    std::string location;
+    size_t offset = 0, length = expected;
+    for (const auto &entry : t.external_data()) {
+      if (entry.key() == "location")
+        location = entry.value();
+      else if (entry.key() == "offset")
+        offset = std::stoull(entry.value());
+      else if (entry.key() == "length")
+        length = std::stoull(entry.value());
+    }
+    if (location.empty())
+      throw LoadError{what + " has external data without a location"};
+    std::string path = location[0] == '/' ? location : modelDir + location;
+    std::shared_ptr<FileMapping> file = mapFile(path, what);
+    if (offset > file->size() || length > file->size() - offset)
+      throw LoadError{what + ": external data '" + location + "' is " +
+                      std::to_string(file->size()) + " bytes, too short for offset " +
+                      std::to_string(offset) + " + length " +
+                      std::to_string(length)};
+    return std::make_shared<MappedBytes>(file, offset, length);
+  }
+
+  std::shared_ptr<FileMapping> mapFile(const std::string &path,
+                                       const std::string &what) {
+    auto it = mappings.find(path);
+    if (it != mappings.end())
+      return it->second;
+    int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0)
+      throw LoadError{what + ": external data file '" + path +
+                      "' cannot be opened: " + std::strerror(errno)};
+    struct stat st;
+    ::fstat(fd, &st);
+    size_t length = static_cast<size_t>(st.st_size);
+    void *base = length ? ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0)
+                        : nullptr;
+    ::close(fd);
+    if (base == MAP_FAILED)
+      throw LoadError{what + ": cannot map external data file '" + path + "'"};
+    auto file = std::make_shared<FileMapping>(base, length);
+    mappings.emplace(path, file);
+    return file;
+  }
+
+  std::string modelDir;
+  std::map<std::string, std::shared_ptr<FileMapping>> mappings;
+};
+
+ValueInfo convertValueInfo(const proto::ValueInfoProto &v) {
+  ValueInfo info;
+  info.name = v.name();
+  if (!v.type().has_tensor_type())
+    throw LoadError{"graph input/output '" + v.name() +
+                    "' is not a tensor (sequences and maps are not supported)"};
+  const auto &tensorType = v.type().tensor_type();
+  info.type = tensorType.elem_type();
+  info.hasShape = tensorType.has_shape();
+  for (const auto &d : tensorType.shape().dim()) {
+    Dimension dim;
+    if (d.has_dim_value())
+      dim.value = d.dim_value();
+    else if (d.has_dim_param())
+      dim.param = d.dim_param();
+    info.dims.push_back(dim);
+  }
+  return info;
+}
+
+NodeAttribute convertAttribute(proto::AttributeProto &a, Loader &loader,
+                           const std::string &nodeName) {
+  NodeAttribute out;
+  out.name = a.name();
+  switch (a.type()) {
+  case proto::AttributeProto_AttributeType_FLOAT:
+    out.kind = NodeAttribute::Kind::Float;
+    out.f = a.f();
+    break;
+  case proto::AttributeProto_AttributeType_INT:
+    out.kind = NodeAttribute::Kind::Int;
+    out.i = a.i();
+    break;
+  case proto::AttributeProto_AttributeType_STRING:
+    out.kind = NodeAttribute::Kind::String;
+    out.s = a.s();
+    break;
+  case proto::AttributeProto_AttributeType_TENSOR:
+    out.kind = NodeAttribute::Kind::Tensor;
+    out.t = std::make_shared<Tensor>(loader.convertTensor(
+        *a.mutable_t(), "attribute '" + a.name() + "' of node '" + nodeName + "'"));
+    break;
+  case proto::AttributeProto_AttributeType_FLOATS:
+    out.kind = NodeAttribute::Kind::Floats;
+    out.floats.assign(a.floats().begin(), a.floats().end());
+    break;
+  case proto::AttributeProto_AttributeType_INTS:
+    out.kind = NodeAttribute::Kind::Ints;
+    out.ints.assign(a.ints().begin(), a.ints().end());
+    break;
+  case proto::AttributeProto_AttributeType_STRINGS:
+    out.kind = NodeAttribute::Kind::Strings;
+    out.strings.assign(a.strings().begin(), a.strings().end());
+    break;
+  default:
+    out.kind = NodeAttribute::Kind::Other;
+    break;
+  }
+  return out;
+}
+
+std::unique_ptr<Model> load(const std::string &path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0)
+    throw LoadError{path + ": cannot open: " + std::strerror(errno)};
+  proto::ModelProto modelProto;
+  bool parsed;
+  {
+    google::protobuf::io::FileInputStream stream(fd);
+    google::protobuf::io::CodedInputStream coded(&stream);
+    coded.SetTotalBytesLimit(INT32_MAX);
+    parsed = modelProto.ParseFromCodedStream(&coded) &&
+             coded.ConsumedEntireMessage();
+  }
+  ::close(fd);
+  if (!parsed)
+    throw LoadError{path + ": not a valid ONNX model (malformed or truncated "
+                           "protobuf)"};
+  if (!modelProto.has_graph())
+    throw LoadError{path + ": the model has no graph"};
+
+  size_t slash = path.find_last_of('/');
+  Loader loader(slash == std::string::npos ? "" : path.substr(0, slash + 1));
+  auto model = std::make_unique<Model>();
+  model->irVersion = modelProto.ir_version();
+  model->producerName = modelProto.producer_name();
+  for (const auto &opset : modelProto.opset_import())
+    model->opsets[opset.domain()] = opset.version();
+
+  proto::GraphProto &graph = *modelProto.mutable_graph();
+  Graph &out = model->graph;
+  out.name = graph.name();
+  std::map<std::string, bool> isInitializer;
+  for (auto &init : *graph.mutable_initializer()) {
+    isInitializer[init.name()] = true;
+    out.initializers.push_back(
+        loader.convertTensor(init, "initializer '" + init.name() + "'"));
+  }
+  for (const auto &input : graph.input())
+    if (!isInitializer.count(input.name()))
+      out.inputs.push_back(convertValueInfo(input));
+  for (const auto &output : graph.output())
+    out.outputs.push_back(convertValueInfo(output));
+  for (auto &nodeProto : *graph.mutable_node()) {
+    Node node;
+    node.name = nodeProto.name();
+    node.opType = nodeProto.op_type();
+    node.domain = nodeProto.domain() == "ai.onnx" ? "" : nodeProto.domain();
+    node.inputs.assign(nodeProto.input().begin(), nodeProto.input().end());
+    node.outputs.assign(nodeProto.output().begin(), nodeProto.output().end());
+    std::string label = node.name.empty() ? node.opType : node.name;
+    for (auto &attr : *nodeProto.mutable_attribute())
+      node.attributes.push_back(convertAttribute(attr, loader, label));
+    out.nodes.push_back(std::move(node));
+  }
+  return model;
+}
+
+} // namespace
+
+std::unique_ptr<Model> loadModel(const std::string &path, std::string &error) {
+  try {
+    return load(path);
+  } catch (const LoadError &e) {
+    error = e.message;
+  } catch (const std::exception &e) {
+    error = path + ": " + e.what();
+  } catch (...) {
+    error = path + ": unknown error while reading the model";
+  }
+  return nullptr;
+}
+
+} // namespace mlir::bitnet::onnx
