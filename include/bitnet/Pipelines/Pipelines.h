@@ -10,9 +10,10 @@ class OpPassManager;
 namespace mlir::bitnet {
 
 /// `bitnet-to-llvm`: takes a module with bitnet ops (including
-/// `bitnet.bitlinear`) down to the LLVM dialect through the portable linalg
-/// lowering: decompose, convert-bitnet-to-linalg, one-shot bufferization,
-/// loops, and the standard conversions to LLVM. Functions that carry
+/// `bitnet.bitlinear`) and imported TOSA ops down to the LLVM dialect
+/// through the portable linalg lowering: tosa-to-linalg, decompose,
+/// convert-bitnet-to-linalg, one-shot bufferization, loops, and the standard
+/// conversions to LLVM. Functions that carry
 /// `llvm.emit_c_interface` get a C-callable `_mlir_ciface_<name>` wrapper.
 void buildBitNetToLLVMPipeline(OpPassManager &pm);
 

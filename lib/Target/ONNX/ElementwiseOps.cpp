@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
 #include "mlir/Dialect/Traits.h"
+#include "mlir/IR/Matchers.h"
 
 #include <limits>
 
@@ -37,6 +38,18 @@ mlir::bitnet::onnx::broadcastShape(NodeImporter &n, ValueRange values) {
   return shape;
 }
 
+Value mlir::bitnet::onnx::reshapeTo(ImplicitLocOpBuilder &b, Value v,
+                                    ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getShape() == shape)
+    return v;
+  auto newType = type.clone(shape);
+  DenseElementsAttr constant;
+  if (matchPattern(v, m_Constant(&constant)))
+    return arith::ConstantOp::create(b, constant.reshape(newType));
+  return tosa::ReshapeOp::create(b, newType, v, tosa::getTosaConstShape(b, shape));
+}
+
 Value mlir::bitnet::onnx::padRank(ImplicitLocOpBuilder &b, Value v,
                                   int64_t rank) {
   auto type = cast<RankedTensorType>(v.getType());
@@ -44,8 +57,7 @@ Value mlir::bitnet::onnx::padRank(ImplicitLocOpBuilder &b, Value v,
     return v;
   SmallVector<int64_t> shape(rank - type.getRank(), 1);
   llvm::append_range(shape, type.getShape());
-  return tosa::ReshapeOp::create(b, type.clone(shape), v,
-                                 tosa::getTosaConstShape(b, shape));
+  return reshapeTo(b, v, shape);
 }
 
 FailureOr<Value> mlir::bitnet::onnx::broadcastGeneric(

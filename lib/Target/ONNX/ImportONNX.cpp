@@ -202,6 +202,7 @@ public:
         fileName(fileName.str()), builder(context) {
     registerElementwiseImporters(registry);
     registerTensorImporters(registry);
+    registerShapeImporters(registry);
   }
 
   OwningOpRef<ModuleOp> run();
@@ -276,7 +277,10 @@ LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
     return emitError(loc) << "node '" << name << "': unsupported op '"
                           << node.opType << "' of domain 'ai.onnx'";
   NodeImporter importer(named, loc, builder, values, model.defaultOpset());
-  if (failed(it->second(importer)))
+  bool folded = false;
+  if (failed(tryFoldNode(importer, folded)))
+    return failure();
+  if (!folded && failed(it->second(importer)))
     return failure();
   for (const std::string &output : node.outputs)
     if (!output.empty() && !values.count(output))

@@ -73,10 +73,15 @@ using OpImportRegistry = llvm::StringMap<OpImportFn>;
 /// Handlers of the default ONNX domain, grouped by kind (one file each).
 void registerElementwiseImporters(OpImportRegistry &registry);
 void registerTensorImporters(OpImportRegistry &registry);
+void registerShapeImporters(OpImportRegistry &registry);
 
 /// Shape of ONNX's multidirectional (numpy-style) broadcast of `values`;
 /// an error at the node if they do not broadcast.
 FailureOr<SmallVector<int64_t>> broadcastShape(NodeImporter &n, ValueRange values);
+
+/// `v` viewed with `shape`: a new constant when `v` is one (so shape
+/// computations keep folding), tosa.reshape otherwise.
+Value reshapeTo(ImplicitLocOpBuilder &b, Value v, ArrayRef<int64_t> shape);
 
 /// Reshapes `v` to `rank` by prepending unit dimensions (tosa.reshape).
 Value padRank(ImplicitLocOpBuilder &b, Value v, int64_t rank);
@@ -86,6 +91,15 @@ Value padRank(ImplicitLocOpBuilder &b, Value v, int64_t rank);
 FailureOr<Value>
 broadcastGeneric(NodeImporter &n, ValueRange inputs, Type resultElementType,
                  function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
+/// ONNX MatMul of `a` [..., M, K] and `b` [K, N] (or equal batch shapes) as
+/// tosa.matmul on 3-D views.
+FailureOr<Value> emitMatMul(NodeImporter &n, Value a, Value b);
+
+/// Evaluates the node on the host when all its inputs are small constants
+/// and the op is integer arithmetic or data movement (ConstantFolding.cpp);
+/// sets `folded` when the results were bound.
+LogicalResult tryFoldNode(NodeImporter &n, bool &folded);
 
 /// MLIR element type of an ONNX data type, or null if unsupported.
 Type convertDataType(int type, MLIRContext *context);

@@ -13,14 +13,6 @@ using namespace mlir::bitnet::onnx;
 
 namespace {
 
-Value reshape(ImplicitLocOpBuilder &b, Value v, ArrayRef<int64_t> shape) {
-  auto type = cast<RankedTensorType>(v.getType());
-  if (type.getShape() == shape)
-    return v;
-  return tosa::ReshapeOp::create(b, type.clone(shape), v,
-                                 tosa::getTosaConstShape(b, shape));
-}
-
 int64_t product(ArrayRef<int64_t> dims) {
   return std::accumulate(dims.begin(), dims.end(), int64_t(1),
                          std::multiplies<int64_t>());
@@ -61,18 +53,18 @@ LogicalResult importConstant(NodeImporter &n) {
   return success();
 }
 
-/// MatMul of [..., M, K] x [K, N] or of equal batch shapes, as tosa.matmul
-/// on 3-D views.
-LogicalResult importMatMul(NodeImporter &n) {
-  Value a = n.input(0), b = n.input(1);
-  if (!a || !b)
-    return failure();
+} // namespace
+
+FailureOr<Value> mlir::bitnet::onnx::emitMatMul(NodeImporter &n, Value a,
+                                                Value b) {
   auto aType = cast<RankedTensorType>(a.getType());
   auto bType = cast<RankedTensorType>(b.getType());
   if (aType.getRank() < 2 || bType.getRank() < 2)
     return n.failure("1-D MatMul operands are not supported");
   if (!aType.hasStaticShape() || !bType.hasStaticShape())
     return n.failure("MatMul operands must have static shapes");
+  if (aType.getElementType() != bType.getElementType())
+    return n.failure("MatMul operands have different element types");
   int64_t m = aType.getDimSize(aType.getRank() - 2);
   int64_t k = aType.getDimSize(aType.getRank() - 1);
   int64_t kb = bType.getDimSize(bType.getRank() - 2);
@@ -88,12 +80,12 @@ LogicalResult importMatMul(NodeImporter &n) {
   if (bBatch.empty()) {
     // Weights shared by every row: one [1, batch*M, K] x [1, K, N] product.
     batch = 1;
-    a3 = reshape(n.b, a, {1, product(aBatch) * m, k});
-    b3 = reshape(n.b, b, {1, k, nCols});
+    a3 = reshapeTo(n.b, a, {1, product(aBatch) * m, k});
+    b3 = reshapeTo(n.b, b, {1, k, nCols});
   } else if (aBatch == bBatch) {
     batch = product(aBatch);
-    a3 = reshape(n.b, a, {batch, m, k});
-    b3 = reshape(n.b, b, {batch, k, nCols});
+    a3 = reshapeTo(n.b, a, {batch, m, k});
+    b3 = reshapeTo(n.b, b, {batch, k, nCols});
   } else {
     return n.failure("MatMul batch broadcasting between shapes of different "
                      "batch dimensions is not supported");
@@ -108,7 +100,21 @@ LogicalResult importMatMul(NodeImporter &n) {
       n.b, RankedTensorType::get({batch, rows, nCols}, accType), a3, b3, aZp, bZp);
   SmallVector<int64_t> shape(aBatch.size() >= bBatch.size() ? aBatch : bBatch);
   shape.append({m, nCols});
-  n.setResult(0, reshape(n.b, product3, shape));
+  return reshapeTo(n.b, product3, shape);
+}
+
+namespace {
+
+/// MatMul of [..., M, K] x [K, N] or of equal batch shapes, as tosa.matmul
+/// on 3-D views.
+LogicalResult importMatMul(NodeImporter &n) {
+  Value a = n.input(0), b = n.input(1);
+  if (!a || !b)
+    return failure();
+  FailureOr<Value> product = emitMatMul(n, a, b);
+  if (failed(product))
+    return failure();
+  n.setResult(0, *product);
   return success();
 }
 
@@ -176,7 +182,7 @@ LogicalResult importReshape(NodeImporter &n) {
     return n.failure("reshape from " + llvm::Twine(total) + " to " +
                      llvm::Twine(known) + " elements");
   }
-  n.setResult(0, reshape(n.b, x, shape));
+  n.setResult(0, reshapeTo(n.b, x, shape));
   return success();
 }
 
@@ -249,7 +255,7 @@ LogicalResult importReduce(NodeImporter &n, ReduceKind kind) {
     for (int64_t d = 0; d < rank; ++d)
       if (!llvm::is_contained(reduced, d))
         kept.push_back(type.getDimSize(d));
-    result = reshape(n.b, result, kept);
+    result = reshapeTo(n.b, result, kept);
   }
   n.setResult(0, result);
   return success();

@@ -1,0 +1,502 @@
+//===- ConstantFolding.cpp - evaluate shape computations at import --------===//
+//
+// torch.onnx.export emits shape arithmetic (Shape, Gather, Concat, Equal,
+// Where, Expand, ...) around every reshape. With static input shapes these
+// are computations on constants; they are evaluated here so that the
+// imported IR carries constant shapes. Only integer/bool arithmetic and
+// data movement are folded: float arithmetic stays in the IR so that its
+// rounding is the compiled code's, not the host's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NodeImporter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Traits.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::bitnet::onnx;
+
+namespace {
+
+/// A small constant tensor on the host: integers (and bools) as int64,
+/// floats as double (only moved, never computed with).
+struct HostTensor {
+  Type elementType;
+  SmallVector<int64_t> shape;
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+
+  bool isFloat() const { return isa<FloatType>(elementType); }
+  int64_t size() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  int64_t rank() const { return shape.size(); }
+
+  static std::optional<HostTensor> fromAttr(DenseElementsAttr attr) {
+    HostTensor t;
+    t.elementType = attr.getElementType();
+    t.shape.assign(attr.getType().getShape().begin(),
+                   attr.getType().getShape().end());
+    if (t.isFloat()) {
+      for (const APFloat &v : attr.getValues<APFloat>())
+        t.floats.push_back(v.convertToDouble());
+    } else if (t.elementType.isInteger(1)) {
+      for (bool v : attr.getValues<bool>())
+        t.ints.push_back(v);
+    } else if (t.elementType.isInteger()) {
+      bool isUnsigned = t.elementType.isUnsignedInteger();
+      for (const APInt &v : attr.getValues<APInt>())
+        t.ints.push_back(isUnsigned ? static_cast<int64_t>(v.getZExtValue())
+                                    : v.getSExtValue());
+    } else {
+      return std::nullopt;
+    }
+    return t;
+  }
+
+  DenseElementsAttr toAttr() const {
+    auto type = RankedTensorType::get(shape, elementType);
+    if (auto floatType = dyn_cast<FloatType>(elementType)) {
+      SmallVector<APFloat> values;
+      for (double v : floats) {
+        APFloat f(v);
+        bool lost;
+        f.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                  &lost);
+        values.push_back(f);
+      }
+      return DenseElementsAttr::get(type, values);
+    }
+    if (elementType.isInteger(1)) {
+      SmallVector<bool> values(ints.begin(), ints.end());
+      return DenseElementsAttr::get(type, llvm::ArrayRef<bool>(values));
+    }
+    unsigned width = elementType.getIntOrFloatBitWidth();
+    SmallVector<APInt> values;
+    for (int64_t v : ints)
+      values.push_back(APInt(width, static_cast<uint64_t>(v), /*isSigned=*/true,
+                             /*implicitTrunc=*/true));
+    return DenseElementsAttr::get(type, values);
+  }
+
+  /// An empty tensor of `type` elements and `shape`.
+  static HostTensor like(Type type, ArrayRef<int64_t> shape) {
+    HostTensor t;
+    t.elementType = type;
+    t.shape.assign(shape.begin(), shape.end());
+    if (t.isFloat())
+      t.floats.resize(t.size());
+    else
+      t.ints.resize(t.size());
+    return t;
+  }
+
+  /// Copies element `from` of `src` to element `to` of this tensor.
+  void copyFrom(const HostTensor &src, int64_t from, int64_t to) {
+    if (isFloat())
+      floats[to] = src.floats[from];
+    else
+      ints[to] = src.ints[from];
+  }
+};
+
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// Index into `src` (right-aligned broadcasting) of output element `flat`
+/// of a tensor of `outShape`.
+int64_t broadcastIndex(const HostTensor &src, ArrayRef<int64_t> outShape,
+                       int64_t flat) {
+  SmallVector<int64_t> outStrides = stridesOf(outShape);
+  SmallVector<int64_t> srcStrides = stridesOf(src.shape);
+  int64_t offset = outShape.size() - src.shape.size(), index = 0;
+  for (size_t d = 0; d < outShape.size(); ++d) {
+    int64_t coord = (flat / outStrides[d]) % outShape[d];
+    if (static_cast<int64_t>(d) >= offset) {
+      int64_t sd = d - offset;
+      if (src.shape[sd] != 1)
+        index += coord * srcStrides[sd];
+    }
+  }
+  return index;
+}
+
+std::optional<SmallVector<int64_t>> broadcast(ArrayRef<const HostTensor *> ts) {
+  SmallVector<int64_t> shape;
+  for (const HostTensor *t : ts) {
+    SmallVector<int64_t> next;
+    if (!OpTrait::util::getBroadcastedShape(shape, t->shape, next))
+      return std::nullopt;
+    shape = next;
+  }
+  return shape;
+}
+
+std::optional<int64_t> axisOf(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return std::nullopt;
+  return axis < 0 ? axis + rank : axis;
+}
+
+using Folded = std::optional<SmallVector<HostTensor>>;
+
+Folded one(HostTensor t) { return SmallVector<HostTensor>{std::move(t)}; }
+
+Folded foldIntBinary(const std::string &op, const HostTensor &a,
+                     const HostTensor &b) {
+  if (a.isFloat() || b.isFloat())
+    return std::nullopt;
+  auto shape = broadcast({&a, &b});
+  if (!shape)
+    return std::nullopt;
+  bool compare = op == "Equal" || op == "Less" || op == "Greater";
+  Type type = compare ? IntegerType::get(a.elementType.getContext(), 1)
+                      : a.elementType;
+  HostTensor r = HostTensor::like(type, *shape);
+  for (int64_t i = 0; i < r.size(); ++i) {
+    int64_t x = a.ints[broadcastIndex(a, *shape, i)];
+    int64_t y = b.ints[broadcastIndex(b, *shape, i)];
+    if (op == "Add")
+      r.ints[i] = x + y;
+    else if (op == "Sub")
+      r.ints[i] = x - y;
+    else if (op == "Mul")
+      r.ints[i] = x * y;
+    else if (op == "Div") {
+      if (y == 0)
+        return std::nullopt;
+      r.ints[i] = x / y;
+    } else if (op == "Equal")
+      r.ints[i] = x == y;
+    else if (op == "Less")
+      r.ints[i] = x < y;
+    else if (op == "Greater")
+      r.ints[i] = x > y;
+    else if (op == "Max")
+      r.ints[i] = std::max(x, y);
+    else if (op == "Min")
+      r.ints[i] = std::min(x, y);
+    else
+      return std::nullopt;
+  }
+  return one(r);
+}
+
+/// Folds `node` whose inputs are all the constants `in`. Returns nothing if
+/// the op (or this use of it) is not folded; the op handler then emits IR.
+Folded fold(NodeImporter &n, ArrayRef<HostTensor> in) {
+  const std::string &op = n.node.opType;
+  MLIRContext *ctx = n.b.getContext();
+  auto ints = [&](unsigned i) -> std::optional<SmallVector<int64_t>> {
+    if (i >= in.size() || in[i].isFloat())
+      return std::nullopt;
+    return SmallVector<int64_t>(in[i].ints.begin(), in[i].ints.end());
+  };
+
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
+      op == "Equal" || op == "Max" || op == "Min")
+    return in.size() == 2 ? foldIntBinary(op, in[0], in[1]) : std::nullopt;
+
+  if (op == "Identity")
+    return one(in[0]);
+
+  if (op == "Neg" && !in[0].isFloat()) {
+    HostTensor r = in[0];
+    for (int64_t &v : r.ints)
+      v = -v;
+    return one(r);
+  }
+
+  if (op == "Cast") {
+    Type to = convertDataType(static_cast<int>(n.intAttr("to", 0)), ctx);
+    if (!to || in[0].isFloat() || isa<FloatType>(to))
+      return std::nullopt;
+    HostTensor r = in[0];
+    r.elementType = to;
+    if (to.isInteger(1))
+      for (int64_t &v : r.ints)
+        v = v != 0;
+    return one(r);
+  }
+
+  if (op == "Where") {
+    const HostTensor &c = in[0], &x = in[1], &y = in[2];
+    auto shape = broadcast({&c, &x, &y});
+    if (!shape || x.elementType != y.elementType)
+      return std::nullopt;
+    HostTensor r = HostTensor::like(x.elementType, *shape);
+    for (int64_t i = 0; i < r.size(); ++i) {
+      bool take = c.ints[broadcastIndex(c, *shape, i)] != 0;
+      const HostTensor &src = take ? x : y;
+      r.copyFrom(src, broadcastIndex(src, *shape, i), i);
+    }
+    return one(r);
+  }
+
+  if (op == "Expand") {
+    auto target = ints(1);
+    if (!target)
+      return std::nullopt;
+    HostTensor shapeOnly = HostTensor::like(in[0].elementType, *target);
+    auto shape = broadcast({&in[0], &shapeOnly});
+    if (!shape)
+      return std::nullopt;
+    HostTensor r = HostTensor::like(in[0].elementType, *shape);
+    for (int64_t i = 0; i < r.size(); ++i)
+      r.copyFrom(in[0], broadcastIndex(in[0], *shape, i), i);
+    return one(r);
+  }
+
+  if (op == "ConstantOfShape") {
+    auto shape = ints(0);
+    if (!shape)
+      return std::nullopt;
+    const Tensor *value = n.tensorAttr("value");
+    HostTensor fill;
+    if (value) {
+      Type type = convertDataType(value->type, ctx);
+      auto attr = dyn_cast_or_null<DenseElementsAttr>(
+          type ? constantAttr(*value, RankedTensorType::get(value->dims, type),
+                              INT64_MAX)
+               : ElementsAttr());
+      auto host = attr ? HostTensor::fromAttr(attr) : std::nullopt;
+      if (!host || host->size() != 1)
+        return std::nullopt;
+      fill = *host;
+    } else {
+      fill = HostTensor::like(Float32Type::get(ctx), {1});
+    }
+    HostTensor r = HostTensor::like(fill.elementType, *shape);
+    for (int64_t i = 0; i < r.size(); ++i)
+      r.copyFrom(fill, 0, i);
+    return one(r);
+  }
+
+  if (op == "Range") {
+    if (in[0].isFloat() || in[0].size() != 1 || in[1].size() != 1 ||
+        in[2].size() != 1 || in[2].ints[0] == 0)
+      return std::nullopt;
+    int64_t start = in[0].ints[0], limit = in[1].ints[0], delta = in[2].ints[0];
+    int64_t count = std::max<int64_t>(0, (limit - start + delta - (delta > 0 ? 1 : -1)) / delta);
+    HostTensor r = HostTensor::like(in[0].elementType, {count});
+    for (int64_t i = 0; i < count; ++i)
+      r.ints[i] = start + i * delta;
+    return one(r);
+  }
+
+  if (op == "Concat") {
+    auto axis = axisOf(n.intAttr("axis", 0), in[0].rank());
+    if (!axis)
+      return std::nullopt;
+    SmallVector<int64_t> shape = in[0].shape;
+    shape[*axis] = 0;
+    for (const HostTensor &t : in) {
+      if (t.elementType != in[0].elementType || t.rank() != in[0].rank())
+        return std::nullopt;
+      shape[*axis] += t.shape[*axis];
+    }
+    HostTensor r = HostTensor::like(in[0].elementType, shape);
+    int64_t outer = 1;
+    for (int64_t d = 0; d < *axis; ++d)
+      outer *= shape[d];
+    int64_t pos = 0;
+    for (int64_t o = 0; o < outer; ++o)
+      for (const HostTensor &t : in) {
+        int64_t chunk = t.size() / std::max<int64_t>(outer, 1);
+        for (int64_t j = 0; j < chunk; ++j)
+          r.copyFrom(t, o * chunk + j, pos++);
+      }
+    return one(r);
+  }
+
+  if (op == "Gather") {
+    auto axis = axisOf(n.intAttr("axis", 0), in[0].rank());
+    auto indices = ints(1);
+    if (!axis || !indices)
+      return std::nullopt;
+    const HostTensor &data = in[0];
+    int64_t k = data.shape[*axis];
+    SmallVector<int64_t> shape(data.shape.begin(), data.shape.begin() + *axis);
+    shape.append(in[1].shape.begin(), in[1].shape.end());
+    shape.append(data.shape.begin() + *axis + 1, data.shape.end());
+    HostTensor r = HostTensor::like(data.elementType, shape);
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < *axis; ++d)
+      outer *= data.shape[d];
+    for (int64_t d = *axis + 1; d < data.rank(); ++d)
+      inner *= data.shape[d];
+    int64_t pos = 0;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t idx : *indices) {
+        if (idx < -k || idx >= k)
+          return std::nullopt;
+        if (idx < 0)
+          idx += k;
+        for (int64_t j = 0; j < inner; ++j)
+          r.copyFrom(data, (o * k + idx) * inner + j, pos++);
+      }
+    return one(r);
+  }
+
+  if (op == "Slice") {
+    auto starts = ints(1), ends = ints(2);
+    if (!starts || !ends)
+      return std::nullopt;
+    SmallVector<int64_t> axes, steps(starts->size(), 1);
+    if (in.size() > 3) {
+      auto given = ints(3);
+      if (!given)
+        return std::nullopt;
+      axes = *given;
+    } else {
+      for (size_t i = 0; i < starts->size(); ++i)
+        axes.push_back(i);
+    }
+    if (in.size() > 4) {
+      auto given = ints(4);
+      if (!given)
+        return std::nullopt;
+      steps = *given;
+    }
+    const HostTensor &data = in[0];
+    SmallVector<int64_t> begin(data.rank(), 0), step(data.rank(), 1),
+        shape(data.shape);
+    for (size_t i = 0; i < axes.size(); ++i) {
+      auto axis = axisOf(axes[i], data.rank());
+      if (!axis || steps[i] == 0)
+        return std::nullopt;
+      int64_t dim = data.shape[*axis];
+      auto clampIndex = [&](int64_t v, bool isEnd) {
+        if (v < 0)
+          v += dim;
+        int64_t lo = steps[i] > 0 ? 0 : -1, hi = steps[i] > 0 ? dim : dim - 1;
+        (void)isEnd;
+        return std::min(std::max(v, lo), hi);
+      };
+      int64_t s = clampIndex((*starts)[i], false), e = clampIndex((*ends)[i], true);
+      int64_t count = steps[i] > 0 ? (e - s + steps[i] - 1) / steps[i]
+                                   : (s - e + (-steps[i]) - 1) / (-steps[i]);
+      begin[*axis] = s;
+      step[*axis] = steps[i];
+      shape[*axis] = std::max<int64_t>(0, count);
+    }
+    HostTensor r = HostTensor::like(data.elementType, shape);
+    SmallVector<int64_t> outStrides = stridesOf(shape), srcStrides = stridesOf(data.shape);
+    for (int64_t i = 0; i < r.size(); ++i) {
+      int64_t src = 0;
+      for (int64_t d = 0; d < data.rank(); ++d)
+        src += (begin[d] + ((i / outStrides[d]) % shape[d]) * step[d]) * srcStrides[d];
+      r.copyFrom(data, src, i);
+    }
+    return one(r);
+  }
+
+  if (op == "Split") {
+    const HostTensor &data = in[0];
+    auto axis = axisOf(n.intAttr("axis", 0), data.rank());
+    if (!axis)
+      return std::nullopt;
+    int64_t dim = data.shape[*axis];
+    int64_t outputs = n.node.outputs.size();
+    SmallVector<int64_t> sizes;
+    if (in.size() > 1) {
+      auto given = ints(1);
+      if (!given)
+        return std::nullopt;
+      sizes = *given;
+    } else if (auto given = n.intsAttr("split")) {
+      sizes = *given;
+    } else {
+      int64_t parts = n.intAttr("num_outputs", outputs);
+      int64_t chunk = (dim + parts - 1) / parts;
+      for (int64_t i = 0; i < parts; ++i)
+        sizes.push_back(std::min(chunk, dim - i * chunk));
+    }
+    if (static_cast<int64_t>(sizes.size()) != outputs)
+      return std::nullopt;
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < *axis; ++d)
+      outer *= data.shape[d];
+    for (int64_t d = *axis + 1; d < data.rank(); ++d)
+      inner *= data.shape[d];
+    SmallVector<HostTensor> results;
+    int64_t offset = 0;
+    for (int64_t part : sizes) {
+      SmallVector<int64_t> shape = data.shape;
+      shape[*axis] = part;
+      HostTensor r = HostTensor::like(data.elementType, shape);
+      int64_t pos = 0;
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t j = 0; j < part * inner; ++j)
+          r.copyFrom(data, (o * dim + offset) * inner + j, pos++);
+      offset += part;
+      results.push_back(std::move(r));
+    }
+    if (offset != dim)
+      return std::nullopt;
+    return results;
+  }
+
+  if (op == "Trilu" && in[0].rank() >= 2) {
+    int64_t k = 0;
+    if (in.size() > 1) {
+      auto given = ints(1);
+      if (!given || given->size() != 1)
+        return std::nullopt;
+      k = (*given)[0];
+    }
+    bool upper = n.intAttr("upper", 1) != 0;
+    HostTensor r = HostTensor::like(in[0].elementType, in[0].shape);
+    int64_t rows = in[0].shape[in[0].rank() - 2], cols = in[0].shape.back();
+    for (int64_t i = 0; i < r.size(); ++i) {
+      int64_t row = (i / cols) % rows, col = i % cols;
+      if (upper ? col - row >= k : col - row <= k)
+        r.copyFrom(in[0], i, i);
+    }
+    return one(r);
+  }
+
+  // Shape and the reshaping ops need only types or are handled by
+  // reshapeTo(), which keeps constants constant.
+  return std::nullopt;
+}
+
+} // namespace
+
+LogicalResult mlir::bitnet::onnx::tryFoldNode(NodeImporter &n, bool &folded) {
+  folded = false;
+  constexpr int64_t kMaxFoldedElements = 1 << 16;
+  SmallVector<HostTensor> inputs;
+  for (unsigned i = 0; i < n.numInputs(); ++i) {
+    if (!n.hasInput(i))
+      return success();
+    DenseElementsAttr attr = n.constantInput(i);
+    if (!attr || attr.getNumElements() > kMaxFoldedElements)
+      return success();
+    auto host = HostTensor::fromAttr(attr);
+    if (!host)
+      return success();
+    inputs.push_back(std::move(*host));
+  }
+  if (inputs.empty())
+    return success();
+  Folded results = fold(n, inputs);
+  if (!results)
+    return success();
+  for (auto [i, r] : llvm::enumerate(*results)) {
+    if (r.size() > kMaxFoldedElements)
+      return success();
+    n.setResult(i, arith::ConstantOp::create(n.b, r.toAttr()));
+  }
+  folded = true;
+  return success();
+}

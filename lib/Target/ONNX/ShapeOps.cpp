@@ -1,0 +1,403 @@
+//===- ShapeOps.cpp - ONNX shape and data-movement ops ----------------===//
+//
+// Shape, Unsqueeze/Squeeze, Concat, Slice, Split, Expand, Gather, Trilu,
+// Gemm. Constant inputs are folded before these run (ConstantFolding.cpp);
+// these handlers emit TOSA for run-time values. Shape parameters (axes,
+// starts, target shapes) must be constants after folding.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NodeImporter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
+#include "mlir/Dialect/Traits.h"
+
+using namespace mlir;
+using namespace mlir::bitnet::onnx;
+
+namespace {
+
+Value i64Constant(ImplicitLocOpBuilder &b, ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    b.getI64Type());
+  return arith::ConstantOp::create(b, DenseElementsAttr::get(type, values));
+}
+
+/// Axes from input `i` (opset >= 13) or the `axes` attribute (older).
+std::optional<SmallVector<int64_t>> axesOperand(NodeImporter &n, unsigned i) {
+  if (n.hasInput(i))
+    return n.constantInts(i);
+  return n.intsAttr("axes");
+}
+
+LogicalResult importShape(NodeImporter &n) {
+  RankedTensorType type = n.inputType(0);
+  if (!type)
+    return failure();
+  if (!type.hasStaticShape())
+    return n.failure("Shape of a tensor with dynamic dimensions");
+  int64_t rank = type.getRank();
+  int64_t start = n.intAttr("start", 0), end = n.intAttr("end", rank);
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  n.setResult(0, i64Constant(n.b, type.getShape().slice(start, std::max<int64_t>(0, end - start))));
+  return success();
+}
+
+LogicalResult importUnsqueeze(NodeImporter &n) {
+  Value x = n.input(0);
+  auto axes = axesOperand(n, 1);
+  if (!x)
+    return failure();
+  if (!axes)
+    return n.failure("axes must be a constant");
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank() + axes->size();
+  SmallVector<bool> inserted(rank, false);
+  for (int64_t a : *axes) {
+    std::optional<int64_t> axis = n.normalizeAxis(a, rank);
+    if (!axis)
+      return failure();
+    inserted[*axis] = true;
+  }
+  SmallVector<int64_t> shape;
+  int64_t next = 0;
+  for (int64_t d = 0; d < rank; ++d)
+    shape.push_back(inserted[d] ? 1 : type.getDimSize(next++));
+  n.setResult(0, reshapeTo(n.b, x, shape));
+  return success();
+}
+
+LogicalResult importSqueeze(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  auto type = cast<RankedTensorType>(x.getType());
+  auto axes = axesOperand(n, 1);
+  if (n.hasInput(1) && !axes)
+    return n.failure("axes must be a constant");
+  SmallVector<bool> removed(type.getRank(), false);
+  if (axes && !axes->empty()) {
+    for (int64_t a : *axes) {
+      std::optional<int64_t> axis = n.normalizeAxis(a, type.getRank());
+      if (!axis)
+        return failure();
+      if (type.getDimSize(*axis) != 1)
+        return n.failure("cannot squeeze axis " + llvm::Twine(a) + " of size " +
+                         llvm::Twine(type.getDimSize(*axis)));
+      removed[*axis] = true;
+    }
+  } else {
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      removed[d] = type.getDimSize(d) == 1;
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (!removed[d])
+      shape.push_back(type.getDimSize(d));
+  n.setResult(0, reshapeTo(n.b, x, shape));
+  return success();
+}
+
+LogicalResult importConcat(NodeImporter &n) {
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < n.numInputs(); ++i) {
+    Value v = n.input(i);
+    if (!v)
+      return failure();
+    inputs.push_back(v);
+  }
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  std::optional<int64_t> axis = n.normalizeAxis(n.intAttr("axis", 0), type.getRank());
+  if (!axis)
+    return failure();
+  SmallVector<int64_t> shape(type.getShape());
+  shape[*axis] = 0;
+  for (Value v : inputs) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != type.getRank() || t.getElementType() != type.getElementType())
+      return n.failure("inputs differ in rank or element type");
+    shape[*axis] += t.getDimSize(*axis);
+  }
+  n.setResult(0, tosa::ConcatOp::create(n.b, type.clone(shape), inputs,
+                                        n.b.getI32IntegerAttr(*axis)));
+  return success();
+}
+
+Value slice(ImplicitLocOpBuilder &b, Value x, ArrayRef<int64_t> start,
+            ArrayRef<int64_t> size) {
+  auto type = cast<RankedTensorType>(x.getType());
+  return tosa::SliceOp::create(b, type.clone(size), x,
+                               tosa::getTosaConstShape(b, start),
+                               tosa::getTosaConstShape(b, size));
+}
+
+LogicalResult importSlice(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  auto type = cast<RankedTensorType>(x.getType());
+  auto starts = n.constantInts(1), ends = n.constantInts(2);
+  if (!starts || !ends)
+    return n.failure("starts and ends must be constants");
+  SmallVector<int64_t> axes, steps(starts->size(), 1);
+  if (n.hasInput(3)) {
+    auto given = n.constantInts(3);
+    if (!given)
+      return n.failure("axes must be a constant");
+    axes = *given;
+  } else {
+    for (size_t i = 0; i < starts->size(); ++i)
+      axes.push_back(i);
+  }
+  if (n.hasInput(4)) {
+    auto given = n.constantInts(4);
+    if (!given)
+      return n.failure("steps must be a constant");
+    steps = *given;
+  }
+  SmallVector<int64_t> begin(type.getRank(), 0), size(type.getShape());
+  for (size_t i = 0; i < axes.size(); ++i) {
+    std::optional<int64_t> axis = n.normalizeAxis(axes[i], type.getRank());
+    if (!axis)
+      return failure();
+    if (steps[i] != 1)
+      return n.failure("Slice with step " + llvm::Twine(steps[i]) +
+                       " on a run-time tensor is not supported");
+    int64_t dim = type.getDimSize(*axis);
+    auto clampIndex = [dim](int64_t v) {
+      return std::clamp<int64_t>(v < 0 ? v + dim : v, 0, dim);
+    };
+    int64_t s = clampIndex((*starts)[i]), e = clampIndex((*ends)[i]);
+    begin[*axis] = s;
+    size[*axis] = std::max<int64_t>(0, e - s);
+  }
+  n.setResult(0, slice(n.b, x, begin, size));
+  return success();
+}
+
+LogicalResult importSplit(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  auto type = cast<RankedTensorType>(x.getType());
+  std::optional<int64_t> axis = n.normalizeAxis(n.intAttr("axis", 0), type.getRank());
+  if (!axis)
+    return failure();
+  int64_t dim = type.getDimSize(*axis);
+  int64_t outputs = n.node.outputs.size();
+  SmallVector<int64_t> sizes;
+  if (n.hasInput(1)) {
+    auto given = n.constantInts(1);
+    if (!given)
+      return n.failure("split sizes must be a constant");
+    sizes = *given;
+  } else if (auto given = n.intsAttr("split")) {
+    sizes = *given;
+  } else {
+    int64_t parts = n.intAttr("num_outputs", outputs);
+    int64_t chunk = (dim + parts - 1) / parts;
+    for (int64_t i = 0; i < parts; ++i)
+      sizes.push_back(std::min(chunk, dim - i * chunk));
+  }
+  if (static_cast<int64_t>(sizes.size()) != outputs)
+    return n.failure("split into " + llvm::Twine(sizes.size()) +
+                     " parts for " + llvm::Twine(outputs) + " outputs");
+  SmallVector<int64_t> begin(type.getRank(), 0), size(type.getShape());
+  for (auto [i, part] : llvm::enumerate(sizes)) {
+    size[*axis] = part;
+    n.setResult(i, slice(n.b, x, begin, size));
+    begin[*axis] += part;
+  }
+  if (begin[*axis] != dim)
+    return n.failure("split sizes add up to " + llvm::Twine(begin[*axis]) +
+                     ", the axis has " + llvm::Twine(dim));
+  return success();
+}
+
+LogicalResult importExpand(NodeImporter &n) {
+  Value x = n.input(0);
+  auto target = n.constantInts(1);
+  if (!x)
+    return failure();
+  if (!target)
+    return n.failure("the target shape must be a constant");
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  if (!OpTrait::util::getBroadcastedShape(type.getShape(), *target, shape))
+    return n.failure("cannot expand the input to the target shape");
+  Value padded = padRank(n.b, x, shape.size());
+  auto paddedType = cast<RankedTensorType>(padded.getType());
+  SmallVector<int64_t> multiples;
+  for (auto [have, want] : llvm::zip_equal(paddedType.getShape(), shape))
+    multiples.push_back(have == want ? 1 : want);
+  if (llvm::all_of(multiples, [](int64_t m) { return m == 1; })) {
+    n.setResult(0, padded);
+    return success();
+  }
+  n.setResult(0, tosa::TileOp::create(n.b, type.clone(shape), padded,
+                                      tosa::getTosaConstShape(n.b, multiples)));
+  return success();
+}
+
+/// Gather along `axis` as tosa.gather on the view [outer, K, inner] of the
+/// data, with the (flattened) indices repeated for each outer row.
+LogicalResult importGather(NodeImporter &n) {
+  Value data = n.input(0), indices = n.input(1);
+  if (!data || !indices)
+    return failure();
+  auto dataType = cast<RankedTensorType>(data.getType());
+  auto indexType = cast<RankedTensorType>(indices.getType());
+  if (!dataType.hasStaticShape() || !indexType.hasStaticShape())
+    return n.failure("Gather needs static shapes");
+  std::optional<int64_t> axis = n.normalizeAxis(n.intAttr("axis", 0), dataType.getRank());
+  if (!axis)
+    return failure();
+  ArrayRef<int64_t> dims = dataType.getShape();
+  int64_t outer = 1, inner = 1, k = dims[*axis];
+  for (int64_t d = 0; d < *axis; ++d)
+    outer *= dims[d];
+  for (int64_t d = *axis + 1; d < dataType.getRank(); ++d)
+    inner *= dims[d];
+  int64_t count = indexType.getNumElements();
+  if (outer != 1)
+    return n.failure("Gather on a run-time tensor along an inner axis is not "
+                     "supported");
+
+  // Negative indices count from the end: idx < 0 ? idx + K : idx, as i32.
+  Type i32 = n.b.getI32Type();
+  Value bound = arith::ConstantOp::create(
+      n.b, DenseElementsAttr::get(RankedTensorType::get({}, indexType.getElementType()),
+                                  n.b.getIntegerAttr(indexType.getElementType(), k)));
+  FailureOr<Value> normalized = broadcastGeneric(
+      n, {indices, bound}, i32, [&](OpBuilder &b, Location loc, ValueRange v) {
+        Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(v[0].getType()));
+        Value negative =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v[0], zero);
+        Value wrapped = arith::AddIOp::create(b, loc, v[0], v[1]);
+        Value index = arith::SelectOp::create(b, loc, negative, wrapped, v[0]);
+        return arith::TruncIOp::create(b, loc, b.getI32Type(), index).getResult();
+      });
+  if (failed(normalized))
+    return failure();
+  Value values = reshapeTo(n.b, data, {1, k, inner});
+  Value flatIndices = reshapeTo(n.b, *normalized, {1, count});
+  Value gathered = tosa::GatherOp::create(
+      n.b, RankedTensorType::get({1, count, inner}, dataType.getElementType()),
+      values, flatIndices);
+  SmallVector<int64_t> shape(indexType.getShape());
+  shape.append(dims.begin() + *axis + 1, dims.end());
+  n.setResult(0, reshapeTo(n.b, gathered, shape));
+  return success();
+}
+
+/// Trilu keeps the upper (or lower) triangle of the last two dimensions,
+/// shifted by k; a constant mask and tosa.select.
+LogicalResult importTrilu(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 2 || !type.hasStaticShape())
+    return n.failure("Trilu needs a static shape of rank >= 2");
+  int64_t k = 0;
+  if (n.hasInput(1)) {
+    auto given = n.constantInts(1);
+    if (!given || given->size() != 1)
+      return n.failure("k must be a constant scalar");
+    k = (*given)[0];
+  }
+  bool upper = n.intAttr("upper", 1) != 0;
+  int64_t rows = type.getDimSize(type.getRank() - 2);
+  int64_t cols = type.getDimSize(type.getRank() - 1);
+  SmallVector<bool> keep;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      keep.push_back(upper ? j - i >= k : j - i <= k);
+  auto maskType = RankedTensorType::get({rows, cols}, n.b.getI1Type());
+  Value mask = arith::ConstantOp::create(
+      n.b, DenseElementsAttr::get(maskType, llvm::ArrayRef<bool>(keep)));
+  Value zero = arith::ConstantOp::create(
+      n.b, DenseElementsAttr::get(RankedTensorType::get({}, type.getElementType()),
+                                  n.b.getZeroAttr(type.getElementType())));
+  int64_t rank = type.getRank();
+  n.setResult(0, tosa::SelectOp::create(n.b, type, padRank(n.b, mask, rank), x,
+                                        padRank(n.b, zero, rank)));
+  return success();
+}
+
+/// Gemm: alpha * op(A) op(B) + beta * C for 2-D A and B.
+LogicalResult importGemm(NodeImporter &n) {
+  Value a = n.input(0), b = n.input(1);
+  if (!a || !b)
+    return failure();
+  auto transpose2D = [&](Value v) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    return tosa::TransposeOp::create(
+        n.b, t.clone({t.getDimSize(1), t.getDimSize(0)}), v,
+        ArrayRef<int32_t>{1, 0});
+  };
+  if (cast<RankedTensorType>(a.getType()).getRank() != 2 ||
+      cast<RankedTensorType>(b.getType()).getRank() != 2)
+    return n.failure("Gemm operands must be 2-D");
+  if (n.intAttr("transA", 0))
+    a = transpose2D(a);
+  if (n.intAttr("transB", 0))
+    b = transpose2D(b);
+  FailureOr<Value> y = emitMatMul(n, a, b);
+  if (failed(y))
+    return failure();
+  Type elementType = cast<RankedTensorType>(y->getType()).getElementType();
+  auto scaled = [&](Value v, float factor) -> FailureOr<Value> {
+    if (factor == 1.0f)
+      return v;
+    Value c = arith::ConstantOp::create(
+        n.b, DenseElementsAttr::get(RankedTensorType::get({}, elementType),
+                                    n.b.getFloatAttr(elementType, factor)));
+    return broadcastGeneric(n, {v, c}, elementType,
+                            [](OpBuilder &b, Location loc, ValueRange x) {
+                              return arith::MulFOp::create(b, loc, x[0], x[1])
+                                  .getResult();
+                            });
+  };
+  FailureOr<Value> result = scaled(*y, n.floatAttr("alpha", 1.0f));
+  if (failed(result))
+    return failure();
+  if (n.hasInput(2)) {
+    FailureOr<Value> c = scaled(n.input(2), n.floatAttr("beta", 1.0f));
+    if (failed(c))
+      return failure();
+    result = broadcastGeneric(n, {*result, *c}, elementType,
+                              [](OpBuilder &b, Location loc, ValueRange x) {
+                                return arith::AddFOp::create(b, loc, x[0], x[1])
+                                    .getResult();
+                              });
+    if (failed(result))
+      return failure();
+  }
+  n.setResult(0, *result);
+  return success();
+}
+
+LogicalResult needsConstantInputs(NodeImporter &n) {
+  return n.failure("needs constant inputs (they are evaluated at import)");
+}
+
+} // namespace
+
+void mlir::bitnet::onnx::registerShapeImporters(OpImportRegistry &r) {
+  r["Shape"] = importShape;
+  r["Unsqueeze"] = importUnsqueeze;
+  r["Squeeze"] = importSqueeze;
+  r["Concat"] = importConcat;
+  r["Slice"] = importSlice;
+  r["Split"] = importSplit;
+  r["Expand"] = importExpand;
+  r["Gather"] = importGather;
+  r["Trilu"] = importTrilu;
+  r["Gemm"] = importGemm;
+  r["ConstantOfShape"] = needsConstantInputs;
+  r["Range"] = needsConstantInputs;
+}
