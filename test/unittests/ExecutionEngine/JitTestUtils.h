@@ -27,6 +27,7 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,16 +72,26 @@ inline std::vector<T> take(StridedMemRefType<T, 2> &result) {
 /// A module compiled through `bitnet-to-llvm` and loaded into the JIT.
 class CompiledModule {
 public:
-  explicit CompiledModule(const std::string &source) {
+  using BuildFn = std::function<OwningOpRef<ModuleOp>(MLIRContext *)>;
+
+  explicit CompiledModule(const std::string &source)
+      : CompiledModule([&](MLIRContext *ctx) {
+          return parseSourceString<ModuleOp>(source, ParserConfig(ctx));
+        }) {
+    if (!engine && error == "no module")
+      error = "failed to parse:\n" + source;
+  }
+
+  /// Compiles the module that `build` creates in this module's context.
+  explicit CompiledModule(const BuildFn &build) {
     DialectRegistry registry;
     bitnet::registerAllDialects(registry);
     context.appendDialectRegistry(registry);
     context.loadAllAvailableDialects();
 
-    OwningOpRef<ModuleOp> module =
-        parseSourceString<ModuleOp>(source, ParserConfig(&context));
+    OwningOpRef<ModuleOp> module = build(&context);
     if (!module) {
-      error = "failed to parse:\n" + source;
+      error = "no module";
       return;
     }
     PassManager pm(&context);
@@ -93,6 +104,9 @@ public:
         /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
     ExecutionEngineOptions options;
     options.transformer = optimize;
+    // memref.copy of strided views lowers to a call into MLIR's runtime.
+    llvm::SmallVector<llvm::StringRef, 1> runtimeLibs = {BITNET_MLIR_C_RUNNER_UTILS};
+    options.sharedLibPaths = runtimeLibs;
     auto created = ExecutionEngine::create(*module, options);
     if (!created) {
       error = llvm::toString(created.takeError());

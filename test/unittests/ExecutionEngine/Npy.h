@@ -25,6 +25,7 @@ template <typename T> struct NpyArray {
 template <typename T> constexpr const char *npyDescr();
 template <> constexpr const char *npyDescr<float>() { return "'<f4'"; }
 template <> constexpr const char *npyDescr<int32_t>() { return "'<i4'"; }
+template <> constexpr const char *npyDescr<int64_t>() { return "'<i8'"; }
 template <> constexpr const char *npyDescr<int8_t>() { return "'|i1'"; }
 
 /// Reads `path`; on failure returns false and sets `error`.

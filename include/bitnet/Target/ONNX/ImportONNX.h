@@ -24,6 +24,8 @@ struct ImportOptions {
   int64_t resourceThresholdBytes = 1024;
   /// Name of the function holding the graph.
   std::string functionName = "main";
+  /// Give the function a C-callable `_mlir_ciface_<name>` wrapper.
+  bool emitCInterface = false;
 };
 
 /// Imports a loaded model. Errors are emitted as diagnostics located at the

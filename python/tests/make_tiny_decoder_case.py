@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Exports the tiny BitNet decoder and its PyTorch logits for execution tests.
+
+Usage: make_tiny_decoder_case.py OUT_DIR
+Writes OUT_DIR/tiny_decoder.onnx, input_ids.npy (int64 [1, seq]) and
+logits.npy (float32 [1, seq, vocab]) computed by PyTorch.
+"""
+
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from bitnet_mlir import tiny_decoder  # noqa: E402
+
+
+def main(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    model, ids = tiny_decoder.export(os.path.join(out_dir, "tiny_decoder.onnx"))
+    with torch.no_grad():
+        logits = model(ids).numpy().astype(np.float32)
+    np.save(os.path.join(out_dir, "input_ids.npy"), ids.numpy().astype(np.int64))
+    np.save(os.path.join(out_dir, "logits.npy"), logits)
+    print(f"wrote tiny decoder case to {out_dir}: logits {logits.shape}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    import warnings
+    warnings.filterwarnings("ignore")
+    main(sys.argv[1])
