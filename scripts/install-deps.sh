@@ -12,7 +12,7 @@ packages=(
   "libomp-${LLVM_VERSION}-dev"
   libgtest-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
-  python3 python3-numpy python3-onnx
+  python3 python3-numpy python3-onnx python3-torch
 )
 
 missing=()

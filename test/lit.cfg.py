@@ -23,5 +23,9 @@ config.substitutions.append(
     ("%onnx-model",
      "/usr/bin/python3 " + os.path.join(config.bitnet_src_root, "python", "tests",
                                         "onnx_models.py")))
+config.substitutions.append(
+    ("%tiny-decoder",
+     "env PYTHONPATH=" + os.path.join(config.bitnet_src_root, "python") +
+     " /usr/bin/python3 -W ignore -m bitnet_mlir.tiny_decoder"))
 llvm_config.add_tool_substitutions(
     ["FileCheck", "not", "count", "split-file"], [config.llvm_tools_dir])

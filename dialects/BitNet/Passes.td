@@ -25,4 +25,40 @@ def DecomposeBitLinearPass : Pass<"bitnet-decompose-bitlinear"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def RaiseBitLinearPass : Pass<"bitnet-raise-bitlinear"> {
+  let summary = "Recognise BitLinear layers in imported graphs as bitnet.bitlinear";
+  let description = [{
+    Finds matrix products (`tosa.matmul`, as imported from ONNX MatMul) whose
+    activation operand is per-token absmax int8 fake quantization
+
+    ```
+    s  = 127 / clamp(reduce_max(|x|, last axis), min = 1e-5)
+         (as a division, or reciprocal then multiply)
+    xq = clamp(round(x * s), -128, 127) / s
+         (optionally in straight-through form x + (xq - x))
+    ```
+
+    and whose weight operand is either per-tensor absmean ternarization of a
+    constant `W` (`[out, in]`, possibly transposed):
+
+    ```
+    g  = 1 / clamp(mean(|W|), min = 1e-5)
+    Wq = clamp(round(W * g), -1, 1) / g     (optionally straight-through)
+    ```
+
+    or a constant whose values are all in {-gamma, 0, +gamma}. Each match
+    becomes one `bitnet.bitlinear` on `x` (float weights, or i8 ternary
+    weights with their scale); the fake-quantization ops die with it.
+    Products that look like a BitLinear (they quantize with round and clamp)
+    but do not match exactly are left alone with a remark saying why.
+    With `print-stats`, a remark reports how many layers were raised.
+  }];
+  let dependentDialects = ["::mlir::bitnet::BitNetDialect",
+                           "::mlir::tosa::TosaDialect"];
+  let options = [
+    Option<"printStats", "print-stats", "bool", /*default=*/"false",
+           "Report the number of raised layers and look-alikes as a remark">,
+  ];
+}
+
 #endif // BITNET_PASSES_TD

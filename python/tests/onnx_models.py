@@ -138,6 +138,98 @@ def large_weight():
     return make(nodes, [value("x", [1, 64])], [value("y", [1, 32])], [w])
 
 
+def bitlinear_graph(act_form="reciprocal", weight_form="fake_quant",
+                    act_bounds=(-128.0, 127.0), ste=True):
+    """One BitLinear y = x W^T with x [1, 3, 8], W [5, 8], in a chosen form.
+
+    act_form: "reciprocal" (torch: 127 * 1/clip) or "div" (127 / clip).
+    weight_form: "fake_quant" (absmean ternarization of W), "ternary"
+    (W^T already ternary-valued, [in, out]), "ternary_t" (ternary-valued W
+    behind a Transpose) or "plain" (an ordinary float weight).
+    """
+    rng = np.random.default_rng(5)
+    w = (rng.standard_normal((5, 8)) * 0.1).astype(np.float32)
+    nodes, inits = [], [const("w", w), const("c127", np.float32(127.0)),
+                        const("floor", np.float32(1e-5)),
+                        const("lo", np.float32(act_bounds[0])),
+                        const("hi", np.float32(act_bounds[1])),
+                        const("one", np.float32(1.0)),
+                        const("m1", np.float32(-1.0))]
+    N = helper.make_node
+    nodes += [N("Abs", ["x"], ["ax"], name="act_abs"),
+              N("ReduceMax", ["ax"], ["mx"], name="act_max", axes=[-1], keepdims=1),
+              N("Clip", ["mx", "floor"], ["mc"], name="act_floor")]
+    if act_form == "div":
+        nodes.append(N("Div", ["c127", "mc"], ["s"], name="act_scale"))
+    else:
+        nodes += [N("Reciprocal", ["mc"], ["rs"], name="act_recip"),
+                  N("Mul", ["rs", "c127"], ["s"], name="act_scale")]
+    nodes += [N("Mul", ["x", "s"], ["xs"], name="act_mul"),
+              N("Round", ["xs"], ["xr"], name="act_round"),
+              N("Clip", ["xr", "lo", "hi"], ["xc"], name="act_clip"),
+              N("Div", ["xc", "s"], ["xq"], name="act_dequant")]
+    if ste:
+        nodes += [N("Sub", ["xq", "x"], ["xd"], name="act_ste_sub"),
+                  N("Add", ["x", "xd"], ["xa"], name="act_ste")]
+    else:
+        nodes.append(N("Identity", ["xq"], ["xa"], name="act_out"))
+
+    if weight_form == "fake_quant":
+        nodes += [N("Abs", ["w"], ["aw"], name="w_abs"),
+                  N("ReduceMean", ["aw"], ["mw"], name="w_mean", keepdims=0),
+                  N("Clip", ["mw", "floor"], ["cw"], name="w_floor"),
+                  N("Reciprocal", ["cw"], ["gw"], name="w_scale"),
+                  N("Mul", ["w", "gw"], ["ws"], name="w_mul"),
+                  N("Round", ["ws"], ["wr"], name="w_round"),
+                  N("Clip", ["wr", "m1", "one"], ["wc"], name="w_clip"),
+                  N("Div", ["wc", "gw"], ["wq"], name="w_dequant"),
+                  N("Sub", ["wq", "w"], ["wd"], name="w_ste_sub"),
+                  N("Add", ["w", "wd"], ["wa"], name="w_ste"),
+                  N("Transpose", ["wa"], ["wt"], name="w_t", perm=[1, 0])]
+    elif weight_form == "ternary":
+        t = np.sign(np.round(w / np.abs(w).mean())).astype(np.float32) * 0.25
+        inits.append(const("wtern", t.T.copy()))
+        nodes.append(N("Identity", ["wtern"], ["wt"], name="w_id"))
+    elif weight_form == "ternary_t":
+        t = np.sign(np.round(w / np.abs(w).mean())).astype(np.float32) * 0.25
+        inits.append(const("wtern", t))
+        nodes.append(N("Transpose", ["wtern"], ["wt"], name="w_t", perm=[1, 0]))
+    else:
+        nodes.append(N("Transpose", ["w"], ["wt"], name="w_t", perm=[1, 0]))
+    nodes.append(N("MatMul", ["xa", "wt"], ["y"], name="proj"))
+    return make(nodes, [value("x", [1, 3, 8])], [value("y", [1, 3, 5])], inits)
+
+
+@model
+def bitlinear_torch_form():
+    return bitlinear_graph()
+
+
+@model
+def bitlinear_div_form():
+    return bitlinear_graph(act_form="div", ste=False)
+
+
+@model
+def bitlinear_ternary_weight():
+    return bitlinear_graph(weight_form="ternary")
+
+
+@model
+def bitlinear_ternary_transposed():
+    return bitlinear_graph(weight_form="ternary_t")
+
+
+@model
+def bitlinear_wrong_clip():
+    return bitlinear_graph(act_bounds=(-127.0, 127.0))
+
+
+@model
+def bitlinear_float_weight():
+    return bitlinear_graph(weight_form="plain")
+
+
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in MODELS:
         sys.exit(__doc__ + "models: " + " ".join(sorted(MODELS)))

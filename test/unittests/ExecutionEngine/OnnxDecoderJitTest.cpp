@@ -11,6 +11,7 @@
 #include "JitTestUtils.h"
 #include "Npy.h"
 
+#include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Target/ONNX/ImportONNX.h"
 
 using namespace bitnet_test;
@@ -27,7 +28,9 @@ template <typename T> NpyArray<T> loadCase(const std::string &name) {
   return array;
 }
 
-TEST(OnnxDecoderJit, ImportedTinyDecoderMatchesPyTorch) {
+/// Imports the tiny decoder, optionally raises its BitLinear layers, and
+/// compares the compiled model's logits with PyTorch's.
+void checkTinyDecoder(bool raise) {
   auto ids = loadCase<int64_t>("input_ids.npy");
   auto expected = loadCase<float>("logits.npy");
   ASSERT_EQ(ids.shape.size(), 2u);
@@ -35,8 +38,18 @@ TEST(OnnxDecoderJit, ImportedTinyDecoderMatchesPyTorch) {
 
   onnx::ImportOptions options;
   options.emitCInterface = true;
+  int64_t raised = 0;
   CompiledModule compiled([&](MLIRContext *ctx) {
-    return onnx::importModelFile(kCaseDir + "/tiny_decoder.onnx", ctx, options);
+    OwningOpRef<ModuleOp> module =
+        onnx::importModelFile(kCaseDir + "/tiny_decoder.onnx", ctx, options);
+    if (module && raise) {
+      PassManager pm(ctx);
+      pm.addPass(mlir::bitnet::createRaiseBitLinearPass());
+      if (failed(pm.run(*module)))
+        return OwningOpRef<ModuleOp>();
+      module->walk([&](mlir::bitnet::BitLinearOp) { ++raised; });
+    }
+    return module;
   });
   ASSERT_TRUE(compiled.ok()) << compiled.error;
 
@@ -61,7 +74,11 @@ TEST(OnnxDecoderJit, ImportedTinyDecoderMatchesPyTorch) {
   }
   double relativeL2 = std::sqrt(diff / norm);
   EXPECT_LE(relativeL2, 1e-3);
-  std::cout << "relative L2 error of the logits vs PyTorch: " << relativeL2 << "\n";
+  std::cout << (raise ? "raised" : "imported")
+            << " decoder: relative L2 error of the logits vs PyTorch: "
+            << relativeL2 << "\n";
+  if (raise)
+    EXPECT_EQ(raised, 14) << "7 BitLinear layers per layer, 2 layers";
 
   for (int64_t t = 0; t < seq; ++t) {
     auto row = [&](const std::vector<float> &v) {
@@ -71,5 +88,11 @@ TEST(OnnxDecoderJit, ImportedTinyDecoderMatchesPyTorch) {
     EXPECT_EQ(row(logits), row(expected.data)) << "greedy token at position " << t;
   }
 }
+
+TEST(OnnxDecoderJit, ImportedTinyDecoderMatchesPyTorch) { checkTinyDecoder(false); }
+
+// With bitnet.bitlinear the weights are ternarized at compile time and the
+// activations quantized with the compiler's numerics (docs/numerics.md).
+TEST(OnnxDecoderJit, RaisedTinyDecoderMatchesPyTorch) { checkTinyDecoder(true); }
 
 } // namespace

@@ -5,6 +5,7 @@
 
 #include "bitnet/Dialect/BitNet/IR/BitNet.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::bitnet {

@@ -1,0 +1,449 @@
+//===- RaiseBitLinear.cpp - fake-quantized matmuls -> bitnet.bitlinear ----===//
+//
+// PyTorch BitLinear layers reach us as plain ops: an int8 fake quantization
+// of the activations and an absmean ternarization of the weight feeding a
+// matmul. This pass recognises them (in the forms torch.onnx.export emits)
+// and replaces each with one bitnet.bitlinear, whose semantics are exactly
+// those of docs/numerics.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Dialect/BitNet/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace mlir::bitnet {
+#define GEN_PASS_DEF_RAISEBITLINEARPASS
+#include "bitnet/Dialect/BitNet/Passes.h.inc"
+} // namespace mlir::bitnet
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Small matchers
+//===----------------------------------------------------------------------===//
+
+/// Looks through tosa.reshape (rank padding and flattening).
+Value skipReshapes(Value v) {
+  while (auto reshape = v.getDefiningOp<tosa::ReshapeOp>())
+    v = reshape.getInput1();
+  return v;
+}
+
+/// The value of a splat float constant, through reshapes.
+std::optional<double> splatFloat(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(skipReshapes(v), m_Constant(&attr)) || !attr.isSplat() ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  return attr.getSplatValue<APFloat>().convertToDouble();
+}
+
+bool isClose(std::optional<double> value, double expected) {
+  return value && std::fabs(*value - expected) <= 1e-3 * std::fabs(expected);
+}
+
+/// Inputs of a linalg.generic whose body is exactly `OpTy(inputs...)`.
+template <typename OpTy>
+std::optional<SmallVector<Value>> genericOf(Value v) {
+  auto generic = v.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumResults() != 1)
+    return std::nullopt;
+  Block &body = generic.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return std::nullopt;
+  auto op = dyn_cast<OpTy>(body.front());
+  if (!op || op->getNumOperands() != generic.getNumDpsInputs())
+    return std::nullopt;
+  for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+    if (operand != body.getArgument(i))
+      return std::nullopt;
+  return SmallVector<Value>(generic.getDpsInputs());
+}
+
+/// a * b as tosa.mul.
+std::optional<std::pair<Value, Value>> matchMultiply(Value v) {
+  if (auto mul = v.getDefiningOp<tosa::MulOp>())
+    return std::make_pair(mul.getInput1(), mul.getInput2());
+  return std::nullopt;
+}
+
+/// a / b as an exact division, or as a * reciprocal(b).
+std::optional<std::pair<Value, Value>> matchDivide(Value v) {
+  if (auto operands = genericOf<arith::DivFOp>(v))
+    return std::make_pair((*operands)[0], (*operands)[1]);
+  if (auto mul = matchMultiply(v))
+    for (auto [a, b] : {*mul, std::make_pair(mul->second, mul->first)})
+      if (auto recip = skipReshapes(b).getDefiningOp<tosa::ReciprocalOp>())
+        return std::make_pair(a, recip.getInput1());
+  return std::nullopt;
+}
+
+/// `c / denominator`, in any of the forms torch emits for it: a division,
+/// reciprocal(d) * c, or reciprocal(d) when c is 1.
+std::optional<std::pair<double, Value>> matchConstantOver(Value v) {
+  v = skipReshapes(v);
+  if (auto recip = v.getDefiningOp<tosa::ReciprocalOp>())
+    return std::make_pair(1.0, recip.getInput1());
+  if (auto div = matchDivide(v))
+    if (auto c = splatFloat(div->first))
+      return std::make_pair(*c, div->second);
+  if (auto mul = matchMultiply(v))
+    for (auto [a, b] : {*mul, std::make_pair(mul->second, mul->first)})
+      if (auto recip = skipReshapes(a).getDefiningOp<tosa::ReciprocalOp>())
+        if (auto c = splatFloat(b))
+          return std::make_pair(*c, recip.getInput1());
+  return std::nullopt;
+}
+
+/// `q` of the straight-through form x + (q - x), or `v` itself.
+Value stripStraightThrough(Value v, Value &x) {
+  auto add = v.getDefiningOp<tosa::AddOp>();
+  if (!add)
+    return v;
+  for (auto [a, b] : {std::make_pair(add.getInput1(), add.getInput2()),
+                      std::make_pair(add.getInput2(), add.getInput1())}) {
+    auto sub = b.getDefiningOp<tosa::SubOp>();
+    if (sub && sub.getInput2() == a) {
+      x = a;
+      return sub.getInput1();
+    }
+  }
+  return v;
+}
+
+/// clamp(round(input * scale), lo, hi) / scale.
+struct FakeQuant {
+  Value input, scale;
+  double lo, hi;
+};
+
+std::optional<FakeQuant> matchFakeQuant(Value v) {
+  auto div = matchDivide(v);
+  if (!div)
+    return std::nullopt;
+  auto clamp = div->first.getDefiningOp<tosa::ClampOp>();
+  if (!clamp)
+    return std::nullopt;
+  auto lo = dyn_cast<FloatAttr>(clamp.getMinValAttr());
+  auto hi = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
+  auto rounded = genericOf<math::RoundEvenOp>(clamp.getInput());
+  if (!lo || !hi || !rounded)
+    return std::nullopt;
+  auto mul = matchMultiply((*rounded)[0]);
+  if (!mul)
+    return std::nullopt;
+  Value scale = skipReshapes(div->second);
+  for (auto [input, s] : {*mul, std::make_pair(mul->second, mul->first)})
+    if (skipReshapes(s) == scale)
+      return FakeQuant{input, scale, lo.getValueAsDouble(), hi.getValueAsDouble()};
+  return std::nullopt;
+}
+
+/// clamp(v, min = 1e-5) with no upper bound: the scale floor.
+std::optional<Value> matchScaleFloor(Value v) {
+  auto clamp = skipReshapes(v).getDefiningOp<tosa::ClampOp>();
+  if (!clamp)
+    return std::nullopt;
+  auto lo = dyn_cast<FloatAttr>(clamp.getMinValAttr());
+  auto hi = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
+  if (!lo || !hi || !isClose(lo.getValueAsDouble(), 1e-5) ||
+      hi.getValueAsDouble() < 1e30)
+    return std::nullopt;
+  return clamp.getInput();
+}
+
+//===----------------------------------------------------------------------===//
+// BitLinear parts
+//===----------------------------------------------------------------------===//
+
+/// Why a look-alike was not raised (for the remark), empty on success.
+using Reason = std::string;
+
+/// Activation side: returns x such that `v` is the int8 absmax fake
+/// quantization of x along its last axis.
+FailureOr<Value> matchActivationQuant(Value v, Reason &why) {
+  Value steInput;
+  Value q = stripStraightThrough(v, steInput);
+  auto fq = matchFakeQuant(q);
+  if (!fq) {
+    why = "the activation is not clamp(round(x * s)) / s";
+    return failure();
+  }
+  if (steInput && steInput != fq->input) {
+    why = "the straight-through estimator wraps a different tensor";
+    return failure();
+  }
+  if (fq->lo != -128.0 || fq->hi != 127.0) {
+    why = "activation codes are clamped to [" + std::to_string(int(fq->lo)) +
+          ", " + std::to_string(int(fq->hi)) + "], not [-128, 127]";
+    return failure();
+  }
+  auto scale = matchConstantOver(fq->scale);
+  if (!scale || !isClose(scale->first, 127.0)) {
+    why = "the activation scale is not 127 / clamp(max|x|, 1e-5)";
+    return failure();
+  }
+  auto floored = matchScaleFloor(scale->second);
+  auto max = floored ? floored->getDefiningOp<tosa::ReduceMaxOp>() : nullptr;
+  int64_t rank = cast<RankedTensorType>(fq->input.getType()).getRank();
+  if (!max || max.getAxis() != rank - 1) {
+    why = "the activation scale is not per token (max over the last axis "
+          "floored at 1e-5)";
+    return failure();
+  }
+  auto abs = max.getInput().getDefiningOp<tosa::AbsOp>();
+  if (!abs || abs.getInput1() != fq->input) {
+    why = "the activation scale is not taken from |x| of the quantized x";
+    return failure();
+  }
+  return fq->input;
+}
+
+/// Sum of |w| over every axis of w, as chained reduce_sum ops.
+bool isSumOfAbs(Value v, Value w) {
+  v = skipReshapes(v);
+  int64_t reduced = 0;
+  while (auto sum = v.getDefiningOp<tosa::ReduceSumOp>()) {
+    ++reduced;
+    v = sum.getInput();
+  }
+  auto abs = v.getDefiningOp<tosa::AbsOp>();
+  return abs && abs.getInput1() == w &&
+         reduced == cast<RankedTensorType>(w.getType()).getRank();
+}
+
+/// Weight side, form (a): returns the float weight W [K, N] (as multiplied)
+/// such that `v` is its absmean ternarization.
+FailureOr<Value> matchWeightQuant(Value v, Reason &why) {
+  Value steInput;
+  Value q = stripStraightThrough(v, steInput);
+  auto fq = matchFakeQuant(q);
+  if (!fq)
+    return failure();
+  if ((steInput && steInput != fq->input) || fq->lo != -1.0 || fq->hi != 1.0) {
+    why = "the weight is quantized, but not to {-1, 0, 1}";
+    return failure();
+  }
+  auto scale = matchConstantOver(fq->scale);
+  auto floored = scale && isClose(scale->first, 1.0)
+                     ? matchScaleFloor(scale->second)
+                     : std::nullopt;
+  auto mean = floored ? genericOf<arith::DivFOp>(skipReshapes(*floored))
+                      : std::nullopt;
+  auto weightType = cast<RankedTensorType>(fq->input.getType());
+  if (!mean || !isClose(splatFloat((*mean)[1]), weightType.getNumElements()) ||
+      !isSumOfAbs((*mean)[0], fq->input)) {
+    why = "the weight scale is not 1 / clamp(mean|W|, 1e-5) over the tensor";
+    return failure();
+  }
+  if (!matchPattern(fq->input, m_Constant())) {
+    why = "the ternarized weight is not a constant";
+    return failure();
+  }
+  return fq->input;
+}
+
+/// Weight side, form (b): a constant whose values are all -g, 0 or +g.
+std::optional<std::pair<DenseElementsAttr, float>> matchTernaryValued(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || !attr.getElementType().isF32())
+    return std::nullopt;
+  // The importer may already have given a constant [K, N] weight the
+  // [1, K, N] shape of the 3-D product.
+  auto type = cast<RankedTensorType>(attr.getType());
+  if (type.getRank() == 3 && type.getDimSize(0) == 1)
+    attr = attr.reshape(type.clone(type.getShape().drop_front()));
+  if (cast<RankedTensorType>(attr.getType()).getRank() != 2)
+    return std::nullopt;
+  float gamma = 0;
+  for (float w : attr.getValues<float>()) {
+    float mag = std::fabs(w);
+    if (mag == 0)
+      continue;
+    if (gamma == 0)
+      gamma = mag;
+    else if (mag != gamma)
+      return std::nullopt;
+  }
+  if (gamma == 0)
+    return std::nullopt;
+  return std::make_pair(attr, gamma);
+}
+
+/// `v` with its 2-D transpose undone: returns W for transpose(W).
+std::optional<Value> untranspose(Value v) {
+  auto transpose = v.getDefiningOp<tosa::TransposeOp>();
+  if (!transpose || transpose.getPerms() != ArrayRef<int32_t>{1, 0})
+    return std::nullopt;
+  return transpose.getInput1();
+}
+
+/// A host-transposed copy of a 2-D constant of `T` elements as `U`.
+template <typename T, typename U>
+DenseElementsAttr transposed(DenseElementsAttr attr, Type elementType,
+                             function_ref<U(T)> convert) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  SmallVector<T> in(attr.getValues<T>());
+  SmallVector<U> out(rows * cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      out[j * rows + i] = convert(in[i * cols + j]);
+  return DenseElementsAttr::get(RankedTensorType::get({cols, rows}, elementType),
+                                ArrayRef<U>(out));
+}
+
+//===----------------------------------------------------------------------===//
+// The pattern
+//===----------------------------------------------------------------------===//
+
+/// Raises one matmul (each is visited once, so each near miss is reported
+/// once).
+struct BitLinearRaiser {
+  mutable int64_t raised = 0, nearMisses = 0;
+
+  LogicalResult raise(tosa::MatMulOp matmul, RewriterBase &rewriter) const {
+    auto resultType = cast<RankedTensorType>(matmul.getType());
+    if (!resultType.getElementType().isF32() || !resultType.hasStaticShape() ||
+        resultType.getDimSize(0) != 1)
+      return failure();
+    Value activation = skipReshapes(matmul.getA());
+    Value weight = skipReshapes(matmul.getB());
+    if (!looksQuantized(activation))
+      return failure(); // an ordinary matmul: nothing to say
+
+    Reason why;
+    FailureOr<Value> x = matchActivationQuant(activation, why);
+    if (failed(x))
+      return nearMiss(matmul, why);
+    auto xType = cast<RankedTensorType>(x->getType());
+    int64_t k = xType.getShape().back();
+    int64_t outFeatures = resultType.getDimSize(2);
+
+    // The weight as [out, in] (PyTorch layout), float or ternary + scale.
+    Location loc = matmul.getLoc();
+    Value bitlinearWeight, weightScale;
+    if (auto w = untranspose(weight)) {
+      Reason weightWhy;
+      FailureOr<Value> floatWeight = matchWeightQuant(*w, weightWhy);
+      if (succeeded(floatWeight)) {
+        bitlinearWeight = *floatWeight;
+      } else if (!weightWhy.empty()) {
+        return nearMiss(matmul, weightWhy);
+      } else if (auto ternary = matchTernaryValued(*w)) {
+        std::tie(bitlinearWeight, weightScale) =
+            ternaryConstants(rewriter, loc, ternary->first, ternary->second,
+                             /*transpose=*/false);
+      }
+    } else if (auto ternary = matchTernaryValued(weight)) {
+      // [in, out] constant: transpose on the host.
+      std::tie(bitlinearWeight, weightScale) = ternaryConstants(
+          rewriter, loc, ternary->first, ternary->second, /*transpose=*/true);
+    }
+    if (!bitlinearWeight)
+      return nearMiss(matmul, "the activations are int8 fake-quantized but the "
+                              "weight is neither absmean-ternarized nor "
+                              "ternary-valued");
+    auto wType = cast<RankedTensorType>(bitlinearWeight.getType());
+    if (wType.getShape() != ArrayRef<int64_t>{outFeatures, k})
+      return nearMiss(matmul, "the weight shape does not match the product");
+
+    SmallVector<int64_t> yShape(xType.getShape().drop_back());
+    yShape.push_back(outFeatures);
+    auto yType = RankedTensorType::get(yShape, rewriter.getF32Type());
+    Value y = BitLinearOp::create(rewriter, loc, yType, *x, bitlinearWeight,
+                                  weightScale, /*act_bits=*/8, /*topk=*/nullptr);
+    ImplicitLocOpBuilder b(loc, rewriter);
+    rewriter.replaceOp(matmul,
+                       tosa::ReshapeOp::create(
+                           b, resultType, y,
+                           tosa::getTosaConstShape(b, resultType.getShape())));
+    ++raised;
+    return success();
+  }
+
+private:
+  /// A product whose activation goes through round-and-clamp quantization
+  /// (straight-through or not): a BitLinear candidate.
+  static bool looksQuantized(Value activation) {
+    Value ignored;
+    Value q = stripStraightThrough(activation, ignored);
+    auto div = matchDivide(q);
+    return div && div->first.getDefiningOp<tosa::ClampOp>();
+  }
+
+  LogicalResult nearMiss(tosa::MatMulOp matmul, const Reason &why) const {
+    InFlightDiagnostic remark = matmul.emitRemark();
+    // Imported ops are located at their ONNX node: name it.
+    if (auto name = dyn_cast<NameLoc>(matmul.getLoc()))
+      remark << "node '" << name.getName().getValue() << "': ";
+    remark << "not raised to bitnet.bitlinear: " << why;
+    ++nearMisses;
+    return failure();
+  }
+
+  static std::pair<Value, Value> ternaryConstants(RewriterBase &rewriter,
+                                                  Location loc,
+                                                  DenseElementsAttr values,
+                                                  float gamma, bool transpose) {
+    Type i8 = rewriter.getI8Type();
+    auto toTrit = [](float w) -> int8_t {
+      return w == 0 ? 0 : (w > 0 ? 1 : -1);
+    };
+    DenseElementsAttr ternary;
+    if (transpose) {
+      ternary = transposed<float, int8_t>(values, i8, toTrit);
+    } else {
+      SmallVector<int8_t> trits;
+      for (float w : values.getValues<float>())
+        trits.push_back(toTrit(w));
+      ternary = DenseElementsAttr::get(values.getType().clone(i8),
+                                       ArrayRef<int8_t>(trits));
+    }
+    Value wt = arith::ConstantOp::create(rewriter, loc, ternary);
+    Value scale = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, rewriter.getF32Type()),
+                               gamma));
+    return {wt, scale};
+  }
+};
+
+struct RaiseBitLinearPass
+    : mlir::bitnet::impl::RaiseBitLinearPassBase<RaiseBitLinearPass> {
+  using RaiseBitLinearPassBase::RaiseBitLinearPassBase;
+
+  void runOnOperation() override {
+    SmallVector<tosa::MatMulOp> matmuls;
+    getOperation()->walk([&](tosa::MatMulOp op) { matmuls.push_back(op); });
+    BitLinearRaiser raiser;
+    IRRewriter rewriter(&getContext());
+    for (tosa::MatMulOp matmul : matmuls) {
+      rewriter.setInsertionPoint(matmul);
+      (void)raiser.raise(matmul, rewriter);
+    }
+    // The fake-quantization ops are dead now; fold and erase them.
+    if (failed(applyPatternsGreedily(getOperation(),
+                                     RewritePatternSet(&getContext()))))
+      return signalPassFailure();
+    if (printStats)
+      getOperation()->emitRemark()
+          << "raised " << raiser.raised << " BitLinear layers; "
+          << raiser.nearMisses << " look-alikes left as plain ops";
+  }
+};
+
+} // namespace
