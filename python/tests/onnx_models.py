@@ -138,6 +138,27 @@ def large_weight():
     return make(nodes, [value("x", [1, 64])], [value("y", [1, 32])], [w])
 
 
+@model
+def quantization():
+    """QuantizeLinear to uint8 (default) and int8, DequantizeLinear, and
+    MatMulInteger of uint8 x int8 with zero points."""
+    N = helper.make_node
+    nodes = [
+        N("QuantizeLinear", ["x", "scale"], ["qu8"], name="quant_u8"),
+        N("QuantizeLinear", ["x", "scale", "zp_i8"], ["qi8"], name="quant_i8"),
+        N("DequantizeLinear", ["qu8", "scale", "zp_u8"], ["deq"], name="dequant"),
+        N("MatMulInteger", ["a", "b", "a_zp", "b_zp"], ["mm"], name="mmint"),
+    ]
+    inits = [const("scale", np.float32(0.5)), const("zp_i8", np.int8(-3)),
+             const("zp_u8", np.uint8(128)), const("a_zp", np.uint8(12)),
+             const("b_zp", np.int8(0))]
+    return make(nodes, [value("x", [2, 4]), value("a", [2, 3], TensorProto.UINT8),
+                        value("b", [3, 5], TensorProto.INT8)],
+                [value("qu8", [2, 4], TensorProto.UINT8),
+                 value("qi8", [2, 4], TensorProto.INT8), value("deq", [2, 4]),
+                 value("mm", [2, 5], TensorProto.INT32)], inits)
+
+
 def bitlinear_graph(act_form="reciprocal", weight_form="fake_quant",
                     act_bounds=(-128.0, 127.0), ste=True):
     """One BitLinear y = x W^T with x [1, 3, 8], W [5, 8], in a chosen form.

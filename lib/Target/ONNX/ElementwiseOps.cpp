@@ -95,10 +95,8 @@ namespace {
 /// A TOSA binary op on rank-equalized operands; the result element type is
 /// the operands' unless given.
 template <typename TosaOp>
-LogicalResult importTosaBinaryAs(NodeImporter &n, Type resultElementType) {
-  Value lhs = n.input(0), rhs = n.input(1);
-  if (!lhs || !rhs)
-    return failure();
+FailureOr<Value> emitTosaBinary(NodeImporter &n, Value lhs, Value rhs,
+                                Type resultElementType = {}) {
   FailureOr<SmallVector<int64_t>> shape = broadcastShape(n, {lhs, rhs});
   if (failed(shape))
     return failure();
@@ -112,10 +110,66 @@ LogicalResult importTosaBinaryAs(NodeImporter &n, Type resultElementType) {
     auto shiftType = RankedTensorType::get({1}, n.b.getI8Type());
     Value shift = tosa::ConstOp::create(
         n.b, shiftType, DenseElementsAttr::get(shiftType, n.b.getI8IntegerAttr(0)));
-    n.setResult(0, tosa::MulOp::create(n.b, resultType, lhs, rhs, shift));
+    return Value(tosa::MulOp::create(n.b, resultType, lhs, rhs, shift));
   } else {
-    n.setResult(0, TosaOp::create(n.b, resultType, lhs, rhs));
+    return Value(TosaOp::create(n.b, resultType, lhs, rhs));
   }
+}
+
+template <typename TosaOp>
+LogicalResult importTosaBinaryAs(NodeImporter &n, Type resultElementType) {
+  Value lhs = n.input(0), rhs = n.input(1);
+  if (!lhs || !rhs)
+    return failure();
+  FailureOr<Value> result = emitTosaBinary<TosaOp>(n, lhs, rhs, resultElementType);
+  if (failed(result))
+    return failure();
+  n.setResult(0, *result);
+  return success();
+}
+
+/// Max/Min of one or more inputs.
+template <typename TosaOp> LogicalResult importVariadic(NodeImporter &n) {
+  Value result = n.input(0);
+  if (!result)
+    return failure();
+  for (unsigned i = 1; i < n.numInputs(); ++i) {
+    Value next = n.input(i);
+    if (!next)
+      return failure();
+    FailureOr<Value> combined = emitTosaBinary<TosaOp>(n, result, next);
+    if (failed(combined))
+      return failure();
+    result = *combined;
+  }
+  n.setResult(0, result);
+  return success();
+}
+
+/// Pow: the result has the base's type; a float base with an integer
+/// exponent casts the exponent, an integer base is raised in float.
+LogicalResult importPow(NodeImporter &n) {
+  Value base = n.input(0), exponent = n.input(1);
+  if (!base || !exponent)
+    return failure();
+  auto baseType = cast<RankedTensorType>(base.getType());
+  auto expType = cast<RankedTensorType>(exponent.getType());
+  Type baseElement = baseType.getElementType();
+  Type computeType = isa<FloatType>(baseElement) ? baseElement
+                     : isa<FloatType>(expType.getElementType())
+                         ? expType.getElementType()
+                         : n.b.getF32Type();
+  auto castTo = [&](Value v, Type element) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getElementType() == element)
+      return v;
+    return tosa::CastOp::create(n.b, type.clone(element), v);
+  };
+  FailureOr<Value> result = emitTosaBinary<tosa::PowOp>(
+      n, castTo(base, computeType), castTo(exponent, computeType));
+  if (failed(result))
+    return failure();
+  n.setResult(0, castTo(*result, baseElement));
   return success();
 }
 
@@ -138,15 +192,18 @@ LogicalResult importDiv(NodeImporter &n) {
     return failure();
   Type elementType = cast<RankedTensorType>(lhs.getType()).getElementType();
   bool isFloat = isa<FloatType>(elementType);
+  bool isUnsigned = n.isUnsigned(0);
   FailureOr<Value> result = broadcastGeneric(
       n, {lhs, rhs}, elementType, [&](OpBuilder &b, Location loc, ValueRange a) {
         if (isFloat)
           return arith::DivFOp::create(b, loc, a[0], a[1]).getResult();
+        if (isUnsigned)
+          return arith::DivUIOp::create(b, loc, a[0], a[1]).getResult();
         return arith::DivSIOp::create(b, loc, a[0], a[1]).getResult();
       });
   if (failed(result))
     return failure();
-  n.setResult(0, *result);
+  n.setResult(0, *result, isUnsigned);
   return success();
 }
 
@@ -236,12 +293,34 @@ FailureOr<std::optional<double>> constantBound(NodeImporter &n, unsigned i) {
       static_cast<double>((*attr.getValues<APInt>().begin()).getSExtValue()));
 }
 
+/// Clip: tosa.clamp for constant bounds; maximum/minimum with run-time ones.
 LogicalResult importClip(NodeImporter &n) {
-  FailureOr<std::optional<double>> lo = constantBound(n, 1);
-  FailureOr<std::optional<double>> hi = constantBound(n, 2);
-  if (failed(lo) || failed(hi))
+  bool constantBounds = (!n.hasInput(1) || n.constantInput(1)) &&
+                        (!n.hasInput(2) || n.constantInput(2));
+  if (constantBounds) {
+    FailureOr<std::optional<double>> lo = constantBound(n, 1);
+    FailureOr<std::optional<double>> hi = constantBound(n, 2);
+    if (failed(lo) || failed(hi))
+      return failure();
+    return importClamp(n, *lo, *hi);
+  }
+  Value result = n.input(0);
+  if (!result)
     return failure();
-  return importClamp(n, *lo, *hi);
+  if (n.hasInput(1)) {
+    FailureOr<Value> clamped = emitTosaBinary<tosa::MaximumOp>(n, result, n.input(1));
+    if (failed(clamped))
+      return failure();
+    result = *clamped;
+  }
+  if (n.hasInput(2)) {
+    FailureOr<Value> clamped = emitTosaBinary<tosa::MinimumOp>(n, result, n.input(2));
+    if (failed(clamped))
+      return failure();
+    result = *clamped;
+  }
+  n.setResult(0, result);
+  return success();
 }
 
 LogicalResult importRelu(NodeImporter &n) { return importClamp(n, 0.0, {}); }
@@ -270,8 +349,37 @@ LogicalResult importCast(NodeImporter &n) {
   if (!to)
     return n.failure("cast to " + dataTypeName(static_cast<int>(n.intAttr("to", 0))) +
                      " is not supported");
+  int toType = static_cast<int>(n.intAttr("to", 0));
+  bool toUnsigned = isUnsignedDataType(toType);
   auto type = cast<RankedTensorType>(x.getType());
-  if (type.getElementType() == to) {
+  Type from = type.getElementType();
+  if (n.isUnsigned(0) || toUnsigned) {
+    // Unsigned data: zero-extend / unsigned conversions, exactly.
+    bool fromUnsigned = n.isUnsigned(0);
+    FailureOr<Value> result = broadcastGeneric(
+        n, {x}, to, [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value v = a[0];
+          if (isa<FloatType>(from))
+            return toUnsigned ? arith::FPToUIOp::create(b, loc, to, v).getResult()
+                              : arith::FPToSIOp::create(b, loc, to, v).getResult();
+          if (isa<FloatType>(to))
+            return fromUnsigned ? arith::UIToFPOp::create(b, loc, to, v).getResult()
+                                : arith::SIToFPOp::create(b, loc, to, v).getResult();
+          unsigned fromWidth = from.getIntOrFloatBitWidth(),
+                   toWidth = to.getIntOrFloatBitWidth();
+          if (fromWidth == toWidth)
+            return v;
+          if (fromWidth > toWidth)
+            return arith::TruncIOp::create(b, loc, to, v);
+          return fromUnsigned ? arith::ExtUIOp::create(b, loc, to, v).getResult()
+                              : arith::ExtSIOp::create(b, loc, to, v).getResult();
+        });
+    if (failed(result))
+      return failure();
+    n.setResult(0, *result, toUnsigned);
+    return success();
+  }
+  if (from == to) {
     n.setResult(0, x);
     return success();
   }
@@ -294,9 +402,9 @@ void mlir::bitnet::onnx::registerElementwiseImporters(OpImportRegistry &r) {
   r["Sub"] = importTosaBinary<tosa::SubOp>;
   r["Mul"] = importTosaBinary<tosa::MulOp>;
   r["Div"] = importDiv;
-  r["Pow"] = importTosaBinary<tosa::PowOp>;
-  r["Max"] = importTosaBinary<tosa::MaximumOp>;
-  r["Min"] = importTosaBinary<tosa::MinimumOp>;
+  r["Pow"] = importPow;
+  r["Max"] = importVariadic<tosa::MaximumOp>;
+  r["Min"] = importVariadic<tosa::MinimumOp>;
   r["Equal"] = [](NodeImporter &n) {
     return importTosaBinaryAs<tosa::EqualOp>(n, n.b.getI1Type());
   };

@@ -18,6 +18,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -107,9 +108,17 @@ const Tensor *NodeImporter::tensorAttr(llvm::StringRef name) const {
   return a && a->kind == NodeAttribute::Kind::Tensor ? a->t.get() : nullptr;
 }
 
-void NodeImporter::setResult(unsigned i, Value value) {
-  if (i < node.outputs.size() && !node.outputs[i].empty())
+void NodeImporter::setResult(unsigned i, Value value, bool isUnsigned) {
+  if (i < node.outputs.size() && !node.outputs[i].empty()) {
     values[node.outputs[i]] = value;
+    if (isUnsigned)
+      unsignedValues.insert(value);
+  }
+}
+
+bool NodeImporter::isUnsigned(unsigned i) {
+  Value v = hasInput(i) ? input(i) : nullptr;
+  return v && unsignedValues.contains(v);
 }
 
 InFlightDiagnostic NodeImporter::error() {
@@ -157,10 +166,14 @@ Type mlir::bitnet::onnx::convertDataType(int type, MLIRContext *context) {
   case DataType::Int64:
     return b.getI64Type();
   case DataType::UInt8:
-    return b.getIntegerType(8, /*isSigned=*/false);
+    return b.getI8Type();
   default:
     return nullptr;
   }
+}
+
+bool mlir::bitnet::onnx::isUnsignedDataType(int type) {
+  return type == static_cast<int>(DataType::UInt8);
 }
 
 ElementsAttr mlir::bitnet::onnx::constantAttr(const Tensor &tensor,
@@ -203,6 +216,7 @@ public:
     registerElementwiseImporters(registry);
     registerTensorImporters(registry);
     registerShapeImporters(registry);
+    registerQuantizationImporters(registry);
   }
 
   OwningOpRef<ModuleOp> run();
@@ -222,6 +236,7 @@ private:
   OpBuilder builder;
   OpImportRegistry registry;
   llvm::StringMap<Value> values;
+  llvm::DenseSet<Value> unsignedValues;
 };
 
 FailureOr<RankedTensorType> GraphImporter::inputType(const ValueInfo &info) {
@@ -276,15 +291,35 @@ LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
   if (it == registry.end())
     return emitError(loc) << "node '" << name << "': unsupported op '"
                           << node.opType << "' of domain 'ai.onnx'";
-  NodeImporter importer(named, loc, builder, values, model.defaultOpset());
+  NodeImporter importer(named, loc, builder, values, unsignedValues,
+                        model.defaultOpset());
   bool folded = false;
   if (failed(tryFoldNode(importer, folded)))
     return failure();
   if (!folded && failed(it->second(importer)))
     return failure();
-  for (const std::string &output : node.outputs)
-    if (!output.empty() && !values.count(output))
+  // Data movement keeps the signedness of its data input.
+  static const llvm::StringSet<> movesData = {
+      "Identity", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat",
+      "Slice", "Split", "Expand", "Gather", "Trilu", "Where"};
+  unsigned dataInput = node.opType == "Where" ? 1 : 0;
+  if (movesData.contains(node.opType) && importer.isUnsigned(dataInput))
+    for (const std::string &output : node.outputs)
+      if (!output.empty() && values.count(output))
+        unsignedValues.insert(values[output]);
+
+  for (const std::string &output : node.outputs) {
+    if (output.empty())
+      continue;
+    auto produced = values.find(output);
+    if (produced == values.end())
       return importer.failure("output '" + output + "' was not produced");
+    auto type = dyn_cast<RankedTensorType>(produced->second.getType());
+    if (type && llvm::is_contained(type.getShape(), 0))
+      return importer.failure("output '" + output +
+                              "' is an empty tensor; zero-size tensors are "
+                              "not supported");
+  }
   return success();
 }
 
@@ -326,8 +361,11 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     func->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
   Block *body = func.addEntryBlock();
   builder.setInsertionPointToStart(body);
-  for (auto [info, arg] : llvm::zip_equal(graph.inputs, body->getArguments()))
+  for (auto [info, arg] : llvm::zip_equal(graph.inputs, body->getArguments())) {
     values[info.name] = arg;
+    if (isUnsignedDataType(info.type))
+      unsignedValues.insert(arg);
+  }
 
   for (const Tensor &init : graph.initializers) {
     Location loc = nodeLoc(init.name);
@@ -339,9 +377,12 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       return nullptr;
     }
     auto type = RankedTensorType::get(init.dims, elementType);
-    values[init.name] = arith::ConstantOp::create(
+    Value constant = arith::ConstantOp::create(
         builder, loc, type,
         constantAttr(init, type, options.resourceThresholdBytes));
+    values[init.name] = constant;
+    if (isUnsignedDataType(init.type))
+      unsignedValues.insert(constant);
   }
 
   for (auto [index, node] : llvm::enumerate(graph.nodes))

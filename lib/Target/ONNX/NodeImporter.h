@@ -16,6 +16,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <optional>
@@ -25,8 +26,10 @@ namespace mlir::bitnet::onnx {
 class NodeImporter {
 public:
   NodeImporter(const Node &node, Location loc, OpBuilder &builder,
-               llvm::StringMap<Value> &values, int64_t opset)
-      : node(node), b(loc, builder), values(values), opset(opset) {}
+               llvm::StringMap<Value> &values,
+               llvm::DenseSet<Value> &unsignedValues, int64_t opset)
+      : node(node), b(loc, builder), values(values),
+        unsignedValues(unsignedValues), opset(opset) {}
 
   const Node &node;
   ImplicitLocOpBuilder b;
@@ -52,8 +55,15 @@ public:
   std::optional<SmallVector<int64_t>> intsAttr(llvm::StringRef name) const;
   const Tensor *tensorAttr(llvm::StringRef name) const;
 
-  /// Binds output `i` of the node.
-  void setResult(unsigned i, Value value);
+  /// Binds output `i` of the node; `isUnsigned` marks ONNX uint8 data.
+  void setResult(unsigned i, Value value, bool isUnsigned = false);
+
+  /// Whether input `i` holds ONNX unsigned data. The IR uses signless
+  /// integers (as TOSA and arith require); the importer remembers which
+  /// values are unsigned so that the ops where it matters (Cast, Div,
+  /// QuantizeLinear, DequantizeLinear, MatMulInteger) use unsigned
+  /// arithmetic.
+  bool isUnsigned(unsigned i);
 
   /// An error at the node ("node 'n' (Op): ...").
   InFlightDiagnostic error();
@@ -64,6 +74,7 @@ public:
 
 private:
   llvm::StringMap<Value> &values;
+  llvm::DenseSet<Value> &unsignedValues;
   int64_t opset;
 };
 
@@ -74,6 +85,7 @@ using OpImportRegistry = llvm::StringMap<OpImportFn>;
 void registerElementwiseImporters(OpImportRegistry &registry);
 void registerTensorImporters(OpImportRegistry &registry);
 void registerShapeImporters(OpImportRegistry &registry);
+void registerQuantizationImporters(OpImportRegistry &registry);
 
 /// Shape of ONNX's multidirectional (numpy-style) broadcast of `values`;
 /// an error at the node if they do not broadcast.
@@ -101,8 +113,12 @@ FailureOr<Value> emitMatMul(NodeImporter &n, Value a, Value b);
 /// sets `folded` when the results were bound.
 LogicalResult tryFoldNode(NodeImporter &n, bool &folded);
 
-/// MLIR element type of an ONNX data type, or null if unsupported.
+/// MLIR element type of an ONNX data type, or null if unsupported. ONNX
+/// uint8 becomes signless i8 (see NodeImporter::isUnsigned).
 Type convertDataType(int type, MLIRContext *context);
+
+/// Whether an ONNX data type is an unsigned integer type.
+bool isUnsignedDataType(int type);
 
 /// A constant attribute holding `tensor`'s bytes: dense_resource (no copy)
 /// above `resourceThreshold` bytes, plain dense below.

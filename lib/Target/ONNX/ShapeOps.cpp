@@ -242,8 +242,9 @@ LogicalResult importExpand(NodeImporter &n) {
   return success();
 }
 
-/// Gather along `axis` as tosa.gather on the view [outer, K, inner] of the
-/// data, with the (flattened) indices repeated for each outer row.
+/// Gather along `axis` as tosa.gather on the view [1, K, rest] of the data
+/// with that axis moved to the front, then the gathered index dimensions
+/// moved back to where the axis was.
 LogicalResult importGather(NodeImporter &n) {
   Value data = n.input(0), indices = n.input(1);
   if (!data || !indices)
@@ -252,19 +253,31 @@ LogicalResult importGather(NodeImporter &n) {
   auto indexType = cast<RankedTensorType>(indices.getType());
   if (!dataType.hasStaticShape() || !indexType.hasStaticShape())
     return n.failure("Gather needs static shapes");
-  std::optional<int64_t> axis = n.normalizeAxis(n.intAttr("axis", 0), dataType.getRank());
+  int64_t rank = dataType.getRank();
+  std::optional<int64_t> axis = n.normalizeAxis(n.intAttr("axis", 0), rank);
   if (!axis)
     return failure();
   ArrayRef<int64_t> dims = dataType.getShape();
-  int64_t outer = 1, inner = 1, k = dims[*axis];
-  for (int64_t d = 0; d < *axis; ++d)
-    outer *= dims[d];
-  for (int64_t d = *axis + 1; d < dataType.getRank(); ++d)
-    inner *= dims[d];
+  int64_t k = dims[*axis];
+
+  // Data with `axis` first: [K, others...].
+  SmallVector<int32_t> toFront = {static_cast<int32_t>(*axis)};
+  SmallVector<int64_t> others;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != *axis) {
+      toFront.push_back(d);
+      others.push_back(dims[d]);
+    }
+  Value front = data;
+  if (*axis != 0) {
+    SmallVector<int64_t> shape = {k};
+    shape.append(others);
+    front = tosa::TransposeOp::create(n.b, dataType.clone(shape), data, toFront);
+  }
+  int64_t inner = 1;
+  for (int64_t d : others)
+    inner *= d;
   int64_t count = indexType.getNumElements();
-  if (outer != 1)
-    return n.failure("Gather on a run-time tensor along an inner axis is not "
-                     "supported");
 
   // Negative indices count from the end: idx < 0 ? idx + K : idx, as i32.
   Type i32 = n.b.getI32Type();
@@ -278,18 +291,36 @@ LogicalResult importGather(NodeImporter &n) {
             arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v[0], zero);
         Value wrapped = arith::AddIOp::create(b, loc, v[0], v[1]);
         Value index = arith::SelectOp::create(b, loc, negative, wrapped, v[0]);
+        if (index.getType() == b.getI32Type())
+          return index;
         return arith::TruncIOp::create(b, loc, b.getI32Type(), index).getResult();
       });
   if (failed(normalized))
     return failure();
-  Value values = reshapeTo(n.b, data, {1, k, inner});
-  Value flatIndices = reshapeTo(n.b, *normalized, {1, count});
   Value gathered = tosa::GatherOp::create(
       n.b, RankedTensorType::get({1, count, inner}, dataType.getElementType()),
-      values, flatIndices);
-  SmallVector<int64_t> shape(indexType.getShape());
-  shape.append(dims.begin() + *axis + 1, dims.end());
-  n.setResult(0, reshapeTo(n.b, gathered, shape));
+      reshapeTo(n.b, front, {1, k, inner}), reshapeTo(n.b, *normalized, {1, count}));
+
+  // [indices..., others...] -> [others before axis, indices..., others after].
+  SmallVector<int64_t> gatheredShape(indexType.getShape());
+  gatheredShape.append(others);
+  Value result = reshapeTo(n.b, gathered, gatheredShape);
+  if (*axis != 0) {
+    int64_t q = indexType.getRank();
+    SmallVector<int32_t> perm;
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < *axis; ++d)
+      perm.push_back(q + d);
+    for (int64_t d = 0; d < q; ++d)
+      perm.push_back(d);
+    for (int64_t d = *axis; d < rank - 1; ++d)
+      perm.push_back(q + d);
+    for (int32_t p : perm)
+      shape.push_back(gatheredShape[p]);
+    result = tosa::TransposeOp::create(
+        n.b, RankedTensorType::get(shape, dataType.getElementType()), result, perm);
+  }
+  n.setResult(0, result);
   return success();
 }
 

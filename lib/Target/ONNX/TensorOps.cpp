@@ -26,8 +26,9 @@ LogicalResult importConstant(NodeImporter &n) {
       return n.failure("constant of type " + dataTypeName(t->type) +
                        " is not supported");
     auto type = RankedTensorType::get(t->dims, elementType);
-    n.setResult(0, arith::ConstantOp::create(n.b, type,
-                                             constantAttr(*t, type, 1 << 20)));
+    n.setResult(0,
+                arith::ConstantOp::create(n.b, type, constantAttr(*t, type, 1 << 20)),
+                isUnsignedDataType(t->type));
     return success();
   }
   DenseElementsAttr attr;
