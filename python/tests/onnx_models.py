@@ -139,6 +139,38 @@ def large_weight():
 
 
 @model
+def shape_machinery():
+    """The shape arithmetic torch.onnx.export emits around a reshape:
+    everything here is computable at import from the static input shape."""
+    N = helper.make_node
+    def i64(name, v):
+        return const(name, np.array(v, dtype=np.int64))
+    nodes = [
+        N("Shape", ["x"], ["shape"], name="shape"),
+        N("Gather", ["shape", "idx1"], ["seq"], name="seq_len", axis=0),
+        N("Unsqueeze", ["seq", "axes0"], ["seq1"], name="seq_1d"),
+        N("Concat", ["one", "seq1", "minus1"], ["target"], name="target", axis=0),
+        N("Equal", ["target", "minus1_3"], ["is_neg"], name="is_neg"),
+        N("ConstantOfShape", ["three"], ["ones3"], name="ones",
+          value=helper.make_tensor("v", TensorProto.INT64, [1], [1])),
+        N("Where", ["is_neg", "ones3", "target"], ["safe"], name="safe"),
+        N("Range", ["zero", "seq", "one_s"], ["positions"], name="positions"),
+        N("Slice", ["target", "s0", "s2"], ["head"], name="head"),
+        N("Split", ["safe", "split"], ["p0", "p1"], name="split", axis=0),
+        N("Squeeze", ["seq1", "axes0"], ["seq0"], name="squeeze"),
+        N("Reshape", ["x", "target"], ["y"], name="reshape"),
+        N("Expand", ["x", "safe"], ["e"], name="expand"),
+    ]
+    inits = [i64("idx1", 0), i64("axes0", [0]), i64("one", [1]), i64("minus1", [-1]),
+             i64("minus1_3", [-1, -1, -1]), i64("three", [3]), i64("zero", 0),
+             i64("one_s", 1), i64("s0", [0]), i64("s2", [2]), i64("split", [2, 1])]
+    outs = [value("y", [1, 5, 6]), value("positions", [5], TensorProto.INT64),
+            value("head", [2], TensorProto.INT64), value("p1", [1], TensorProto.INT64),
+            value("seq0", [], TensorProto.INT64), value("e", [1, 5, 6])]
+    return make(nodes, [value("x", [5, 6])], outs, inits)
+
+
+@model
 def quantization():
     """QuantizeLinear to uint8 (default) and int8, DequantizeLinear, and
     MatMulInteger of uint8 x int8 with zero points."""

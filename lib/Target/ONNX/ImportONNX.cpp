@@ -399,6 +399,10 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     results.push_back(it->second);
   }
   func::ReturnOp::create(builder, fileLoc, results);
+  // Shape computations folded at import leave constants nobody uses.
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*body)))
+    if (isa<arith::ConstantOp>(op) && op.use_empty())
+      op.erase();
   func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   return module;
 }
