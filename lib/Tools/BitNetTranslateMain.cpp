@@ -11,6 +11,7 @@
 #include "bitnet/InitAll.h"
 #include "bitnet/Target/ONNX/ImportONNX.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -38,6 +39,9 @@ int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
       "input-shape",
       cl::desc("Size of a graph input with dynamic dimensions, NAME=1x128"),
       cl::value_desc("NAME=DIMS"));
+  static cl::opt<bool> emitBytecode(
+      "emit-bytecode",
+      cl::desc("Write MLIR bytecode (weights as raw blobs) instead of text"));
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "BitNet-MLIR translation driver\n");
@@ -77,7 +81,12 @@ int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
     llvm::errs() << "bitnet-translate: " << error << "\n";
     return 1;
   }
-  module->print(output->os(), OpPrintingFlags());
+  if (emitBytecode) {
+    if (failed(writeBytecodeToFile(*module, output->os())))
+      return 1;
+  } else {
+    module->print(output->os(), OpPrintingFlags());
+  }
   output->keep();
   return 0;
 }
