@@ -439,8 +439,9 @@ struct RaiseBitLinearPass
     if (failed(applyPatternsGreedily(getOperation(),
                                      RewritePatternSet(&getContext()))))
       return signalPassFailure();
+    // At the location only: a remark on the op would print the whole module.
     if (printStats)
-      getOperation()->emitRemark()
+      mlir::emitRemark(getOperation()->getLoc())
           << "raised " << raiser.raised << " BitLinear layers; "
           << raiser.nearMisses << " look-alikes left as plain ops";
   }
