@@ -46,9 +46,12 @@ def RaiseBitLinearPass : Pass<"bitnet-raise-bitlinear"> {
     Wq = clamp(round(W * g), -1, 1) / g     (optionally straight-through)
     ```
 
-    or a constant whose values are all in {-gamma, 0, +gamma}. Each match
-    becomes one `bitnet.bitlinear` on `x` (float weights, or i8 ternary
-    weights with their scale); the fake-quantization ops die with it.
+    or a constant whose values are all in {-gamma, 0, +gamma}. It also
+    recognises Hugging Face's BitLinear: int8 activation codes times
+    `float(codes) - 1` of constant unpacked weight codes in {0, 1, 2}, the
+    product divided by `s * weight_scale` (gamma = 1 / weight_scale).
+    Each match becomes one `bitnet.bitlinear` on `x` (float weights, or i8
+    ternary weights with their scale); the fake-quantization ops die with it.
     Products that look like a BitLinear (they quantize with round and clamp)
     but do not match exactly are left alone with a remark saying why.
     With `print-stats`, a remark reports how many layers were raised.

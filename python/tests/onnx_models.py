@@ -45,6 +45,19 @@ def binary():
 
 
 @model
+def bitwise():
+    """BitwiseAnd and BitShift on run-time uint8 data (opset 18)."""
+    N = helper.make_node
+    nodes = [N("BitwiseAnd", ["p", "mask"], ["a"], name="and"),
+             N("BitShift", ["a", "two"], ["r"], name="shr", direction="RIGHT"),
+             N("BitShift", ["p", "two"], ["l"], name="shl", direction="LEFT")]
+    inits = [const("mask", np.uint8(12)), const("two", np.uint8(2))]
+    u8 = TensorProto.UINT8
+    return make(nodes, [value("p", [4], u8)], [value("r", [4], u8), value("l", [4], u8)],
+                inits, opset=18)
+
+
+@model
 def unary():
     ops = ["Abs", "Neg", "Reciprocal", "Sqrt", "Exp", "Tanh", "Sigmoid", "Erf",
            "Cos", "Sin", "Round", "Relu", "Identity"]
@@ -281,6 +294,57 @@ def bitlinear_wrong_clip():
 @model
 def bitlinear_float_weight():
     return bitlinear_graph(weight_form="plain")
+
+
+def hf_packed_weights(m=12, k=8, seed=3):
+    """Ternary W [m, k] and its Hugging Face packing: uint8 [m/4, k] where
+    bits 2i..2i+1 of packed[r, c] hold W[i*(m/4) + r, c] + 1 (DESIGN 4)."""
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-1, 2, size=(m, k)).astype(np.int8)
+    rows = m // 4
+    packed = np.zeros((rows, k), dtype=np.uint8)
+    for i in range(4):
+        packed |= ((w[i * rows:(i + 1) * rows] + 1).astype(np.uint8) << (2 * i))
+    return w, packed
+
+
+@model
+def bitlinear_hf_packed():
+    """Form (c): a Hugging Face BitLinear (transformers integrations/bitnet.py)
+    as a current exporter writes it: the packed uint8 weight is unpacked with
+    BitwiseAnd/BitShift/Concat, activations are int8 codes, and the product
+    is divided by (input_scale * weight_scale), weight_scale = 1/gamma."""
+    _, packed = hf_packed_weights()
+    N = helper.make_node
+    inits = [const("packed", packed), const("weight_scale", np.array([8.0], np.float32)),
+             const("c127", np.float32(127.0)), const("floor", np.float32(1e-5)),
+             const("lo", np.float32(-128.0)), const("hi", np.float32(127.0)),
+             const("one", np.float32(1.0))]
+    nodes, parts = [], []
+    for i in range(4):
+        inits += [const(f"mask{i}", np.uint8(3 << (2 * i))), const(f"shift{i}", np.uint8(2 * i))]
+        nodes += [N("BitwiseAnd", ["packed", f"mask{i}"], [f"and{i}"], name=f"unpack_and{i}"),
+                  N("BitShift", [f"and{i}", f"shift{i}"], [f"sh{i}"], name=f"unpack_shift{i}",
+                    direction="RIGHT")]
+        parts.append(f"sh{i}")
+    nodes += [N("Concat", parts, ["codes"], name="unpack_concat", axis=0),
+              N("Cast", ["codes"], ["codes_f"], name="unpack_cast", to=TensorProto.FLOAT),
+              N("Sub", ["codes_f", "one"], ["w"], name="unpack_sub"),
+              N("Transpose", ["w"], ["wt"], name="w_t", perm=[1, 0]),
+              N("Abs", ["x"], ["ax"], name="act_abs"),
+              N("ReduceMax", ["ax"], ["mx"], name="act_max", axes=[-1], keepdims=1),
+              N("Clip", ["mx", "floor"], ["mc"], name="act_floor"),
+              N("Div", ["c127", "mc"], ["s"], name="act_scale"),
+              N("Mul", ["x", "s"], ["xs"], name="act_mul"),
+              N("Round", ["xs"], ["xr"], name="act_round"),
+              N("Clip", ["xr", "lo", "hi"], ["xc"], name="act_clip"),
+              N("Cast", ["xc"], ["q"], name="act_codes", to=TensorProto.INT8),
+              N("Cast", ["q"], ["qf"], name="act_codes_f", to=TensorProto.FLOAT),
+              N("MatMul", ["qf", "wt"], ["acc"], name="proj"),
+              N("Mul", ["s", "weight_scale"], ["denom"], name="rescale_denom"),
+              N("Div", ["acc", "denom"], ["y"], name="rescale")]
+    return make(nodes, [value("x", [1, 3, 8])], [value("y", [1, 3, 12])], inits,
+                opset=18)
 
 
 def main():

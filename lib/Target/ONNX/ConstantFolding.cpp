@@ -152,7 +152,7 @@ using Folded = std::optional<SmallVector<HostTensor>>;
 Folded one(HostTensor t) { return SmallVector<HostTensor>{std::move(t)}; }
 
 Folded foldIntBinary(const std::string &op, const HostTensor &a,
-                     const HostTensor &b) {
+                     const HostTensor &b, bool shiftLeft = false) {
   if (a.isFloat() || b.isFloat())
     return std::nullopt;
   auto shape = broadcast({&a, &b});
@@ -185,7 +185,16 @@ Folded foldIntBinary(const std::string &op, const HostTensor &a,
       r.ints[i] = std::max(x, y);
     else if (op == "Min")
       r.ints[i] = std::min(x, y);
-    else
+    else if (op == "BitwiseAnd")
+      r.ints[i] = x & y;
+    else if (op == "BitwiseOr")
+      r.ints[i] = x | y;
+    else if (op == "BitShift") {
+      if (y < 0 || y >= 64)
+        return std::nullopt;
+      r.ints[i] = shiftLeft ? static_cast<int64_t>(static_cast<uint64_t>(x) << y)
+                            : static_cast<int64_t>(static_cast<uint64_t>(x) >> y);
+    } else
       return std::nullopt;
   }
   return one(r);
@@ -203,8 +212,13 @@ Folded fold(NodeImporter &n, ArrayRef<HostTensor> in) {
   };
 
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
-      op == "Equal" || op == "Max" || op == "Min")
+      op == "Equal" || op == "Max" || op == "Min" || op == "BitwiseAnd" ||
+      op == "BitwiseOr")
     return in.size() == 2 ? foldIntBinary(op, in[0], in[1]) : std::nullopt;
+  if (op == "BitShift")
+    return in.size() == 2 ? foldIntBinary(op, in[0], in[1],
+                                          n.stringAttr("direction", "") == "LEFT")
+                          : std::nullopt;
 
   if (op == "Identity")
     return one(in[0]);
@@ -474,17 +488,28 @@ Folded fold(NodeImporter &n, ArrayRef<HostTensor> in) {
 
 LogicalResult mlir::bitnet::onnx::tryFoldNode(NodeImporter &n, bool &folded) {
   folded = false;
-  constexpr int64_t kMaxFoldedElements = 1 << 16;
+  // Float data is only moved: keep it small. Integer data includes packed
+  // weights being unpacked (BitwiseAnd/BitShift), which may be large.
+  auto maxElements = [](Type elementType) -> int64_t {
+    return isa<FloatType>(elementType) ? (1 << 16) : (1 << 24);
+  };
   SmallVector<HostTensor> inputs;
+  bool anyUnsigned = false;
   for (unsigned i = 0; i < n.numInputs(); ++i) {
     if (!n.hasInput(i))
       return success();
     DenseElementsAttr attr = n.constantInput(i);
-    if (!attr || attr.getNumElements() > kMaxFoldedElements)
+    if (!attr || attr.getNumElements() > maxElements(attr.getElementType()))
       return success();
     auto host = HostTensor::fromAttr(attr);
     if (!host)
       return success();
+    if (n.isUnsigned(i) && !host->isFloat()) {
+      // ONNX uint8 is signless i8 in the IR: read it zero-extended.
+      anyUnsigned = true;
+      for (int64_t &v : host->ints)
+        v &= 0xFF;
+    }
     inputs.push_back(std::move(*host));
   }
   if (inputs.empty())
@@ -492,11 +517,18 @@ LogicalResult mlir::bitnet::onnx::tryFoldNode(NodeImporter &n, bool &folded) {
   Folded results = fold(n, inputs);
   if (!results)
     return success();
-  for (auto [i, r] : llvm::enumerate(*results)) {
-    if (r.size() > kMaxFoldedElements)
+  for (const HostTensor &r : *results)
+    if (r.size() > maxElements(r.elementType))
       return success();
-    n.setResult(i, arith::ConstantOp::create(n.b, r.toAttr()));
-  }
+  // Unsigned data stays unsigned through integer ops and data movement;
+  // comparisons give bools and Cast says what it produces.
+  const std::string &op = n.node.opType;
+  bool resultUnsigned =
+      op == "Cast" ? isUnsignedDataType(static_cast<int>(n.intAttr("to", 0)))
+                   : anyUnsigned && op != "Equal";
+  for (auto [i, r] : llvm::enumerate(*results))
+    n.setResult(i, arith::ConstantOp::create(n.b, r.toAttr()),
+                resultUnsigned && !r.isFloat() && !r.elementType.isInteger(1));
   folded = true;
   return success();
 }

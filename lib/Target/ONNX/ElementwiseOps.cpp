@@ -128,6 +128,35 @@ LogicalResult importTosaBinaryAs(NodeImporter &n, Type resultElementType) {
   return success();
 }
 
+/// BitShift: logical shifts (ONNX bit shifts are defined on unsigned types).
+LogicalResult importBitShift(NodeImporter &n) {
+  Value lhs = n.input(0), rhs = n.input(1);
+  if (!lhs || !rhs)
+    return failure();
+  std::string direction = n.stringAttr("direction", "");
+  FailureOr<Value> result =
+      direction == "LEFT"    ? emitTosaBinary<tosa::LogicalLeftShiftOp>(n, lhs, rhs)
+      : direction == "RIGHT" ? emitTosaBinary<tosa::LogicalRightShiftOp>(n, lhs, rhs)
+                             : FailureOr<Value>(n.failure(
+                                   "direction must be LEFT or RIGHT, got '" +
+                                   direction + "'"));
+  if (failed(result))
+    return failure();
+  n.setResult(0, *result, n.isUnsigned(0));
+  return success();
+}
+
+LogicalResult importBitwiseAnd(NodeImporter &n) {
+  Value lhs = n.input(0), rhs = n.input(1);
+  if (!lhs || !rhs)
+    return failure();
+  FailureOr<Value> result = emitTosaBinary<tosa::BitwiseAndOp>(n, lhs, rhs);
+  if (failed(result))
+    return failure();
+  n.setResult(0, *result, n.isUnsigned(0));
+  return success();
+}
+
 /// Max/Min of one or more inputs.
 template <typename TosaOp> LogicalResult importVariadic(NodeImporter &n) {
   Value result = n.input(0);
@@ -409,6 +438,8 @@ void mlir::bitnet::onnx::registerElementwiseImporters(OpImportRegistry &r) {
     return importTosaBinaryAs<tosa::EqualOp>(n, n.b.getI1Type());
   };
   r["Where"] = importWhere;
+  r["BitwiseAnd"] = importBitwiseAnd;
+  r["BitShift"] = importBitShift;
   r["Abs"] = importTosaUnary<tosa::AbsOp>;
   r["Reciprocal"] = importTosaUnary<tosa::ReciprocalOp>;
   r["Exp"] = importTosaUnary<tosa::ExpOp>;

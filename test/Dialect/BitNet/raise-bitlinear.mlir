@@ -219,3 +219,64 @@ func.func @clip_127(%arg0: tensor<1x3x8xf32>) -> tensor<1x3x5xf32> {
   %40 = tosa.matmul %14, %37, %38, %39 : (tensor<1x3x8xf32>, tensor<1x8x5xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x5xf32>
   return %40 : tensor<1x3x5xf32>
 }
+
+
+// -----
+
+// (c) Hugging Face BitLinear: packed uint8 weights unpacked at import to
+// codes {0, 1, 2}, int8 activation codes, product divided by
+// s * weight_scale (= 8): i8 ternary weights (codes - 1), gamma = 1/8.
+// CHECK-LABEL: func.func @hugging_face_codes
+// CHECK-DAG: %[[G:.*]] = arith.constant dense<1.250000e-01> : tensor<f32>
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[}}1, -1, -1, -1, -1, 1, 1, 0], {{.*}}> : tensor<12x8xi8>
+// CHECK: %[[Y:.*]] = bitnet.bitlinear %arg0, %[[W]], %[[G]]
+// CHECK-NOT: tosa.matmul
+// CHECK: return %[[Y]]
+func.func @hugging_face_codes(%arg0: tensor<1x3x8xf32>) -> tensor<1x3x12xf32> {
+  %cst = arith.constant dense<1.270000e+02> : tensor<f32>
+  %cst_0 = arith.constant dense<[[2, 0, 0, 0, 0, 2, 2, 1], [0, 0, 0, 1, 1, 1, 0, 0], [2, 2, 0, 0, 1, 1, 2, 1], [1, 1, 1, 1, 0, 2, 2, 2], [2, 0, 0, 1, 1, 2, 2, 0], [2, 0, 0, 2, 2, 0, 0, 0], [0, 2, 1, 1, 0, 1, 0, 2], [1, 0, 0, 2, 1, 1, 0, 0], [1, 1, 1, 2, 2, 0, 1, 1], [0, 0, 1, 2, 0, 2, 1, 0], [1, 2, 2, 1, 0, 2, 0, 2], [2, 1, 2, 2, 0, 2, 1, 0]]> : tensor<12x8xi8>
+  %0 = tensor.empty() : tensor<12x8xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cst_0 : tensor<12x8xi8>) outs(%0 : tensor<12x8xf32>) {
+  ^bb0(%in: i8, %out: f32):
+    %25 = arith.uitofp %in : i8 to f32
+    linalg.yield %25 : f32
+  } -> tensor<12x8xf32>
+  %cst_1 = arith.constant dense<1.000000e+00> : tensor<1x1xf32>
+  %2 = tosa.sub %1, %cst_1 : (tensor<12x8xf32>, tensor<1x1xf32>) -> tensor<12x8xf32>
+  %3 = tosa.transpose %2 {perms = array<i32: 1, 0>} : (tensor<12x8xf32>) -> tensor<8x12xf32>
+  %4 = tosa.abs %arg0 : (tensor<1x3x8xf32>) -> tensor<1x3x8xf32>
+  %5 = tosa.reduce_max %4 {axis = 2 : i32} : (tensor<1x3x8xf32>) -> tensor<1x3x1xf32>
+  %6 = tosa.clamp %5 {max_val = 0x7F800000 : f32, min_val = 9.99999974E-6 : f32} : (tensor<1x3x1xf32>) -> tensor<1x3x1xf32>
+  %7 = tensor.empty() : tensor<1x3x1xf32>
+  %8 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> ()>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%cst, %6 : tensor<f32>, tensor<1x3x1xf32>) outs(%7 : tensor<1x3x1xf32>) {
+  ^bb0(%in: f32, %in_3: f32, %out: f32):
+    %25 = arith.divf %in, %in_3 : f32
+    linalg.yield %25 : f32
+  } -> tensor<1x3x1xf32>
+  %9 = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %10 = tosa.mul %arg0, %8, %9 : (tensor<1x3x8xf32>, tensor<1x3x1xf32>, tensor<1xi8>) -> tensor<1x3x8xf32>
+  %11 = tensor.empty() : tensor<1x3x8xf32>
+  %12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%10 : tensor<1x3x8xf32>) outs(%11 : tensor<1x3x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %25 = math.roundeven %in : f32
+    linalg.yield %25 : f32
+  } -> tensor<1x3x8xf32>
+  %13 = tosa.clamp %12 {max_val = 1.270000e+02 : f32, min_val = -1.280000e+02 : f32} : (tensor<1x3x8xf32>) -> tensor<1x3x8xf32>
+  %14 = tosa.cast %13 : (tensor<1x3x8xf32>) -> tensor<1x3x8xi8>
+  %15 = tosa.cast %14 : (tensor<1x3x8xi8>) -> tensor<1x3x8xf32>
+  %16 = tosa.const_shape  {values = dense<[1, 8, 12]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %17 = tosa.reshape %3, %16 : (tensor<8x12xf32>, !tosa.shape<3>) -> tensor<1x8x12xf32>
+  %18 = "tosa.const"() <{values = dense<0.000000e+00> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %19 = "tosa.const"() <{values = dense<0.000000e+00> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %20 = tosa.matmul %15, %17, %18, %19 : (tensor<1x3x8xf32>, tensor<1x8x12xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x12xf32>
+  %cst_2 = arith.constant dense<8.000000e+00> : tensor<1x1x1xf32>
+  %21 = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %22 = tosa.mul %8, %cst_2, %21 : (tensor<1x3x1xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x3x1xf32>
+  %23 = tensor.empty() : tensor<1x3x12xf32>
+  %24 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%20, %22 : tensor<1x3x12xf32>, tensor<1x3x1xf32>) outs(%23 : tensor<1x3x12xf32>) {
+  ^bb0(%in: f32, %in_3: f32, %out: f32):
+    %25 = arith.divf %in, %in_3 : f32
+    linalg.yield %25 : f32
+  } -> tensor<1x3x12xf32>
+  return %24 : tensor<1x3x12xf32>
+}

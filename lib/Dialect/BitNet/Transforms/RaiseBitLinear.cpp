@@ -172,6 +172,29 @@ std::optional<Value> matchScaleFloor(Value v) {
 /// Why a look-alike was not raised (for the remark), empty on success.
 using Reason = std::string;
 
+/// Checks that `scale` is 127 / clamp(max|x|, 1e-5) along the last axis.
+LogicalResult checkAbsMaxScale(Value scale, Value x, Reason &why) {
+  auto over = matchConstantOver(scale);
+  if (!over || !isClose(over->first, 127.0)) {
+    why = "the activation scale is not 127 / clamp(max|x|, 1e-5)";
+    return failure();
+  }
+  auto floored = matchScaleFloor(over->second);
+  auto max = floored ? floored->getDefiningOp<tosa::ReduceMaxOp>() : nullptr;
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  if (!max || max.getAxis() != rank - 1) {
+    why = "the activation scale is not per token (max over the last axis "
+          "floored at 1e-5)";
+    return failure();
+  }
+  auto abs = max.getInput().getDefiningOp<tosa::AbsOp>();
+  if (!abs || abs.getInput1() != x) {
+    why = "the activation scale is not taken from |x| of the quantized x";
+    return failure();
+  }
+  return success();
+}
+
 /// Activation side: returns x such that `v` is the int8 absmax fake
 /// quantization of x along its last axis.
 FailureOr<Value> matchActivationQuant(Value v, Reason &why) {
@@ -191,25 +214,39 @@ FailureOr<Value> matchActivationQuant(Value v, Reason &why) {
           ", " + std::to_string(int(fq->hi)) + "], not [-128, 127]";
     return failure();
   }
-  auto scale = matchConstantOver(fq->scale);
-  if (!scale || !isClose(scale->first, 127.0)) {
-    why = "the activation scale is not 127 / clamp(max|x|, 1e-5)";
+  if (failed(checkAbsMaxScale(fq->scale, fq->input, why)))
     return failure();
-  }
-  auto floored = matchScaleFloor(scale->second);
-  auto max = floored ? floored->getDefiningOp<tosa::ReduceMaxOp>() : nullptr;
-  int64_t rank = cast<RankedTensorType>(fq->input.getType()).getRank();
-  if (!max || max.getAxis() != rank - 1) {
-    why = "the activation scale is not per token (max over the last axis "
-          "floored at 1e-5)";
-    return failure();
-  }
-  auto abs = max.getInput().getDefiningOp<tosa::AbsOp>();
-  if (!abs || abs.getInput1() != fq->input) {
-    why = "the activation scale is not taken from |x| of the quantized x";
-    return failure();
-  }
   return fq->input;
+}
+
+/// Activation side of the "codes" form (Hugging Face BitLinear): `v` is
+/// float(int8(clamp(round(x * s), -128, 127))) with the absmax scale s.
+/// Returns (x, s).
+FailureOr<std::pair<Value, Value>> matchActivationCodes(Value v, Reason &why) {
+  auto toFloat = v.getDefiningOp<tosa::CastOp>();
+  auto toInt = toFloat ? toFloat.getInput().getDefiningOp<tosa::CastOp>() : nullptr;
+  if (!toInt || !toInt.getType().getElementType().isInteger(8))
+    return failure();
+  auto clamp = toInt.getInput().getDefiningOp<tosa::ClampOp>();
+  auto rounded = clamp ? genericOf<math::RoundEvenOp>(clamp.getInput()) : std::nullopt;
+  auto mul = rounded ? matchMultiply((*rounded)[0]) : std::nullopt;
+  if (!mul) {
+    why = "the int8 activation codes are not clamp(round(x * s))";
+    return failure();
+  }
+  auto lo = dyn_cast<FloatAttr>(clamp.getMinValAttr());
+  auto hi = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
+  if (!lo || !hi || lo.getValueAsDouble() != -128.0 || hi.getValueAsDouble() != 127.0) {
+    why = "activation codes are not clamped to [-128, 127]";
+    return failure();
+  }
+  for (auto [x, scale] : {*mul, std::make_pair(mul->second, mul->first)}) {
+    Reason scaleWhy;
+    if (succeeded(checkAbsMaxScale(scale, x, scaleWhy)))
+      return std::make_pair(x, skipReshapes(scale));
+    why = scaleWhy;
+  }
+  return failure();
 }
 
 /// Sum of |w| over every axis of w, as chained reduce_sum ops.
@@ -283,6 +320,66 @@ std::optional<std::pair<DenseElementsAttr, float>> matchTernaryValued(Value v) {
   return std::make_pair(attr, gamma);
 }
 
+/// Weight side of the "codes" form: W = float(C) - 1 for a constant of
+/// unsigned codes C in {0, 1, 2} (Hugging Face's unpacked weights, folded at
+/// import). Returns the i8 ternary values C - 1.
+std::optional<DenseElementsAttr> matchTernaryCodes(Value v) {
+  auto sub = v.getDefiningOp<tosa::SubOp>();
+  if (!sub || !isClose(splatFloat(sub.getInput2()), 1.0))
+    return std::nullopt;
+  Value codes = sub.getInput1();
+  if (auto cast = codes.getDefiningOp<tosa::CastOp>())
+    codes = cast.getInput();
+  else if (auto operands = genericOf<arith::UIToFPOp>(codes))
+    codes = (*operands)[0];
+  else if (auto operands = genericOf<arith::SIToFPOp>(codes))
+    codes = (*operands)[0];
+  else
+    return std::nullopt;
+  DenseElementsAttr attr;
+  if (!matchPattern(codes, m_Constant(&attr)) || !attr.getElementType().isInteger(8))
+    return std::nullopt;
+  SmallVector<int8_t> trits;
+  for (const APInt &c : attr.getValues<APInt>()) {
+    uint64_t code = c.getZExtValue();
+    if (code > 2)
+      return std::nullopt;
+    trits.push_back(static_cast<int8_t>(code) - 1);
+  }
+  return DenseElementsAttr::get(cast<RankedTensorType>(attr.getType()),
+                                ArrayRef<int8_t>(trits));
+}
+
+/// The rescale that follows a codes-form product: `acc / (s * ws)` with the
+/// activation scale `s` and a constant weight scale `ws` (= 1 / gamma).
+/// Returns the rescaled value and gamma.
+std::optional<std::pair<Value, float>> matchCodesRescale(Value acc, Value s) {
+  // The product may be reshaped (from the 3-D matmul) before the rescale.
+  Value y = acc;
+  while (y.hasOneUse())
+    if (auto reshape = dyn_cast<tosa::ReshapeOp>(*y.getUsers().begin()))
+      y = reshape.getResult();
+    else
+      break;
+  if (!y.hasOneUse())
+    return std::nullopt;
+  auto generic = dyn_cast<linalg::GenericOp>(*y.getUsers().begin());
+  if (!generic || generic.getNumResults() != 1)
+    return std::nullopt;
+  Value rescaled = generic.getResult(0);
+  auto div = matchDivide(rescaled);
+  if (!div || div->first != y)
+    return std::nullopt;
+  auto mul = matchMultiply(skipReshapes(div->second));
+  if (!mul)
+    return std::nullopt;
+  for (auto [scale, ws] : {*mul, std::make_pair(mul->second, mul->first)})
+    if (skipReshapes(scale) == s)
+      if (auto w = splatFloat(ws); w && *w != 0)
+        return std::make_pair(rescaled, static_cast<float>(1.0 / *w));
+  return std::nullopt;
+}
+
 /// `v` with its 2-D transpose undone: returns W for transpose(W).
 std::optional<Value> untranspose(Value v) {
   auto transpose = v.getDefiningOp<tosa::TransposeOp>();
@@ -322,6 +419,11 @@ struct BitLinearRaiser {
       return failure();
     Value activation = skipReshapes(matmul.getA());
     Value weight = skipReshapes(matmul.getB());
+    Reason codesWhy;
+    if (auto codes = matchActivationCodes(activation, codesWhy); succeeded(codes))
+      return raiseCodesForm(matmul, rewriter, codes->first, codes->second, weight);
+    if (!codesWhy.empty())
+      return nearMiss(matmul, codesWhy);
     if (!looksQuantized(activation))
       return failure(); // an ordinary matmul: nothing to say
 
@@ -376,6 +478,49 @@ struct BitLinearRaiser {
   }
 
 private:
+  /// Hugging Face form: float(int8 codes of x) x (codes(W) - 1)^T, then
+  /// divided by (s * weight_scale). Replaces the rescaled value.
+  LogicalResult raiseCodesForm(tosa::MatMulOp matmul, RewriterBase &rewriter,
+                               Value x, Value s, Value weight) const {
+    auto w = untranspose(weight);
+    std::optional<DenseElementsAttr> trits =
+        w ? matchTernaryCodes(*w) : std::nullopt;
+    if (!trits)
+      return nearMiss(matmul, "the activations are int8 codes but the weight "
+                              "is not unpacked ternary codes (codes - 1)");
+    auto rescale = matchCodesRescale(matmul.getResult(), s);
+    if (!rescale)
+      return nearMiss(matmul, "the product of int8 codes is not divided by "
+                              "(activation scale * constant weight scale)");
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto wType = cast<RankedTensorType>(trits->getType());
+    auto yType = cast<RankedTensorType>(rescale->first.getType());
+    if (wType.getDimSize(1) != xType.getShape().back() ||
+        yType.getShape().back() != wType.getDimSize(0))
+      return nearMiss(matmul, "the weight shape does not match the product");
+
+    Location loc = matmul.getLoc();
+    rewriter.setInsertionPoint(rescale->first.getDefiningOp());
+    Value wt = arith::ConstantOp::create(rewriter, loc, *trits);
+    Value gamma = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, rewriter.getF32Type()),
+                               rescale->second));
+    SmallVector<int64_t> shape(xType.getShape().drop_back());
+    shape.push_back(wType.getDimSize(0));
+    Value y = BitLinearOp::create(
+        rewriter, loc, RankedTensorType::get(shape, rewriter.getF32Type()), x, wt,
+        gamma, /*act_bits=*/8, /*topk=*/nullptr);
+    if (cast<RankedTensorType>(y.getType()) != yType) {
+      ImplicitLocOpBuilder b(loc, rewriter);
+      y = tosa::ReshapeOp::create(b, yType, y,
+                                  tosa::getTosaConstShape(b, yType.getShape()));
+    }
+    rewriter.replaceAllUsesWith(rescale->first, y);
+    ++raised;
+    return success();
+  }
+
   /// A product whose activation goes through round-and-clamp quantization
   /// (straight-through or not): a BitLinear candidate.
   static bool looksQuantized(Value activation) {
