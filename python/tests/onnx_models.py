@@ -98,6 +98,36 @@ def layout():
 
 
 @model
+def layout_runtime():
+    """Layout ops on run-time data (their shape parameters are constants)."""
+    N = helper.make_node
+    i64 = lambda name, v: const(name, np.array(v, dtype=np.int64))  # noqa: E731
+    nodes = [
+        N("Gather", ["table", "ids"], ["emb"], name="embed", axis=0),
+        N("Gather", ["x", "cols"], ["picked"], name="pick_cols", axis=1),
+        N("Concat", ["x", "x"], ["cat"], name="cat", axis=1),
+        N("Slice", ["x", "s_start", "s_end", "s_axes"], ["sl"], name="slice"),
+        N("Split", ["x", "split"], ["sp0", "sp1"], name="split", axis=2),
+        N("Unsqueeze", ["x", "ax1"], ["un"], name="unsqueeze"),
+        N("Squeeze", ["un", "ax1"], ["sq"], name="squeeze"),
+        N("Expand", ["row", "target"], ["ex"], name="expand"),
+        N("Trilu", ["m"], ["tri"], name="triu", upper=1),
+        N("Gemm", ["m", "g"], ["gm"], name="gemm", transB=1, alpha=0.5),
+    ]
+    inits = [i64("cols", [2, 0]), i64("s_start", [1]), i64("s_end", [3]),
+             i64("s_axes", [2]), i64("split", [1, 3]), i64("ax1", [1]),
+             i64("target", [3, 4])]
+    inputs = [value("table", [10, 4]), value("ids", [2, 3], TensorProto.INT64),
+              value("x", [2, 3, 4]), value("row", [1, 4]), value("m", [3, 3]),
+              value("g", [2, 3])]
+    outputs = [value("emb", [2, 3, 4]), value("picked", [2, 2, 4]),
+               value("cat", [2, 6, 4]), value("sl", [2, 3, 2]), value("sp1", [2, 3, 3]),
+               value("sq", [2, 3, 4]), value("ex", [3, 4]), value("tri", [3, 3]),
+               value("gm", [3, 2])]
+    return make(nodes, inputs, outputs, inits)
+
+
+@model
 def reduce():
     axes = const("axes", np.array([-1], dtype=np.int64))
     nodes = [
