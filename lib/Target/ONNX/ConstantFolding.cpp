@@ -420,22 +420,9 @@ Folded fold(NodeImporter &n, ArrayRef<HostTensor> in) {
     if (!axis)
       return std::nullopt;
     int64_t dim = data.shape[*axis];
-    int64_t outputs = n.node.outputs.size();
-    SmallVector<int64_t> sizes;
-    if (in.size() > 1) {
-      auto given = ints(1);
-      if (!given)
-        return std::nullopt;
-      sizes = *given;
-    } else if (auto given = n.intsAttr("split")) {
-      sizes = *given;
-    } else {
-      int64_t parts = n.intAttr("num_outputs", outputs);
-      int64_t chunk = (dim + parts - 1) / parts;
-      for (int64_t i = 0; i < parts; ++i)
-        sizes.push_back(std::min(chunk, dim - i * chunk));
-    }
-    if (static_cast<int64_t>(sizes.size()) != outputs)
+    std::optional<SmallVector<int64_t>> sizes = splitSizes(n, dim);
+    if (!sizes || static_cast<int64_t>(sizes->size()) !=
+                      static_cast<int64_t>(n.node.outputs.size()))
       return std::nullopt;
     int64_t outer = 1, inner = 1;
     for (int64_t d = 0; d < *axis; ++d)
@@ -444,7 +431,7 @@ Folded fold(NodeImporter &n, ArrayRef<HostTensor> in) {
       inner *= data.shape[d];
     SmallVector<HostTensor> results;
     int64_t offset = 0;
-    for (int64_t part : sizes) {
+    for (int64_t part : *sizes) {
       SmallVector<int64_t> shape = data.shape;
       shape[*axis] = part;
       HostTensor r = HostTensor::like(data.elementType, shape);

@@ -104,6 +104,12 @@ FailureOr<Value>
 broadcastGeneric(NodeImporter &n, ValueRange inputs, Type resultElementType,
                  function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
+/// Part sizes of a Split of an axis of size `dim`: the constant `split`
+/// input (opset >= 13), the `split` attribute, or `num_outputs` (opset 18) /
+/// the number of outputs in equal parts. Nothing when the sizes are a
+/// run-time input.
+std::optional<SmallVector<int64_t>> splitSizes(NodeImporter &n, int64_t dim);
+
 /// ONNX MatMul of `a` [..., M, K] and `b` [K, N] (or equal batch shapes) as
 /// tosa.matmul on 3-D views.
 FailureOr<Value> emitMatMul(NodeImporter &n, Value a, Value b);

@@ -50,27 +50,35 @@ Value toI32(OpBuilder &b, Location loc, Value v, bool isUnsigned) {
                     : arith::ExtSIOp::create(b, loc, b.getI32Type(), v).getResult();
 }
 
-/// y = saturate(round_half_even(x / scale) + zero_point).
-LogicalResult importQuantizeLinear(NodeImporter &n) {
+/// The operands of QuantizeLinear / DequantizeLinear: x, the scale and the
+/// zero point if given, the latter two viewed along `axis`.
+FailureOr<SmallVector<Value>> affineOperands(NodeImporter &n) {
   Value x = n.input(0), scale = n.input(1);
   if (!x || !scale)
     return failure();
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-  FailureOr<Value> s = alongAxis(n, scale, rank);
-  if (failed(s))
+  SmallVector<Value> operands = {x};
+  for (unsigned i = 1; i < 3 && n.hasInput(i); ++i) {
+    FailureOr<Value> param = alongAxis(n, n.input(i), rank);
+    if (failed(param))
+      return failure();
+    operands.push_back(*param);
+  }
+  return operands;
+}
+
+/// y = saturate(round_half_even(x / scale) + zero_point).
+LogicalResult importQuantizeLinear(NodeImporter &n) {
+  FailureOr<SmallVector<Value>> operands = affineOperands(n);
+  if (failed(operands))
     return failure();
-  SmallVector<Value> inputs = {x, *s};
-  bool hasZeroPoint = n.hasInput(2);
+  SmallVector<Value> &inputs = *operands;
+  bool hasZeroPoint = inputs.size() == 3;
   // Without a zero point the output is uint8.
   bool isUnsigned = hasZeroPoint ? n.isUnsigned(2) : true;
-  Type outType = n.b.getI8Type();
-  if (hasZeroPoint) {
-    FailureOr<Value> zp = alongAxis(n, n.input(2), rank);
-    if (failed(zp))
-      return failure();
-    inputs.push_back(*zp);
-    outType = cast<RankedTensorType>(zp->getType()).getElementType();
-  }
+  Type outType = hasZeroPoint
+                     ? cast<RankedTensorType>(inputs[2].getType()).getElementType()
+                     : n.b.getI8Type();
   if (!outType.isInteger(8))
     return n.failure("only int8 and uint8 quantization is supported");
   float lo = isUnsigned ? 0.0f : -128.0f, hi = isUnsigned ? 255.0f : 127.0f;
@@ -96,22 +104,12 @@ LogicalResult importQuantizeLinear(NodeImporter &n) {
 
 /// y = (x - zero_point) * scale.
 LogicalResult importDequantizeLinear(NodeImporter &n) {
-  Value x = n.input(0), scale = n.input(1);
-  if (!x || !scale)
+  FailureOr<SmallVector<Value>> operands = affineOperands(n);
+  if (failed(operands))
     return failure();
-  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-  FailureOr<Value> s = alongAxis(n, scale, rank);
-  if (failed(s))
-    return failure();
-  SmallVector<Value> inputs = {x, *s};
-  bool xUnsigned = n.isUnsigned(0), hasZeroPoint = n.hasInput(2);
-  if (hasZeroPoint) {
-    FailureOr<Value> zp = alongAxis(n, n.input(2), rank);
-    if (failed(zp))
-      return failure();
-    inputs.push_back(*zp);
-  }
-  Type outType = cast<RankedTensorType>(s->getType()).getElementType();
+  SmallVector<Value> &inputs = *operands;
+  bool xUnsigned = n.isUnsigned(0), hasZeroPoint = inputs.size() == 3;
+  Type outType = cast<RankedTensorType>(inputs[1].getType()).getElementType();
   FailureOr<Value> y = broadcastGeneric(
       n, inputs, outType, [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
         Value v = toI32(b, loc, a[0], xUnsigned);

@@ -188,20 +188,10 @@ LogicalResult importSplit(NodeImporter &n) {
     return failure();
   int64_t dim = type.getDimSize(*axis);
   int64_t outputs = n.node.outputs.size();
-  SmallVector<int64_t> sizes;
-  if (n.hasInput(1)) {
-    auto given = n.constantInts(1);
-    if (!given)
-      return n.failure("split sizes must be a constant");
-    sizes = *given;
-  } else if (auto given = n.intsAttr("split")) {
-    sizes = *given;
-  } else {
-    int64_t parts = n.intAttr("num_outputs", outputs);
-    int64_t chunk = (dim + parts - 1) / parts;
-    for (int64_t i = 0; i < parts; ++i)
-      sizes.push_back(std::min(chunk, dim - i * chunk));
-  }
+  std::optional<SmallVector<int64_t>> parts = splitSizes(n, dim);
+  if (!parts)
+    return n.failure("split sizes must be a constant");
+  SmallVector<int64_t> sizes = *parts;
   if (static_cast<int64_t>(sizes.size()) != outputs)
     return n.failure("split into " + llvm::Twine(sizes.size()) +
                      " parts for " + llvm::Twine(outputs) + " outputs");
@@ -417,6 +407,20 @@ LogicalResult needsConstantInputs(NodeImporter &n) {
 }
 
 } // namespace
+
+std::optional<SmallVector<int64_t>>
+mlir::bitnet::onnx::splitSizes(NodeImporter &n, int64_t dim) {
+  if (n.hasInput(1))
+    return n.constantInts(1);
+  if (auto given = n.intsAttr("split"))
+    return given;
+  int64_t parts = n.intAttr("num_outputs", n.node.outputs.size());
+  int64_t chunk = (dim + parts - 1) / parts;
+  SmallVector<int64_t> sizes;
+  for (int64_t i = 0; i < parts; ++i)
+    sizes.push_back(std::min(chunk, dim - i * chunk));
+  return sizes;
+}
 
 void mlir::bitnet::onnx::registerShapeImporters(OpImportRegistry &r) {
   r["Shape"] = importShape;
