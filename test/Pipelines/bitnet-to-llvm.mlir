@@ -27,3 +27,18 @@ func.func @constant_weights(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
   %y = bitnet.bitlinear %x, %w : tensor<3x4xf32>, tensor<2x4xf32> -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+// A returned constant is copied out (the deallocation pipeline's
+// bufferization.clone becomes an allocation and a copy); erf, which has no
+// LLVM intrinsic, calls libm.
+// CHECK-LABEL: llvm.func @constant_result_and_erf
+// CHECK-NOT: bufferization.clone
+// CHECK: llvm.call @malloc
+// CHECK: llvm.call @erff
+func.func @constant_result_and_erf(%x: tensor<4xf32>) -> (tensor<3xi64>, tensor<4xf32>) {
+  %c = arith.constant dense<[3, 4, 5]> : tensor<3xi64>
+  %e = math.erf %x : tensor<4xf32>
+  return %c, %e : tensor<3xi64>, tensor<4xf32>
+}

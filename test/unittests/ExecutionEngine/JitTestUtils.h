@@ -128,6 +128,7 @@ public:
   }
 
   std::string error;
+  ExecutionEngine &getEngine() { return *engine; }
 
 private:
   MLIRContext context;

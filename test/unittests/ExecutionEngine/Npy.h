@@ -76,6 +76,47 @@ bool readNpy(const std::string &path, NpyArray<T> &out, std::string &error) {
   return true;
 }
 
+/// An array of any dtype: the header's `descr` (e.g. "<f4", "|b1"), the
+/// shape and the raw little-endian bytes.
+struct NpyRaw {
+  std::string descr;
+  std::vector<int64_t> shape;
+  std::vector<char> bytes;
+};
+
+inline bool readNpyRaw(const std::string &path, NpyRaw &out, std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8];
+  if (!in || !in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
+    error = "cannot read .npy file " + path;
+    return false;
+  }
+  int lengthSize = magic[6] == 1 ? 2 : 4;
+  unsigned char lengthBytes[4] = {0, 0, 0, 0};
+  in.read(reinterpret_cast<char *>(lengthBytes), lengthSize);
+  uint32_t headerLength = 0;
+  for (int i = lengthSize - 1; i >= 0; --i)
+    headerLength = headerLength * 256 + lengthBytes[i];
+  std::string header(headerLength, '\0');
+  in.read(header.data(), headerLength);
+  size_t d = header.find("'descr': '");
+  if (d == std::string::npos || header.find("'fortran_order': False") == std::string::npos) {
+    error = path + ": unsupported header " + header;
+    return false;
+  }
+  d += 10;
+  out.descr = header.substr(d, header.find('\'', d) - d);
+  size_t open = header.find('('), close = header.find(')');
+  std::stringstream dims(header.substr(open + 1, close - open - 1));
+  std::string dim;
+  out.shape.clear();
+  while (std::getline(dims, dim, ','))
+    if (dim.find_first_not_of(' ') != std::string::npos)
+      out.shape.push_back(std::stoll(dim));
+  out.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
 } // namespace bitnet_test
 
 #endif // BITNET_TEST_UNITTESTS_EXECUTIONENGINE_NPY_H
