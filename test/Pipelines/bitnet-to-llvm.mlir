@@ -39,6 +39,6 @@ func.func @constant_weights(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
 // CHECK: llvm.call @erff
 func.func @constant_result_and_erf(%x: tensor<4xf32>) -> (tensor<3xi64>, tensor<4xf32>) {
   %c = arith.constant dense<[3, 4, 5]> : tensor<3xi64>
-  %e = math.erf %x : tensor<4xf32>
+  %e = tosa.erf %x : (tensor<4xf32>) -> tensor<4xf32>
   return %c, %e : tensor<3xi64>, tensor<4xf32>
 }
