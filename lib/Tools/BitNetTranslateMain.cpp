@@ -67,7 +67,14 @@ int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
     llvm::errs() << inputFile << ": "
                  << (diag.getSeverity() == DiagnosticSeverity::Error ? "error"
                                                                       : "note")
-                 << ": " << diag.str() << "\n";
+                 << ": ";
+    // Diagnostics from MLIR itself (e.g. the verifier) name the op, not the
+    // ONNX node: take the node from the location.
+    std::string message = diag.str();
+    if (auto name = dyn_cast<NameLoc>(diag.getLocation());
+        name && message.find("'" + name.getName().str() + "'") == std::string::npos)
+      llvm::errs() << "node '" << name.getName().getValue() << "': ";
+    llvm::errs() << message << "\n";
     return success();
   });
   OwningOpRef<ModuleOp> module =

@@ -168,6 +168,19 @@ def old_opset():
 
 
 @model
+def reshape_overflow():
+    nodes = [helper.make_node("Reshape", ["x", "shape"], ["y"], name="huge")]
+    return make(nodes, [value("x", [2])], [value("y", None)],
+                [const("shape", np.array([2**40, 2**40], dtype=np.int64))])
+
+
+@model
+def undefined_input():
+    nodes = [helper.make_node("Add", ["x", "ghost"], ["y"], name="add")]
+    return make(nodes, [value("x", [2])], [value("y", [2])])
+
+
+@model
 def string_initializer():
     t = helper.make_tensor("names", TensorProto.STRING, [1], [b"a"])
     nodes = [helper.make_node("Identity", ["names"], ["y"], name="id")]

@@ -23,6 +23,15 @@
 using namespace mlir;
 using namespace mlir::bitnet::onnx;
 
+/// ONNX's type constraint "T" shared by several inputs.
+static LogicalResult checkSameElementType(NodeImporter &n, ValueRange values) {
+  for (Value v : values.drop_front())
+    if (cast<ShapedType>(v.getType()).getElementType() !=
+        cast<ShapedType>(values.front().getType()).getElementType())
+      return n.failure("operands have different element types");
+  return success();
+}
+
 FailureOr<SmallVector<int64_t>>
 mlir::bitnet::onnx::broadcastShape(NodeImporter &n, ValueRange values) {
   SmallVector<int64_t> shape;
@@ -97,6 +106,8 @@ namespace {
 template <typename TosaOp>
 FailureOr<Value> emitTosaBinary(NodeImporter &n, Value lhs, Value rhs,
                                 Type resultElementType = {}) {
+  if (failed(checkSameElementType(n, {lhs, rhs})))
+    return failure();
   FailureOr<SmallVector<int64_t>> shape = broadcastShape(n, {lhs, rhs});
   if (failed(shape))
     return failure();
@@ -217,7 +228,7 @@ template <typename TosaOp> LogicalResult importTosaUnary(NodeImporter &n) {
 
 LogicalResult importDiv(NodeImporter &n) {
   Value lhs = n.input(0), rhs = n.input(1);
-  if (!lhs || !rhs)
+  if (!lhs || !rhs || failed(checkSameElementType(n, {lhs, rhs})))
     return failure();
   Type elementType = cast<RankedTensorType>(lhs.getType()).getElementType();
   bool isFloat = isa<FloatType>(elementType);
@@ -356,8 +367,10 @@ LogicalResult importRelu(NodeImporter &n) { return importClamp(n, 0.0, {}); }
 
 LogicalResult importWhere(NodeImporter &n) {
   Value cond = n.input(0), a = n.input(1), c = n.input(2);
-  if (!cond || !a || !c)
+  if (!cond || !a || !c || failed(checkSameElementType(n, {a, c})))
     return failure();
+  if (!cast<ShapedType>(cond.getType()).getElementType().isInteger(1))
+    return n.failure("the condition must be a bool tensor");
   FailureOr<SmallVector<int64_t>> shape = broadcastShape(n, {cond, a, c});
   if (failed(shape))
     return failure();

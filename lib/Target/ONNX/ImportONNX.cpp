@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
@@ -291,6 +292,13 @@ LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
   if (it == registry.end())
     return emitError(loc) << "node '" << name << "': unsupported op '"
                           << node.opType << "' of domain 'ai.onnx'";
+  // Handlers may then take every named input for granted.
+  for (const std::string &input : node.inputs)
+    if (!input.empty() && !values.count(input))
+      return emitError(loc) << "node '" << name << "' (" << node.opType
+                            << "): input '" << input
+                            << "' is not defined (no graph input, initializer "
+                               "or earlier node produces it)";
   NodeImporter importer(named, loc, builder, values, unsignedValues,
                         model.defaultOpset());
   bool folded = false;
@@ -404,6 +412,11 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     if (isa<arith::ConstantOp>(op) && op.use_empty())
       op.erase();
   func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  // A model that breaks an op's type rules can still slip past the handlers;
+  // the verifier reports it at the node's location instead of handing on
+  // invalid IR.
+  if (failed(verify(*module)))
+    return nullptr;
   return module;
 }
 

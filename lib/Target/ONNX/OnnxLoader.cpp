@@ -213,7 +213,14 @@ private:
     }
     if (location.empty())
       throw LoadError{what + " has external data without a location"};
-    std::string path = location[0] == '/' ? location : modelDir + location;
+    // Like onnxruntime: external data stays inside the model's directory.
+    if (location[0] == '/' || location == ".." ||
+        location.rfind("../", 0) == 0 ||
+        location.find("/../") != std::string::npos ||
+        (location.size() >= 3 && location.compare(location.size() - 3, 3, "/..") == 0))
+      throw LoadError{what + ": external data location '" + location +
+                      "' must be a relative path inside the model's directory"};
+    std::string path = modelDir + location;
     std::shared_ptr<FileMapping> file = mapFile(path, what);
     if (offset > file->size() || length > file->size() - offset)
       throw LoadError{what + ": external data '" + location + "' is " +
@@ -310,28 +317,21 @@ NodeAttribute convertAttribute(proto::AttributeProto &a, Loader &loader,
   return out;
 }
 
-std::unique_ptr<Model> load(const std::string &path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0)
-    throw LoadError{path + ": cannot open: " + std::strerror(errno)};
-  proto::ModelProto modelProto;
-  bool parsed;
-  {
-    google::protobuf::io::FileInputStream stream(fd);
-    google::protobuf::io::CodedInputStream coded(&stream);
-    coded.SetTotalBytesLimit(INT32_MAX);
-    parsed = modelProto.ParseFromCodedStream(&coded) &&
-             coded.ConsumedEntireMessage();
-  }
-  ::close(fd);
-  if (!parsed)
-    throw LoadError{path + ": not a valid ONNX model (malformed or truncated "
-                           "protobuf)"};
-  if (!modelProto.has_graph())
-    throw LoadError{path + ": the model has no graph"};
+/// Parses a model from `stream`; `name` is used in errors.
+bool parseModel(google::protobuf::io::ZeroCopyInputStream &stream,
+                proto::ModelProto &modelProto) {
+  google::protobuf::io::CodedInputStream coded(&stream);
+  coded.SetTotalBytesLimit(INT32_MAX);
+  return modelProto.ParseFromCodedStream(&coded) && coded.ConsumedEntireMessage();
+}
 
-  size_t slash = path.find_last_of('/');
-  Loader loader(slash == std::string::npos ? "" : path.substr(0, slash + 1));
+/// The model description of a parsed protobuf; `name` is used in errors.
+std::unique_ptr<Model> convertModel(proto::ModelProto &modelProto,
+                                    const std::string &name,
+                                    const std::string &modelDir) {
+  if (!modelProto.has_graph())
+    throw LoadError{name + ": the model has no graph"};
+  Loader loader(modelDir);
   auto model = std::make_unique<Model>();
   model->irVersion = modelProto.ir_version();
   model->producerName = modelProto.producer_name();
@@ -367,6 +367,25 @@ std::unique_ptr<Model> load(const std::string &path) {
   return model;
 }
 
+std::unique_ptr<Model> load(const std::string &path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0)
+    throw LoadError{path + ": cannot open: " + std::strerror(errno)};
+  proto::ModelProto modelProto;
+  bool parsed;
+  {
+    google::protobuf::io::FileInputStream stream(fd);
+    parsed = parseModel(stream, modelProto);
+  }
+  ::close(fd);
+  if (!parsed)
+    throw LoadError{path + ": not a valid ONNX model (malformed or truncated "
+                           "protobuf)"};
+  size_t slash = path.find_last_of('/');
+  return convertModel(modelProto, path,
+                      slash == std::string::npos ? "" : path.substr(0, slash + 1));
+}
+
 } // namespace
 
 std::unique_ptr<Model> loadModel(const std::string &path, std::string &error) {
@@ -378,6 +397,28 @@ std::unique_ptr<Model> loadModel(const std::string &path, std::string &error) {
     error = path + ": " + e.what();
   } catch (...) {
     error = path + ": unknown error while reading the model";
+  }
+  return nullptr;
+}
+
+std::unique_ptr<Model> loadModelFromMemory(const void *data, size_t size,
+                                           const std::string &modelDir,
+                                           std::string &error) {
+  try {
+    proto::ModelProto modelProto;
+    google::protobuf::io::ArrayInputStream stream(data, static_cast<int>(size));
+    if (size > INT32_MAX || !parseModel(stream, modelProto))
+      throw LoadError{"<memory>: not a valid ONNX model (malformed or "
+                      "truncated protobuf)"};
+    std::string dir = modelDir.empty() || modelDir.back() == '/' ? modelDir
+                                                                 : modelDir + "/";
+    return convertModel(modelProto, "<memory>", dir);
+  } catch (const LoadError &e) {
+    error = e.message;
+  } catch (const std::exception &e) {
+    error = std::string("<memory>: ") + e.what();
+  } catch (...) {
+    error = "<memory>: unknown error while reading the model";
   }
   return nullptr;
 }

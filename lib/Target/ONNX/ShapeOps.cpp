@@ -363,6 +363,9 @@ LogicalResult importGemm(NodeImporter &n) {
   if (cast<RankedTensorType>(a.getType()).getRank() != 2 ||
       cast<RankedTensorType>(b.getType()).getRank() != 2)
     return n.failure("Gemm operands must be 2-D");
+  for (unsigned i = 0; i < n.numInputs(); ++i)
+    if (n.hasInput(i) && !isa<FloatType>(n.inputType(i).getElementType()))
+      return n.failure("Gemm of non-float tensors is not supported");
   if (n.intAttr("transA", 0))
     a = transpose2D(a);
   if (n.intAttr("transB", 0))

@@ -6,6 +6,8 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <numeric>
 
 using namespace mlir;
@@ -169,8 +171,10 @@ LogicalResult importReshape(NodeImporter &n) {
       if (inferred >= 0)
         return n.failure("shape has more than one -1");
       inferred = i;
-    } else {
-      known *= d;
+    } else if (d < 0) {
+      return n.failure("shape entry " + llvm::Twine(d) + " is negative");
+    } else if (llvm::MulOverflow(known, d, known)) {
+      return n.failure("the target shape has too many elements");
     }
     shape.push_back(d);
   }

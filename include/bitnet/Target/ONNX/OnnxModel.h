@@ -122,6 +122,12 @@ struct Model {
 /// Returns null and sets `error` to one line on failure. Never throws.
 std::unique_ptr<Model> loadModel(const std::string &path, std::string &error);
 
+/// Loads a model from `size` bytes in memory (external data, if any, is
+/// looked up relative to `modelDir`). Never throws.
+std::unique_ptr<Model> loadModelFromMemory(const void *data, size_t size,
+                                           const std::string &modelDir,
+                                           std::string &error);
+
 } // namespace mlir::bitnet::onnx
 
 #endif // BITNET_TARGET_ONNX_ONNXMODEL_H
