@@ -64,4 +64,24 @@ def RaiseBitLinearPass : Pass<"bitnet-raise-bitlinear"> {
   ];
 }
 
+def PackTernaryPass : Pass<"bitnet-pack-ternary"> {
+  let summary = "Pack constant ternary weights of bitnet.ternary_matmul at compile time";
+  let description = [{
+    Gives every `bitnet.ternary_matmul` whose unpacked weight is a constant
+    a packed weight in `format` (`i2s`, `tl1` or `tl2`; by default the
+    target's preferred format, see `CpuTargetInfo`). The packing is done by
+    folding `bitnet.pack` with the reference packer; large results go
+    straight into a `dense_resource` blob without an extra copy. Products
+    whose weight is not a constant are left unpacked (and get a remark).
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"\"",
+           "Packed format: i2s, tl1 or tl2 (default: the target's)">,
+    Option<"target", "target", "std::string", /*default=*/"\"x86_64\"",
+           "Target architecture: x86_64 or aarch64">,
+    Option<"mcpu", "mcpu", "std::string", /*default=*/"\"\"",
+           "Target CPU: an LLVM CPU name, or native">,
+  ];
+}
+
 #endif // BITNET_PASSES_TD

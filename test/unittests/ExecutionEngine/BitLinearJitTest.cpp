@@ -9,6 +9,7 @@
 
 #include "JitTestUtils.h"
 
+#include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Reference/Reference.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -193,6 +194,76 @@ INSTANTIATE_TEST_SUITE_P(
       return shapeName(std::get<0>(info.param)) + "_" +
              ref::formatName(std::get<1>(info.param));
     });
+
+//===----------------------------------------------------------------------===//
+// bitnet-pack-ternary: constant weights packed at compile time.
+//===----------------------------------------------------------------------===//
+
+class PackTernaryJit : public ::testing::TestWithParam<ref::PackedFormat> {};
+
+TEST_P(PackTernaryJit, ConstantWeightsPackedAtCompileTime) {
+  ref::PackedFormat format = GetParam();
+  const Shape s{5, 77, 200};
+  std::mt19937 rng(4242);
+  std::vector<float> x = randomActivations(s, rng);
+  std::vector<int8_t> w = randomTernary(s.m * s.k, rng);
+  float gamma = 0.0371f;
+
+  std::string weights;
+  llvm::raw_string_ostream os(weights);
+  os << "[";
+  for (int64_t r = 0; r < s.m; ++r) {
+    os << (r ? ", [" : "[");
+    for (int64_t c = 0; c < s.k; ++c)
+      os << (c ? ", " : "") << int(w[r * s.k + c]);
+    os << "]";
+  }
+  os << "]";
+  std::string source = llvm::formatv(R"mlir(
+    func.func @bitlinear(%x: tensor<{0}x{2}xf32>) -> tensor<{0}x{1}xf32>
+        attributes {{llvm.emit_c_interface} {
+      %w = arith.constant dense<{3}> : tensor<{1}x{2}xi8>
+      %g = arith.constant dense<{4}> : tensor<f32>
+      %y = bitnet.bitlinear %x, %w, %g : tensor<{0}x{2}xf32>, tensor<{1}x{2}xi8>, tensor<f32> -> tensor<{0}x{1}xf32>
+      return %y : tensor<{0}x{1}xf32>
+    }
+  )mlir", s.n, s.m, s.k, weights, llvm::formatv("{0:e}", gamma)).str();
+
+  bool packed = false;
+  CompiledModule compiled([&](MLIRContext *ctx) {
+    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, ParserConfig(ctx));
+    if (!module)
+      return module;
+    PassManager pm(ctx);
+    pm.addPass(bitnet::createDecomposeBitLinearPass());
+    bitnet::PackTernaryPassOptions options;
+    options.format = ref::formatName(format);
+    pm.addPass(bitnet::createPackTernaryPass(options));
+    if (failed(pm.run(*module)))
+      return OwningOpRef<ModuleOp>();
+    module->walk([&](bitnet::TernaryMatmulOp op) { packed = op.getFormat().has_value(); });
+    return module;
+  });
+  ASSERT_TRUE(compiled.ok()) << compiled.error;
+  EXPECT_TRUE(packed);
+
+  std::vector<float> expected(s.n * s.m);
+  ref::bitlinear(x.data(), w.data(), gamma, s.n, s.m, s.k, 8, expected.data());
+  auto run = compiled.lookup<void (*)(F32_2D *, F32_2D *)>("bitlinear");
+  ASSERT_NE(run, nullptr);
+  auto xRef = view<float, 2>(x, {s.n, s.k});
+  F32_2D y{};
+  run(&y, &xRef);
+  expectRelativelyClose(take(y), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, PackTernaryJit,
+                         ::testing::Values(ref::PackedFormat::I2S,
+                                           ref::PackedFormat::TL1,
+                                           ref::PackedFormat::TL2),
+                         [](const auto &info) {
+                           return std::string(ref::formatName(info.param));
+                         });
 
 //===----------------------------------------------------------------------===//
 // topk_sparsify

@@ -298,7 +298,17 @@ OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
     return {};
   int64_t m = weightType.getDimSize(0), k = weightType.getDimSize(1);
   auto packedType = getPacked().getType();
-  SmallVector<int8_t> packed(packedType.getNumElements());
+  size_t bytes = packedType.getNumElements();
+  // Big weights are packed straight into a blob that the IR keeps.
+  constexpr size_t kResourceThreshold = 1 << 16;
+  if (bytes > kResourceThreshold) {
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocate(bytes, /*align=*/64);
+    ref::pack(toReferenceFormat(getFormat()), weights->data(), m, k,
+              reinterpret_cast<uint8_t *>(blob.getMutableData().data()));
+    return DenseResourceElementsAttr::get(packedType, "packed_ternary",
+                                          std::move(blob));
+  }
+  SmallVector<int8_t> packed(bytes);
   ref::pack(toReferenceFormat(getFormat()), weights->data(), m, k,
             reinterpret_cast<uint8_t *>(packed.data()));
   return DenseElementsAttr::get(packedType, ArrayRef(packed));

@@ -1,0 +1,71 @@
+//===- CpuTargetInfo.h - What kernel generation needs to know about a CPU -===//
+//
+// The one place where CPUs differ: passes that pick packed formats, tile
+// sizes and dot-product instructions query a CpuTargetInfo instead of
+// testing CPU names. It is derived from LLVM's own CPU tables (or the host),
+// so every CPU LLVM knows works; cache sizes come from a small table with
+// conservative defaults.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_TARGET_CPUTARGETINFO_H
+#define BITNET_TARGET_CPUTARGETINFO_H
+
+#include "bitnet/Dialect/BitNet/IR/BitNet.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mlir::bitnet {
+
+enum class CpuArch { X86_64, AArch64 };
+
+/// How the int8 x ternary dot products of a kernel are computed.
+enum class DotProductKind {
+  /// AVX-512 VNNI `vpdpbusd`: u8 x s8, 4 products into each i32 lane.
+  Vnni512,
+  /// AVX2 `vpmaddubsw` + `vpmaddwd`: u8 x s8 pairs to i16, then to i32.
+  Avx2Maddubs,
+  /// AArch64 `sdot`: s8 x s8, 4 products into each i32 lane.
+  NeonSdot,
+  /// AArch64 NEON without dotprod: widening multiplies.
+  NeonMull,
+  /// No usable integer SIMD: the portable loops.
+  Generic,
+};
+
+struct CpuTargetInfo {
+  CpuArch arch = CpuArch::X86_64;
+  std::string triple;   // e.g. x86_64-unknown-linux-gnu
+  std::string cpu;      // LLVM CPU name, resolved from "native"
+  std::string features; // LLVM feature string, e.g. "+avx2,+avx512vnni"
+
+  bool hasAvx2 = false, hasAvx512bw = false, hasAvx512vnni = false;
+  bool hasNeon = false, hasDotProd = false, hasI8mm = false;
+
+  /// Widest integer SIMD register in bits (0 without SIMD).
+  unsigned vectorBits = 0;
+  /// Architectural vector registers the kernels may tile over.
+  unsigned vectorRegisters = 0;
+  /// Per-core data cache sizes.
+  int64_t l1DataBytes = 32 * 1024, l2Bytes = 512 * 1024;
+
+  DotProductKind dotProduct() const;
+  /// The packed format multiply-add kernels read (i2s for every CPU now).
+  PackedFormat preferredFormat() const { return PackedFormat::i2s; }
+  /// One line describing the target (for remarks and `--print-target`).
+  std::string describe() const;
+};
+
+/// The target `arch` ("x86_64" or "aarch64") with `mcpu` ("native", "" for
+/// the architecture's baseline, or an LLVM CPU name such as "znver4",
+/// "x86-64-v3", "skylake-avx512", "neoverse-n1", "apple-m1"). On failure
+/// returns false and sets `error` (e.g. the CPU names LLVM knows).
+bool getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
+                      CpuTargetInfo &info, std::string &error);
+
+} // namespace mlir::bitnet
+
+#endif // BITNET_TARGET_CPUTARGETINFO_H

@@ -1,0 +1,89 @@
+//===- CpuTargetInfoTest.cpp - CPU descriptions from LLVM's tables ----===//
+
+#include "bitnet/Target/CpuTargetInfo.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir::bitnet;
+
+namespace {
+
+CpuTargetInfo get(const char *arch, const char *cpu) {
+  CpuTargetInfo info;
+  std::string error;
+  EXPECT_TRUE(getCpuTargetInfo(arch, cpu, info, error)) << error;
+  return info;
+}
+
+TEST(CpuTargetInfo, Zen4HasAvx512Vnni) {
+  CpuTargetInfo info = get("x86_64", "znver4");
+  EXPECT_TRUE(info.hasAvx512vnni);
+  EXPECT_EQ(info.vectorBits, 512u);
+  EXPECT_EQ(info.vectorRegisters, 32u);
+  EXPECT_EQ(info.dotProduct(), DotProductKind::Vnni512);
+  EXPECT_EQ(info.l2Bytes, 1024 * 1024);
+}
+
+TEST(CpuTargetInfo, SkylakeAvx512HasNoVnni) {
+  CpuTargetInfo info = get("x86_64", "skylake-avx512");
+  EXPECT_TRUE(info.hasAvx512bw);
+  EXPECT_FALSE(info.hasAvx512vnni);
+  EXPECT_EQ(info.dotProduct(), DotProductKind::Avx2Maddubs);
+}
+
+TEST(CpuTargetInfo, X86_64V3IsAvx2) {
+  CpuTargetInfo info = get("x86_64", "x86-64-v3");
+  EXPECT_TRUE(info.hasAvx2);
+  EXPECT_EQ(info.vectorBits, 256u);
+  EXPECT_EQ(info.dotProduct(), DotProductKind::Avx2Maddubs);
+}
+
+TEST(CpuTargetInfo, BaselineX86_64IsGeneric) {
+  CpuTargetInfo info = get("x86_64", "");
+  EXPECT_FALSE(info.hasAvx2);
+  EXPECT_EQ(info.dotProduct(), DotProductKind::Generic);
+}
+
+TEST(CpuTargetInfo, NeoverseN1HasDotProd) {
+  CpuTargetInfo info = get("aarch64", "neoverse-n1");
+  EXPECT_TRUE(info.hasNeon);
+  EXPECT_TRUE(info.hasDotProd);
+  EXPECT_EQ(info.dotProduct(), DotProductKind::NeonSdot);
+  EXPECT_EQ(info.vectorBits, 128u);
+}
+
+TEST(CpuTargetInfo, GenericAArch64IsPlainNeon) {
+  CpuTargetInfo info = get("aarch64", "generic");
+  EXPECT_TRUE(info.hasNeon);
+  EXPECT_FALSE(info.hasDotProd);
+  EXPECT_EQ(info.dotProduct(), DotProductKind::NeonMull);
+}
+
+TEST(CpuTargetInfo, AppleM1HasDotProdAndLargeCaches) {
+  CpuTargetInfo info = get("aarch64", "apple-m1");
+  EXPECT_TRUE(info.hasDotProd);
+  EXPECT_EQ(info.l1DataBytes, 128 * 1024);
+}
+
+TEST(CpuTargetInfo, NativeIsTheHostOnX86) {
+  CpuTargetInfo info;
+  std::string error;
+  ASSERT_TRUE(getCpuTargetInfo("x86_64", "native", info, error)) << error;
+  EXPECT_FALSE(info.cpu.empty());
+  EXPECT_FALSE(info.features.empty());
+}
+
+TEST(CpuTargetInfo, ErrorsNameTheProblem) {
+  CpuTargetInfo info;
+  std::string error;
+  EXPECT_FALSE(getCpuTargetInfo("x86_64", "pentium-z9000", info, error));
+  EXPECT_NE(error.find("unknown CPU 'pentium-z9000' for x86_64"), std::string::npos)
+      << error;
+  EXPECT_FALSE(getCpuTargetInfo("riscv64", "", info, error));
+  EXPECT_NE(error.find("unknown target 'riscv64'"), std::string::npos) << error;
+  EXPECT_FALSE(getCpuTargetInfo("aarch64", "native", info, error));
+  EXPECT_NE(error.find("-mcpu=native needs a aarch64 host"), std::string::npos)
+      << error;
+}
+
+} // namespace
