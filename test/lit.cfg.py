@@ -28,4 +28,5 @@ config.substitutions.append(
      "env PYTHONPATH=" + os.path.join(config.bitnet_src_root, "python") +
      " /usr/bin/python3 -W ignore -m bitnet_mlir.tiny_decoder"))
 llvm_config.add_tool_substitutions(
-    ["FileCheck", "not", "count", "split-file"], [config.llvm_tools_dir])
+    ["FileCheck", "not", "count", "split-file", "mlir-translate", "llc"],
+    [config.llvm_tools_dir])

@@ -243,4 +243,38 @@ def BitNet_TernaryMatmulOp : BitNet_Op<"ternary_matmul"> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// dot4 (kernel level)
+//===----------------------------------------------------------------------===//
+
+def BitNet_Dot4Op : BitNet_Op<"dot4", [AllTypesMatch<["acc", "result"]>]> {
+  let summary = "per-lane sums of four unsigned x signed byte products";
+  let description = [{
+    The multiply-add step of integer kernels, on vectors:
+
+    ```
+    result[i] = acc[i] + sum_{j < 4} zext(a[4i + j]) * sext(b[4i + j])
+    ```
+
+    in i32 without saturation. `a` holds unsigned codes (e.g. ternary
+    weights as w + 1), `b` signed activation codes. It is what x86's
+    `vpdpbusd` computes; `convert-bitnet-dot4-to-llvm` lowers it to that
+    instruction or to portable vector code.
+
+    Example:
+
+    ```mlir
+    %r = bitnet.dot4 %acc, %a, %b : vector<16xi32>, vector<64xi8>, vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$a,
+                       VectorOfRankAndType<[1], [I8]>:$b);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a) `,` type($b)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // BITNET_OPS_TD

@@ -4,6 +4,7 @@
 
 #include "bitnet/Conversion/Passes.h"
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
+#include "bitnet/Target/CpuTargetInfo.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -16,6 +17,8 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -29,16 +32,22 @@
 
 using namespace mlir;
 
-void mlir::bitnet::buildBitNetToLLVMPipeline(OpPassManager &pm) {
-  // Imported graphs: tosa -> linalg/tensor/arith on tensors.
+namespace {
+
+/// Imported TOSA to linalg, and bitlinear layers to their integer steps.
+void addFrontEnd(OpPassManager &pm) {
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tosa::createTosaToLinalgNamed());
   funcPm.addPass(tosa::createTosaToLinalg());
   funcPm.addPass(createTosaToArithPass());
   funcPm.addPass(createTosaToTensorPass());
-
-  // bitnet -> linalg on tensors.
   pm.addPass(bitnet::createDecomposeBitLinearPass());
+}
+
+/// Remaining bitnet ops to linalg, then tensors to buffers and everything
+/// (loops, vectors, intrinsics) to the LLVM dialect. `vnni`: bitnet.dot4
+/// becomes vpdpbusd.
+void addLoweringToLLVM(OpPassManager &pm, bool vnni = false) {
   pm.addPass(bitnet::createConvertBitNetToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -54,11 +63,16 @@ void mlir::bitnet::buildBitNetToLLVMPipeline(OpPassManager &pm) {
   // Returned globals and arguments get a bufferization.clone: a copy.
   pm.addPass(createConvertBufferizationToMemRefPass());
 
-  // Loops -> LLVM dialect.
+  // Loops and vectors -> LLVM dialect.
+  bitnet::ConvertDot4ToLLVMPassOptions dot4;
+  dot4.vnni = vnni;
+  pm.addPass(bitnet::createConvertDot4ToLLVMPass(dot4));
   pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   // Math without an LLVM intrinsic (erf, ...) calls libm.
@@ -70,9 +84,39 @@ void mlir::bitnet::buildBitNetToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+} // namespace
+
+void mlir::bitnet::buildBitNetToLLVMPipeline(OpPassManager &pm) {
+  addFrontEnd(pm);
+  addLoweringToLLVM(pm);
+}
+
+void mlir::bitnet::buildBitNetCpuPipeline(OpPassManager &pm,
+                                          const CpuPipelineOptions &options) {
+  addFrontEnd(pm);
+  bitnet::PackTernaryPassOptions pack;
+  pack.target = options.target;
+  pack.mcpu = options.mcpu;
+  pm.addPass(bitnet::createPackTernaryPass(pack));
+  bitnet::ConvertTernaryMatmulToVectorPassOptions kernels;
+  kernels.target = options.target;
+  kernels.mcpu = options.mcpu;
+  pm.addPass(bitnet::createConvertTernaryMatmulToVectorPass(kernels));
+  CpuTargetInfo info;
+  std::string error;
+  bool vnni = getCpuTargetInfo(options.target, options.mcpu, info, error) &&
+              info.dotProduct() == DotProductKind::Vnni512;
+  addLoweringToLLVM(pm, vnni);
+}
+
 void mlir::bitnet::registerBitNetPipelines() {
   PassPipelineRegistration<>(
       "bitnet-to-llvm",
       "Lower bitnet ops to the LLVM dialect through portable linalg loops",
       buildBitNetToLLVMPipeline);
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "bitnet-cpu-pipeline",
+      "Lower bitnet ops to the LLVM dialect with packed weights and SIMD "
+      "kernels for a CPU",
+      buildBitNetCpuPipeline);
 }

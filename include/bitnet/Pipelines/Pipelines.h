@@ -3,9 +3,9 @@
 #ifndef BITNET_PIPELINES_PIPELINES_H
 #define BITNET_PIPELINES_PIPELINES_H
 
-namespace mlir {
-class OpPassManager;
-} // namespace mlir
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
 
 namespace mlir::bitnet {
 
@@ -16,6 +16,21 @@ namespace mlir::bitnet {
 /// conversions to LLVM. Functions that carry
 /// `llvm.emit_c_interface` get a C-callable `_mlir_ciface_<name>` wrapper.
 void buildBitNetToLLVMPipeline(OpPassManager &pm);
+
+struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Target architecture: x86_64 or aarch64"),
+                             llvm::cl::init("x86_64")};
+  Option<std::string> mcpu{*this, "mcpu",
+                           llvm::cl::desc("Target CPU: an LLVM CPU name, or native"),
+                           llvm::cl::init("native")};
+};
+
+/// `bitnet-cpu-pipeline{target=... mcpu=...}`: like `bitnet-to-llvm`, but
+/// constant weights are packed in the target's format and
+/// `bitnet.ternary_matmul` uses the SIMD kernel for the target's
+/// dot-product instruction where one exists.
+void buildBitNetCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 
 /// Registers every named pipeline with the global pass registry.
 void registerBitNetPipelines();

@@ -255,3 +255,11 @@ func.func @matmul_result_type(%q: tensor<2x8xi8>, %w: tensor<4x8xi8>) {
   %a = bitnet.ternary_matmul %q, %w : tensor<2x8xi8>, tensor<4x8xi8> -> tensor<2x4xi16>
   return
 }
+
+// -----
+
+func.func @dot4_lanes(%acc: vector<8xi32>, %a: vector<64xi8>, %b: vector<64xi8>) {
+  // expected-error @+1 {{byte operands must have 4 x 8 elements, got 64 and 64}}
+  %r = bitnet.dot4 %acc, %a, %b : vector<8xi32>, vector<64xi8>, vector<64xi8>
+  return
+}

@@ -84,3 +84,12 @@ func.func @ternary_matmul(%q: tensor<4x200xi8>, %wt: tensor<77x200xi8>, %p: tens
 func.func @format_attr() attributes {bitnet.layout = #bitnet.format<tl2>} {
   return
 }
+
+// -----
+
+// CHECK-LABEL: func @dot4
+func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) -> vector<16xi32> {
+  // CHECK: bitnet.dot4 %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi32>, vector<64xi8>, vector<64xi8>
+  %r = bitnet.dot4 %acc, %a, %b : vector<16xi32>, vector<64xi8>, vector<64xi8>
+  return %r : vector<16xi32>
+}

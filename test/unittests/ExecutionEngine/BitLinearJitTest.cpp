@@ -199,16 +199,10 @@ INSTANTIATE_TEST_SUITE_P(
 // bitnet-pack-ternary: constant weights packed at compile time.
 //===----------------------------------------------------------------------===//
 
-class PackTernaryJit : public ::testing::TestWithParam<ref::PackedFormat> {};
-
-TEST_P(PackTernaryJit, ConstantWeightsPackedAtCompileTime) {
-  ref::PackedFormat format = GetParam();
-  const Shape s{5, 77, 200};
-  std::mt19937 rng(4242);
-  std::vector<float> x = randomActivations(s, rng);
-  std::vector<int8_t> w = randomTernary(s.m * s.k, rng);
-  float gamma = 0.0371f;
-
+/// A module with one C-callable @bitlinear(x) whose ternary weights `w`
+/// [m, k] and scale are constants.
+std::string constantWeightModule(const Shape &s, const std::vector<int8_t> &w,
+                                 float gamma) {
   std::string weights;
   llvm::raw_string_ostream os(weights);
   os << "[";
@@ -219,7 +213,7 @@ TEST_P(PackTernaryJit, ConstantWeightsPackedAtCompileTime) {
     os << "]";
   }
   os << "]";
-  std::string source = llvm::formatv(R"mlir(
+  return llvm::formatv(R"mlir(
     func.func @bitlinear(%x: tensor<{0}x{2}xf32>) -> tensor<{0}x{1}xf32>
         attributes {{llvm.emit_c_interface} {
       %w = arith.constant dense<{3}> : tensor<{1}x{2}xi8>
@@ -228,6 +222,33 @@ TEST_P(PackTernaryJit, ConstantWeightsPackedAtCompileTime) {
       return %y : tensor<{0}x{1}xf32>
     }
   )mlir", s.n, s.m, s.k, weights, llvm::formatv("{0:e}", gamma)).str();
+}
+
+/// Runs @bitlinear of `compiled` on `x` and compares with the reference.
+void checkConstantWeightBitLinear(CompiledModule &compiled, const Shape &s,
+                                  std::vector<float> &x,
+                                  const std::vector<int8_t> &w, float gamma) {
+  std::vector<float> expected(s.n * s.m);
+  ref::bitlinear(x.data(), w.data(), gamma, s.n, s.m, s.k, 8, expected.data());
+  auto run = compiled.lookup<void (*)(F32_2D *, F32_2D *)>("bitlinear");
+  ASSERT_NE(run, nullptr);
+  auto xRef = view<float, 2>(x, {s.n, s.k});
+  F32_2D y{};
+  run(&y, &xRef);
+  expectRelativelyClose(take(y), expected);
+}
+
+class PackTernaryJit : public ::testing::TestWithParam<ref::PackedFormat> {};
+
+TEST_P(PackTernaryJit, ConstantWeightsPackedAtCompileTime) {
+  ref::PackedFormat format = GetParam();
+  const Shape s{5, 77, 200};
+  std::mt19937 rng(4242);
+  std::vector<float> x = randomActivations(s, rng);
+  std::vector<int8_t> w = randomTernary(s.m * s.k, rng);
+  float gamma = 0.0371f;
+
+  std::string source = constantWeightModule(s, w, gamma);
 
   bool packed = false;
   CompiledModule compiled([&](MLIRContext *ctx) {
@@ -246,15 +267,7 @@ TEST_P(PackTernaryJit, ConstantWeightsPackedAtCompileTime) {
   });
   ASSERT_TRUE(compiled.ok()) << compiled.error;
   EXPECT_TRUE(packed);
-
-  std::vector<float> expected(s.n * s.m);
-  ref::bitlinear(x.data(), w.data(), gamma, s.n, s.m, s.k, 8, expected.data());
-  auto run = compiled.lookup<void (*)(F32_2D *, F32_2D *)>("bitlinear");
-  ASSERT_NE(run, nullptr);
-  auto xRef = view<float, 2>(x, {s.n, s.k});
-  F32_2D y{};
-  run(&y, &xRef);
-  expectRelativelyClose(take(y), expected);
+  checkConstantWeightBitLinear(compiled, s, x, w, gamma);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, PackTernaryJit,
@@ -264,6 +277,41 @@ INSTANTIATE_TEST_SUITE_P(Formats, PackTernaryJit,
                          [](const auto &info) {
                            return std::string(ref::formatName(info.param));
                          });
+
+//===----------------------------------------------------------------------===//
+// bitnet-cpu-pipeline for the host: packed weights and the SIMD kernel of
+// the host's dot-product instruction (the portable path where it has none).
+//===----------------------------------------------------------------------===//
+
+class CpuPipelineJit : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(CpuPipelineJit, MatchesReference) {
+  const Shape s = GetParam();
+  std::mt19937 rng(77 + s.k);
+  std::vector<float> x = randomActivations(s, rng);
+  std::vector<int8_t> w = randomTernary(s.m * s.k, rng);
+  float gamma = 0.0213f;
+  CompiledModule compiled(
+      [&](MLIRContext *ctx) {
+        return parseSourceString<ModuleOp>(constantWeightModule(s, w, gamma),
+                                           ParserConfig(ctx));
+      },
+      [](OpPassManager &pm) {
+        bitnet::CpuPipelineOptions options;
+        options.mcpu = "native";
+        bitnet::buildBitNetCpuPipeline(pm, options);
+      });
+  ASSERT_TRUE(compiled.ok()) << compiled.error;
+  checkConstantWeightBitLinear(compiled, s, x, w, gamma);
+}
+
+// K around the 256-weight chunk of the kernel and the 128-weight i2s block.
+const Shape kCpuShapes[] = {{1, 77, 200}, {5, 77, 200}, {3, 33, 129},
+                            {2, 16, 256}, {1, 8, 512},  {2, 5, 700},
+                            {1, 1, 1}};
+
+INSTANTIATE_TEST_SUITE_P(Shapes, CpuPipelineJit, ::testing::ValuesIn(kCpuShapes),
+                         [](const auto &info) { return shapeName(info.param); });
 
 //===----------------------------------------------------------------------===//
 // topk_sparsify

@@ -73,6 +73,7 @@ inline std::vector<T> take(StridedMemRefType<T, 2> &result) {
 class CompiledModule {
 public:
   using BuildFn = std::function<OwningOpRef<ModuleOp>(MLIRContext *)>;
+  using PipelineFn = std::function<void(OpPassManager &)>;
 
   explicit CompiledModule(const std::string &source)
       : CompiledModule([&](MLIRContext *ctx) {
@@ -82,8 +83,13 @@ public:
       error = "failed to parse:\n" + source;
   }
 
-  /// Compiles the module that `build` creates in this module's context.
-  explicit CompiledModule(const BuildFn &build) {
+  /// Compiles the module that `build` creates in this module's context,
+  /// with `pipeline` (by default `bitnet-to-llvm`).
+  explicit CompiledModule(const BuildFn &build,
+                          const PipelineFn &pipeline =
+                              [](OpPassManager &pm) {
+                                bitnet::buildBitNetToLLVMPipeline(pm);
+                              }) {
     DialectRegistry registry;
     bitnet::registerAllDialects(registry);
     context.appendDialectRegistry(registry);
@@ -95,7 +101,7 @@ public:
       return;
     }
     PassManager pm(&context);
-    bitnet::buildBitNetToLLVMPipeline(pm);
+    pipeline(pm);
     if (failed(pm.run(*module))) {
       error = "bitnet-to-llvm failed";
       return;

@@ -343,3 +343,17 @@ LogicalResult TernaryMatmulOp::verify() {
                          << " must be " << formatShape({n, m});
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Dot4Op
+//===----------------------------------------------------------------------===//
+
+LogicalResult Dot4Op::verify() {
+  int64_t lanes = getAcc().getType().getNumElements();
+  if (getA().getType().getNumElements() != 4 * lanes ||
+      getB().getType().getNumElements() != 4 * lanes)
+    return emitOpError() << "byte operands must have 4 x " << lanes
+                         << " elements, got " << getA().getType().getNumElements()
+                         << " and " << getB().getType().getNumElements();
+  return success();
+}
