@@ -39,7 +39,8 @@ def ConvertTernaryMatmulToVectorPass
     first permuted, per token, so that each 64-byte chunk of packed weights
     (two 128-weight i2s blocks) meets four contiguous 64-byte activation
     slices: one load, four shift-and-mask decodes and four `vpdpbusd` per
-    256 weights.
+    256 weights and token. Tokens are processed in tiles sharing each
+    decoded chunk, as many (up to 8) as keep their activations in L1d.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -41,6 +41,9 @@ namespace {
 constexpr int64_t kChunkWeights = 256; // two i2s blocks
 constexpr int64_t kChunkBytes = 64;    // one 512-bit load
 constexpr int64_t kPlaneBytes = 64;    // one code plane / activation slice
+// Most tokens sharing each decoded chunk: 8 accumulators + 4 code planes +
+// the weight chunk stay well inside 32 vector registers.
+constexpr int64_t kMaxTokenTile = 8;
 
 Value indexConst(ImplicitLocOpBuilder &b, int64_t v) {
   return arith::ConstantIndexOp::create(b, v);
@@ -115,7 +118,17 @@ Value permuteActivations(ImplicitLocOpBuilder &b, Value q, int64_t n, int64_t k,
 }
 
 struct VnniI2sMatmul : OpRewritePattern<TernaryMatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  VnniI2sMatmul(MLIRContext *ctx, int64_t l1DataBytes)
+      : OpRewritePattern(ctx), l1DataBytes(l1DataBytes) {}
+
+  /// Tokens per tile: as many as keep their permuted activation rows in L1
+  /// (they are re-read for every output row), a power of two up to 8.
+  int64_t tokenTile(int64_t paddedK) const {
+    int64_t tile = kMaxTokenTile;
+    while (tile > 1 && tile * paddedK > l1DataBytes)
+      tile /= 2;
+    return tile;
+  }
 
   LogicalResult matchAndRewrite(TernaryMatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -145,56 +158,82 @@ struct VnniI2sMatmul : OpRewritePattern<TernaryMatmulOp> {
     Value zeroAcc = arith::ConstantOp::create(
         b, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(0)));
 
+    // Tokens in tiles share each decoded weight chunk (the
+    // prefill case); the remaining tokens go one at a time.
+    auto tokenTiles = [&](ImplicitLocOpBuilder &b, Value acc, int64_t begin,
+                          int64_t end, int64_t tile) -> Value {
+      if (begin >= end)
+        return acc;
+      auto tokens = scf::ForOp::create(
+          b, indexConst(b, begin), indexConst(b, end), indexConst(b, tile),
+          ValueRange{acc},
+          [&](OpBuilder &ob, Location loc, Value first, ValueRange tokenIter) {
+            ImplicitLocOpBuilder tb(loc, ob);
+            SmallVector<Value> rows, sumq;
+            for (int64_t i = 0; i < tile; ++i) {
+              rows.push_back(arith::AddIOp::create(tb, first, indexConst(tb, i)));
+              sumq.push_back(tensor::ExtractOp::create(tb, sums, ValueRange{rows[i]}));
+            }
+            auto outputs = scf::ForOp::create(
+                tb, zeroIdx, indexConst(tb, m), one, ValueRange{tokenIter[0]},
+                [&](OpBuilder &ob2, Location loc2, Value out, ValueRange outIter) {
+                  ImplicitLocOpBuilder ib(loc2, ob2);
+                  SmallVector<Value> zeros(tile, zeroAcc);
+                  auto reduction = scf::ForOp::create(
+                      ib, zeroIdx, indexConst(ib, chunks), one, zeros,
+                      [&](OpBuilder &ob3, Location loc3, Value chunk,
+                          ValueRange accIter) {
+                        ImplicitLocOpBuilder kb(loc3, ob3);
+                        Value byteCol = arith::MulIOp::create(
+                            kb, chunk, indexConst(kb, kChunkBytes));
+                        Value packed = vector::TransferReadOp::create(
+                            kb, bytes, w, ValueRange{out, byteCol}, codePad,
+                            ArrayRef<bool>{false});
+                        Value actCol = arith::MulIOp::create(
+                            kb, chunk, indexConst(kb, kChunkWeights));
+                        SmallVector<Value> accs(accIter);
+                        for (int64_t plane = 0; plane < 4; ++plane) {
+                          Value shift = arith::ConstantOp::create(
+                              kb, DenseElementsAttr::get(
+                                      bytes, kb.getI8IntegerAttr(6 - 2 * plane)));
+                          Value codes = arith::AndIOp::create(
+                              kb, arith::ShRUIOp::create(kb, packed, shift), three);
+                          Value col = arith::AddIOp::create(
+                              kb, actCol, indexConst(kb, plane * kPlaneBytes));
+                          for (int64_t i = 0; i < tile; ++i) {
+                            Value act = vector::TransferReadOp::create(
+                                kb, bytes, qPerm, ValueRange{rows[i], col}, actPad,
+                                ArrayRef<bool>{true});
+                            accs[i] = Dot4Op::create(kb, accs[i], codes, act);
+                          }
+                        }
+                        scf::YieldOp::create(kb, accs);
+                      });
+                  Value updated = outIter[0];
+                  for (int64_t i = 0; i < tile; ++i) {
+                    Value total = vector::ReductionOp::create(
+                        ib, vector::CombiningKind::ADD, reduction.getResult(i));
+                    Value result = arith::SubIOp::create(ib, total, sumq[i]);
+                    updated = tensor::InsertOp::create(ib, result, updated,
+                                                       ValueRange{rows[i], out});
+                  }
+                  scf::YieldOp::create(ib, ValueRange{updated});
+                });
+            scf::YieldOp::create(tb, outputs.getResults());
+          });
+      return tokens.getResult(0);
+    };
     Value init = tensor::EmptyOp::create(b, ArrayRef<int64_t>{n, m}, i32);
-    auto tokens = scf::ForOp::create(
-        b, zeroIdx, indexConst(b, n), one, ValueRange{init},
-        [&](OpBuilder &ob, Location loc, Value row, ValueRange tokenIter) {
-          ImplicitLocOpBuilder tb(loc, ob);
-          Value sumq = tensor::ExtractOp::create(tb, sums, ValueRange{row});
-          auto outputs = scf::ForOp::create(
-              tb, zeroIdx, indexConst(tb, m), one, ValueRange{tokenIter[0]},
-              [&](OpBuilder &ob2, Location loc2, Value out, ValueRange outIter) {
-                ImplicitLocOpBuilder ib(loc2, ob2);
-                auto reduction = scf::ForOp::create(
-                    ib, zeroIdx, indexConst(ib, chunks), one, ValueRange{zeroAcc},
-                    [&](OpBuilder &ob3, Location loc3, Value chunk,
-                        ValueRange accIter) {
-                      ImplicitLocOpBuilder kb(loc3, ob3);
-                      Value byteCol = arith::MulIOp::create(
-                          kb, chunk, indexConst(kb, kChunkBytes));
-                      Value packed = vector::TransferReadOp::create(
-                          kb, bytes, w, ValueRange{out, byteCol}, codePad,
-                          ArrayRef<bool>{false});
-                      Value actCol = arith::MulIOp::create(
-                          kb, chunk, indexConst(kb, kChunkWeights));
-                      Value acc = accIter[0];
-                      for (int64_t plane = 0; plane < 4; ++plane) {
-                        Value shift = arith::ConstantOp::create(
-                            kb, DenseElementsAttr::get(
-                                    bytes, kb.getI8IntegerAttr(6 - 2 * plane)));
-                        Value codes = arith::AndIOp::create(
-                            kb, arith::ShRUIOp::create(kb, packed, shift), three);
-                        Value col = arith::AddIOp::create(
-                            kb, actCol, indexConst(kb, plane * kPlaneBytes));
-                        Value act = vector::TransferReadOp::create(
-                            kb, bytes, qPerm, ValueRange{row, col}, actPad,
-                            ArrayRef<bool>{true});
-                        acc = Dot4Op::create(kb, acc, codes, act);
-                      }
-                      scf::YieldOp::create(kb, ValueRange{acc});
-                    });
-                Value total = vector::ReductionOp::create(
-                    ib, vector::CombiningKind::ADD, reduction.getResult(0));
-                Value result = arith::SubIOp::create(ib, total, sumq);
-                Value updated = tensor::InsertOp::create(ib, result, outIter[0],
-                                                         ValueRange{row, out});
-                scf::YieldOp::create(ib, ValueRange{updated});
-              });
-          scf::YieldOp::create(tb, outputs.getResults());
-        });
-    rewriter.replaceOp(op, tokens.getResults());
+    int64_t tile = tokenTile(chunks * kChunkWeights);
+    int64_t tiled = n - n % tile;
+    Value result = tokenTiles(b, init, 0, tiled, tile);
+    result = tokenTiles(b, result, tiled, n, 1);
+    rewriter.replaceOp(op, result);
     return success();
   }
+
+private:
+  int64_t l1DataBytes;
 };
 
 struct ConvertTernaryMatmulToVectorPass
@@ -212,7 +251,7 @@ struct ConvertTernaryMatmulToVectorPass
     }
     RewritePatternSet patterns(&getContext());
     if (info.dotProduct() == DotProductKind::Vnni512)
-      patterns.add<VnniI2sMatmul>(&getContext());
+      patterns.add<VnniI2sMatmul>(&getContext(), info.l1DataBytes);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -33,3 +33,20 @@ func.func @tl1(%q: tensor<2x8xi8>, %p: tensor<3x2xi8>) -> tensor<2x3xi32> {
   %a = bitnet.ternary_matmul %q, %p format <tl1> : tensor<2x8xi8>, tensor<3x2xi8> -> tensor<2x3xi32>
   return %a : tensor<2x3xi32>
 }
+
+// -----
+
+// Prefill: tokens in tiles share each decoded chunk. znver4 has a 32 KiB
+// L1d: 8 rows of 512 permuted activations fit, so 8 tokens per tile, 4
+// planes x 8 tokens = 32 dot4 per chunk; the 9th token takes the 1-token loop.
+// CHECK-LABEL: func @prefill
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c8
+// CHECK:   scf.for
+// CHECK:     scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK-COUNT-32: bitnet.dot4
+// CHECK: scf.for %{{.*}} = %c8 to %c9 step %c1
+// CHECK-COUNT-4: bitnet.dot4
+func.func @prefill(%q: tensor<9x300xi8>, %p: tensor<7x96xi8>) -> tensor<9x7xi32> {
+  %a = bitnet.ternary_matmul %q, %p format <i2s> : tensor<9x300xi8>, tensor<7x96xi8> -> tensor<9x7xi32>
+  return %a : tensor<9x7xi32>
+}

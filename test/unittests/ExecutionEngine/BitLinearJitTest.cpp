@@ -308,7 +308,7 @@ TEST_P(CpuPipelineJit, MatchesReference) {
 // K around the 256-weight chunk of the kernel and the 128-weight i2s block.
 const Shape kCpuShapes[] = {{1, 77, 200}, {5, 77, 200}, {3, 33, 129},
                             {2, 16, 256}, {1, 8, 512},  {2, 5, 700},
-                            {1, 1, 1}};
+                            {8, 13, 300}, {9, 7, 520}, {1, 1, 1}};
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CpuPipelineJit, ::testing::ValuesIn(kCpuShapes),
                          [](const auto &info) { return shapeName(info.param); });
