@@ -389,14 +389,14 @@ Folded fold(NodeImporter &n, ArrayRef<HostTensor> in) {
       if (!axis || steps[i] == 0)
         return std::nullopt;
       int64_t dim = data.shape[*axis];
-      auto clampIndex = [&](int64_t v, bool isEnd) {
+      // ONNX clamps to [0, dim] going forward, [-1, dim - 1] going back.
+      auto clampIndex = [&](int64_t v) {
         if (v < 0)
           v += dim;
         int64_t lo = steps[i] > 0 ? 0 : -1, hi = steps[i] > 0 ? dim : dim - 1;
-        (void)isEnd;
         return std::min(std::max(v, lo), hi);
       };
-      int64_t s = clampIndex((*starts)[i], false), e = clampIndex((*ends)[i], true);
+      int64_t s = clampIndex((*starts)[i]), e = clampIndex((*ends)[i]);
       int64_t count = steps[i] > 0 ? (e - s + steps[i] - 1) / steps[i]
                                    : (s - e + (-steps[i]) - 1) / (-steps[i]);
       begin[*axis] = s;

@@ -123,7 +123,7 @@ bool NodeImporter::isUnsigned(unsigned i) {
 }
 
 InFlightDiagnostic NodeImporter::error() {
-  return mlir::emitError(loc()) << "node '" << node.name << "' ("
+  return mlir::emitError(loc()) << "node '" << name << "' ("
                                 << node.opType << "): ";
 }
 
@@ -282,8 +282,6 @@ LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
   std::string name =
       node.name.empty() ? node.opType + "_" + std::to_string(index) : node.name;
   Location loc = nodeLoc(name);
-  Node named = node;
-  named.name = name;
   if (!node.domain.empty()) {
     return emitError(loc) << "node '" << name << "': unsupported op '"
                           << node.opType << "' of domain '" << node.domain << "'";
@@ -299,7 +297,7 @@ LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
                             << "): input '" << input
                             << "' is not defined (no graph input, initializer "
                                "or earlier node produces it)";
-  NodeImporter importer(named, loc, builder, values, unsignedValues,
+  NodeImporter importer(node, name, loc, builder, values, unsignedValues,
                         model.defaultOpset());
   bool folded = false;
   if (failed(tryFoldNode(importer, folded)))

@@ -25,13 +25,15 @@ namespace mlir::bitnet::onnx {
 
 class NodeImporter {
 public:
-  NodeImporter(const Node &node, Location loc, OpBuilder &builder,
-               llvm::StringMap<Value> &values,
+  NodeImporter(const Node &node, llvm::StringRef name, Location loc,
+               OpBuilder &builder, llvm::StringMap<Value> &values,
                llvm::DenseSet<Value> &unsignedValues, int64_t opset)
-      : node(node), b(loc, builder), values(values),
+      : node(node), name(name.str()), b(loc, builder), values(values),
         unsignedValues(unsignedValues), opset(opset) {}
 
   const Node &node;
+  /// The node's name, or `<OpType>_<index>` for an unnamed node.
+  const std::string name;
   ImplicitLocOpBuilder b;
 
   Location loc() const { return b.getLoc(); }

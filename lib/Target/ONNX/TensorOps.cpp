@@ -28,6 +28,8 @@ LogicalResult importConstant(NodeImporter &n) {
       return n.failure("constant of type " + dataTypeName(t->type) +
                        " is not supported");
     auto type = RankedTensorType::get(t->dims, elementType);
+    // Constant nodes hold shape parameters and small tables: keep them as
+    // plain dense attributes (foldable) up to 1 MiB, unlike initializers.
     n.setResult(0,
                 arith::ConstantOp::create(n.b, type, constantAttr(*t, type, 1 << 20)),
                 isUnsignedDataType(t->type));

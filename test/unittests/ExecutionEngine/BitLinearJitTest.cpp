@@ -145,11 +145,10 @@ INSTANTIATE_TEST_SUITE_P(
 // ternary_matmul on packed weights: the generated code decodes each format.
 //===----------------------------------------------------------------------===//
 
-class PackedMatmulJit
-    : public ::testing::TestWithParam<std::tuple<Shape, ref::PackedFormat>> {};
-
-TEST_P(PackedMatmulJit, MatchesReference) {
-  auto [s, format] = GetParam();
+/// ternary_matmul of random codes and packed random ternary weights,
+/// compiled with `pipeline`: the i32 accumulators must equal the reference.
+void checkPackedMatmul(const Shape &s, ref::PackedFormat format,
+                       const CompiledModule::PipelineFn &pipeline) {
   int64_t rowBytes = ref::packedRowBytes(format, s.k);
   std::string source = llvm::formatv(R"mlir(
     func.func @accumulate(%q: tensor<{0}x{2}xi8>, %p: tensor<{1}x{3}xi8>)
@@ -158,7 +157,11 @@ TEST_P(PackedMatmulJit, MatchesReference) {
       return %acc : tensor<{0}x{1}xi32>
     }
   )mlir", s.n, s.m, s.k, rowBytes, ref::formatName(format)).str();
-  CompiledModule compiled(source);
+  CompiledModule compiled(
+      [&](MLIRContext *ctx) {
+        return parseSourceString<ModuleOp>(source, ParserConfig(ctx));
+      },
+      pipeline);
   ASSERT_TRUE(compiled.ok()) << compiled.error;
 
   std::mt19937 rng(99 + s.k);
@@ -182,6 +185,16 @@ TEST_P(PackedMatmulJit, MatchesReference) {
   Acc2D result{};
   accumulate(&result, &qRef, &pRef);
   EXPECT_EQ(take(result), expected);
+}
+
+class PackedMatmulJit
+    : public ::testing::TestWithParam<std::tuple<Shape, ref::PackedFormat>> {};
+
+TEST_P(PackedMatmulJit, MatchesReference) {
+  auto [s, format] = GetParam();
+  checkPackedMatmul(s, format, [](OpPassManager &pm) {
+    bitnet::buildBitNetToLLVMPipeline(pm);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -311,6 +324,22 @@ const Shape kCpuShapes[] = {{1, 77, 200}, {5, 77, 200}, {3, 33, 129},
                             {8, 13, 300}, {9, 7, 520}, {1, 1, 1}};
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CpuPipelineJit, ::testing::ValuesIn(kCpuShapes),
+                         [](const auto &info) { return shapeName(info.param); });
+
+// The host's SIMD kernel on i2s weights (the VNNI kernel where the host has
+// AVX-512 VNNI): i32 accumulators bit-exact, tiles and remainders included.
+class CpuKernelMatmulJit : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(CpuKernelMatmulJit, AccumulatorsMatchReference) {
+  checkPackedMatmul(GetParam(), ref::PackedFormat::I2S, [](OpPassManager &pm) {
+    bitnet::CpuPipelineOptions options;
+    options.mcpu = "native";
+    bitnet::buildBitNetCpuPipeline(pm, options);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, CpuKernelMatmulJit,
+                         ::testing::ValuesIn(kCpuShapes),
                          [](const auto &info) { return shapeName(info.param); });
 
 //===----------------------------------------------------------------------===//
