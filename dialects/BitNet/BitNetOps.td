@@ -261,6 +261,12 @@ def BitNet_Dot4Op : BitNet_Op<"dot4", [AllTypesMatch<["acc", "result"]>]> {
     `vpdpbusd` computes; `convert-bitnet-dot4-to-llvm` lowers it to that
     instruction or to portable vector code.
 
+    `a_fits_i8` promises that every byte of `a` is below 128, so reading it
+    as signed gives the same products. Kernels whose codes are small (ternary
+    weights: 0, 1, 2) set it; it lets the lowering use AArch64 `sdot`
+    (signed x signed) and x86 `vpmaddubsw` (exact only when no pair of
+    products exceeds the i16 range).
+
     Example:
 
     ```mlir
@@ -269,7 +275,8 @@ def BitNet_Dot4Op : BitNet_Op<"dot4", [AllTypesMatch<["acc", "result"]>]> {
   }];
   let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
                        VectorOfRankAndType<[1], [I8]>:$a,
-                       VectorOfRankAndType<[1], [I8]>:$b);
+                       VectorOfRankAndType<[1], [I8]>:$b,
+                       UnitAttr:$a_fits_i8);
   let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
   let assemblyFormat = [{
     $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a) `,` type($b)

@@ -29,18 +29,25 @@ def ConvertTernaryMatmulToVectorPass
   let summary = "Generate SIMD kernels for bitnet.ternary_matmul on i2s weights";
   let description = [{
     Lowers `bitnet.ternary_matmul` with `i2s` weights to vector code for the
-    target's dot-product instruction (`CpuTargetInfo::dotProduct`). Today:
-    AVX-512 VNNI (`vpdpbusd`, 512-bit). Products the target has no kernel
-    for are left to `convert-bitnet-to-linalg`. The multiply-adds are
-    `bitnet.dot4` ops, lowered late by `convert-bitnet-dot4-to-llvm`.
+    target's dot-product instruction (`CpuTargetInfo::dotProduct`): AVX-512
+    VNNI, AVX2 / AVX-512BW `vpmaddubsw`, AArch64 `sdot`, plain NEON. Targets
+    without integer SIMD keep the op for `convert-bitnet-to-linalg`. The
+    multiply-adds are `bitnet.dot4` ops, lowered late by
+    `convert-bitnet-dot4-to-llvm`.
 
     The kernel reads the weights as unsigned 2-bit codes `c = w + 1` and
     computes `sum(c * q) - sum(q)` per output. The activation codes are
-    first permuted, per token, so that each 64-byte chunk of packed weights
-    (two 128-weight i2s blocks) meets four contiguous 64-byte activation
-    slices: one load, four shift-and-mask decodes and four `vpdpbusd` per
-    256 weights and token. Tokens are processed in tiles sharing each
-    decoded chunk, as many (up to 8) as keep their activations in L1d.
+    first permuted, per token, so that each V-byte load of packed weights
+    (V = the vector width: 64, 32 or 16 bytes) meets four contiguous V-byte
+    activation slices: one load, four shift-and-mask decodes and four
+    `bitnet.dot4` per 4V weights and token.
+
+    Loop nest: an `scf.forall` over blocks of output rows (threads, via
+    OpenMP after bufferization; a block's weights fill at most half of L2),
+    then tokens in tiles that share each decoded chunk (as many as keep their
+    activations in L1d, up to a quarter of the vector registers), then the
+    rows of the block, then the chunks. `rows-per-block` and `token-tile`
+    override the derived sizes.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -55,23 +62,39 @@ def ConvertTernaryMatmulToVectorPass
            "Target architecture: x86_64 or aarch64">,
     Option<"mcpu", "mcpu", "std::string", /*default=*/"\"native\"",
            "Target CPU: an LLVM CPU name, or native">,
+    Option<"rowsPerBlock", "rows-per-block", "int64_t", /*default=*/"0",
+           "Output rows per parallel block (0: derived from L2)">,
+    Option<"tokenTile", "token-tile", "int64_t", /*default=*/"0",
+           "Tokens sharing each decoded weight chunk (0: derived from L1d "
+           "and the register count)">,
   ];
 }
 
 def ConvertDot4ToLLVMPass : Pass<"convert-bitnet-dot4-to-llvm"> {
-  let summary = "Lower bitnet.dot4 to vpdpbusd or to portable vector code";
+  let summary = "Lower bitnet.dot4 to the target's dot-product instruction or to portable vector code";
   let description = [{
-    With `vnni` (set when the target has AVX-512 VNNI), `bitnet.dot4` on 4,
-    8 or 16 lanes becomes a call of `llvm.x86.avx512.vpdpbusd.{128,256,512}`. Otherwise it becomes widening
-    multiplies and a reduction over groups of four (any target). Runs after
-    bufferization: the LLVM intrinsic call is opaque to it.
+    Picks the instruction from the target's `CpuTargetInfo::dotProduct`:
+
+    * AVX-512 VNNI: `vpdpbusd` on 4, 8 or 16 lanes
+      (`llvm.x86.avx512.vpdpbusd.{128,256,512}`).
+    * AVX2 (and AVX-512BW without VNNI): `vpmaddubsw` then `vpmaddwd` by
+      ones, added to the accumulator; only for `a_fits_i8` dot products
+      (otherwise the i16 pair sums could saturate).
+    * AArch64 dotprod: `sdot` on 2 or 4 lanes, only for `a_fits_i8`.
+    * Otherwise, or without `target`: widening multiplies and a reduction
+      over groups of four (correct on any target; LLVM picks the
+      instructions).
+
+    Runs after bufferization: the LLVM intrinsic calls are opaque to it.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::vector::VectorDialect"];
   let options = [
-    Option<"vnni", "vnni", "bool", /*default=*/"false",
-           "Use the AVX-512 VNNI vpdpbusd instruction">,
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Target architecture (x86_64 or aarch64); empty: portable code">,
+    Option<"mcpu", "mcpu", "std::string", /*default=*/"\"native\"",
+           "Target CPU: an LLVM CPU name, or native">,
   ];
 }
 

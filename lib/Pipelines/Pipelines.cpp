@@ -4,7 +4,6 @@
 
 #include "bitnet/Conversion/Passes.h"
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
-#include "bitnet/Target/CpuTargetInfo.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -14,6 +13,8 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
@@ -21,11 +22,13 @@
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -45,9 +48,11 @@ void addFrontEnd(OpPassManager &pm) {
 }
 
 /// Remaining bitnet ops to linalg, then tensors to buffers and everything
-/// (loops, vectors, intrinsics) to the LLVM dialect. `vnni`: bitnet.dot4
-/// becomes vpdpbusd.
-void addLoweringToLLVM(OpPassManager &pm, bool vnni = false) {
+/// (loops, vectors, intrinsics, parallel loops) to the LLVM dialect.
+/// bitnet.dot4 becomes the dot-product instruction of `target`/`mcpu`
+/// (portable vector code when `target` is empty).
+void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
+                       StringRef mcpu = "") {
   pm.addPass(bitnet::createConvertBitNetToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -65,8 +70,18 @@ void addLoweringToLLVM(OpPassManager &pm, bool vnni = false) {
 
   // Loops and vectors -> LLVM dialect.
   bitnet::ConvertDot4ToLLVMPassOptions dot4;
-  dot4.vnni = vnni;
+  dot4.target = target.str();
+  dot4.mcpu = mcpu.str();
   pm.addPass(bitnet::createConvertDot4ToLLVMPass(dot4));
+  // Kernels' scf.forall over row blocks -> OpenMP worksharing loops (the
+  // thread count is the OpenMP runtime's: OMP_NUM_THREADS or
+  // omp_set_num_threads).
+  pm.addPass(createForallToParallelLoopPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // Inlines the memref.alloca_scope that wraps each parallel body (it must
+  // stay one block, and SCF -> CF would split it; the kernels allocate no
+  // stack memory).
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -80,6 +95,9 @@ void addLoweringToLLVM(OpPassManager &pm, bool vnni = false) {
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  // Vector unrolling starts from ub.poison.
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }
@@ -102,11 +120,7 @@ void mlir::bitnet::buildBitNetCpuPipeline(OpPassManager &pm,
   kernels.target = options.target;
   kernels.mcpu = options.mcpu;
   pm.addPass(bitnet::createConvertTernaryMatmulToVectorPass(kernels));
-  CpuTargetInfo info;
-  std::string error;
-  bool vnni = getCpuTargetInfo(options.target, options.mcpu, info, error) &&
-              info.dotProduct() == DotProductKind::Vnni512;
-  addLoweringToLLVM(pm, vnni);
+  addLoweringToLLVM(pm, options.target, options.mcpu);
 }
 
 void mlir::bitnet::registerBitNetPipelines() {

@@ -5,8 +5,10 @@
 // with bitnet-cpu-pipeline (the target's SIMD kernel) and, for comparison,
 // with bitnet-to-llvm (the portable loops), and times it with the JIT. In
 // the same run it measures the machine's read bandwidth and its int8
-// dot-product peak, so results are reported as ratios (shared machines are
-// noisy; ratios from one run are comparable).
+// dot-product peak for each thread count, so results are reported as ratios
+// (shared machines are noisy; ratios from one run are comparable). "cold"
+// rotates through enough copies of the weights that each call reads them
+// from memory; "hot" calls repeatedly on one copy.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,8 +35,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <random>
+#include <thread>
 #include <vector>
+
+// The kernels' parallel loops run on LLVM's OpenMP runtime (linked in).
+extern "C" void omp_set_num_threads(int);
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -52,22 +59,36 @@ double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-/// Single-thread read bandwidth in GB/s over a buffer far larger than L2.
-double measureReadBandwidth() {
+/// Runs `body(thread)` on `threads` threads at once.
+template <typename Fn> void onThreads(int threads, Fn body) {
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t)
+    pool.emplace_back(body, t);
+  body(0);
+  for (std::thread &t : pool)
+    t.join();
+}
+
+/// Read bandwidth in GB/s of `threads` threads, each summing its share of
+/// a buffer far larger than the caches.
+double measureReadBandwidth(int threads) {
   const size_t bytes = size_t(512) << 20;
   std::vector<uint64_t> buffer(bytes / 8, 1);
-  volatile uint64_t sink = 0;
   double best = 0;
   for (int rep = 0; rep < 3; ++rep) {
     auto start = Clock::now();
-    uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (size_t i = 0; i < buffer.size(); i += 4) {
-      s0 += buffer[i];
-      s1 += buffer[i + 1];
-      s2 += buffer[i + 2];
-      s3 += buffer[i + 3];
-    }
-    sink = sink + s0 + s1 + s2 + s3;
+    onThreads(threads, [&](int t) {
+      size_t share = buffer.size() / threads, begin = t * share;
+      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (size_t i = begin; i < begin + share; i += 4) {
+        s0 += buffer[i];
+        s1 += buffer[i + 1];
+        s2 += buffer[i + 2];
+        s3 += buffer[i + 3];
+      }
+      volatile uint64_t sink = s0 + s1 + s2 + s3;
+      (void)sink;
+    });
     best = std::max(best, bytes / seconds(start, Clock::now()) / 1e9);
   }
   return best;
@@ -77,7 +98,7 @@ double measureReadBandwidth() {
 /// The int8 multiply-add peak of one core with vpdpbusd (a calibration
 /// loop, not a kernel): 12 independent accumulators, 64 MACs per
 /// instruction, 2 ops per MAC.
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) double measureVnniPeak() {
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) double measureVnniPeakOneCore() {
   __m512i acc[12];
   for (__m512i &a : acc)
     a = _mm512_setzero_si512();
@@ -93,6 +114,16 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) double measureVnniPeak() 
   volatile int sink = _mm512_reduce_add_epi32(acc[0]);
   (void)sink;
   return iterations * 12.0 * 64 * 2 / t / 1e9;
+}
+
+/// The vpdpbusd peak of `threads` cores running the loop at once.
+double measureVnniPeak(int threads) {
+  std::vector<double> perThread(threads);
+  onThreads(threads, [&](int t) { perThread[t] = measureVnniPeakOneCore(); });
+  double total = 0;
+  for (double p : perThread)
+    total += p;
+  return total;
 }
 #endif
 
@@ -170,6 +201,11 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
                                    cl::init("native"));
   static cl::list<int64_t> tokens("n", cl::desc("Token counts (default 1,128)"),
                                   cl::CommaSeparated);
+  static cl::list<int> threadList("num-threads",
+                                  cl::desc("Thread counts (default 1,2)"),
+                                  cl::CommaSeparated);
+  static cl::list<std::string> cacheList(
+      "cache", cl::desc("hot and/or cold (default both)"), cl::CommaSeparated);
   static cl::opt<bool> quick("quick", cl::desc("Only the first shape"));
   cl::ParseCommandLineOptions(argc, argv, "BitNet-MLIR kernel benchmark\n");
   llvm::InitializeNativeTarget();
@@ -181,28 +217,46 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
     llvm::errs() << "bitnet-bench: " << error << "\n";
     return 1;
   }
-  double bandwidth = measureReadBandwidth();
-  double peak = 0;
-#if defined(__x86_64__)
-  if (target.hasAvx512vnni)
-    peak = measureVnniPeak();
-#endif
   std::vector<int64_t> ns(tokens.begin(), tokens.end());
   if (ns.empty())
     ns = {1, 128};
+  std::vector<int> threadCounts(threadList.begin(), threadList.end());
+  if (threadCounts.empty())
+    threadCounts = {1, 2};
+  std::vector<std::string> caches(cacheList.begin(), cacheList.end());
+  if (caches.empty())
+    caches = {"hot", "cold"};
+  for (const std::string &cache : caches)
+    if (cache != "hot" && cache != "cold") {
+      llvm::errs() << "bitnet-bench: --cache takes hot and/or cold, not '" << cache
+                   << "'\n";
+      return 1;
+    }
+
+  // The roofs, per thread count, measured before the kernels.
+  std::map<int, double> bandwidth, peak;
+  for (int threads : threadCounts) {
+    bandwidth[threads] = measureReadBandwidth(threads);
+    peak[threads] = 0;
+#if defined(__x86_64__)
+    if (target.hasAvx512vnni)
+      peak[threads] = measureVnniPeak(threads);
+#endif
+  }
   const Shape shapes[] = {{"2B4T q/o", 2560, 2560},  {"2B4T k/v", 640, 2560},
                           {"2B4T gate/up", 6912, 2560}, {"2B4T down", 2560, 6912},
                           {"3B ffn", 8640, 3200},    {"3B down", 3200, 8640}};
 
   if (!json) {
-    llvm::outs() << "target: " << target.describe() << "\n"
-                 << llvm::formatv("read bandwidth {0:f1} GB/s (1 thread), "
-                                  "vpdpbusd peak {1:f0} GOPS (1 core)\n",
-                                  bandwidth, peak);
-    llvm::outs() << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,10} {6,8} "
-                                  "{7,9} {8,6} {9,6} {10,9}\n",
-                                  "shape", "M", "K", "N", "thr", "us", "GOPS",
-                                  "weightGB/s", "bw%", "peak%", "vs-naive");
+    llvm::outs() << "target: " << target.describe() << "\n";
+    for (int threads : threadCounts)
+      llvm::outs() << llvm::formatv("{0} thread(s): read bandwidth {1:f1} GB/s, "
+                                    "vpdpbusd peak {2:f0} GOPS\n",
+                                    threads, bandwidth[threads], peak[threads]);
+    llvm::outs() << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,5} {6,10} "
+                                  "{7,8} {8,9} {9,6} {10,6} {11,9}\n",
+                                  "shape", "M", "K", "N", "thr", "cache", "us",
+                                  "GOPS", "weightGB/s", "bw%", "peak%", "vs-naive");
   }
   llvm::raw_ostream &os = llvm::outs();
   bool first = true;
@@ -212,7 +266,8 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   for (const Shape &shape : shapes) {
     for (int64_t n : ns) {
       int64_t bytes = ref::packedRowBytes(ref::PackedFormat::I2S, shape.k);
-      std::vector<int8_t> q(n * shape.k), w(shape.m * shape.k), packed(shape.m * bytes);
+      int64_t weightBytes = shape.m * bytes;
+      std::vector<int8_t> q(n * shape.k), w(shape.m * shape.k), packed(weightBytes);
       std::uniform_int_distribution<int> act(-127, 127), trit(-1, 1);
       for (int8_t &v : q)
         v = act(rng);
@@ -220,61 +275,85 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
         v = trit(rng);
       ref::pack(ref::PackedFormat::I2S, w.data(), shape.m, shape.k,
                 reinterpret_cast<uint8_t *>(packed.data()));
+      // Cold cache: copies of the weights totalling 256 MiB, far more than
+      // any L3, used in turn.
+      int64_t copies = std::max<int64_t>(2, (int64_t(256) << 20) / weightBytes);
+      std::vector<int8_t> coldWeights;
+      if (llvm::is_contained(caches, "cold")) {
+        coldWeights.resize(copies * weightBytes);
+        for (int64_t c = 0; c < copies; ++c)
+          std::memcpy(coldWeights.data() + c * weightBytes, packed.data(), weightBytes);
+      }
       Compiled kernel = compile(n, shape.m, shape.k, true, mcpu, error);
       if (!kernel.fn) {
         llvm::errs() << "bitnet-bench: " << error << "\n";
         return 1;
       }
       auto qRef = view(q, n, shape.k);
-      auto pRef = view(packed, shape.m, bytes);
-      auto time = [&](Matmul fn, double budget) {
+      auto time = [&](Matmul fn, double budget, bool cold) {
         StridedMemRefType<int32_t, 2> out{};
-        fn(&out, &qRef, &pRef); // warm up
-        std::free(out.basePtr);
+        int64_t copy = 0;
+        auto call = [&] {
+          int8_t *weights = cold ? coldWeights.data() + (copy++ % copies) * weightBytes
+                                 : packed.data();
+          StridedMemRefType<int8_t, 2> pRef{weights, weights, 0, {shape.m, bytes},
+                                            {bytes, 1}};
+          fn(&out, &qRef, &pRef);
+          std::free(out.basePtr);
+        };
+        call(); // warm up (code, thread pool)
         int reps = 0;
         auto start = Clock::now();
         double elapsed = 0;
         while (elapsed < budget || reps < 3) {
-          fn(&out, &qRef, &pRef);
-          std::free(out.basePtr);
+          call();
           ++reps;
           elapsed = seconds(start, Clock::now());
         }
         return elapsed / reps;
       };
-      double t = time(kernel.fn, 0.3);
-      // The portable loops as the naive baseline (decode only: N = 1).
+      // The portable loops as the naive baseline (decode, one thread).
       double naive = 0;
       if (n == 1) {
+        omp_set_num_threads(1);
         Compiled portable = compile(n, shape.m, shape.k, false, mcpu, error);
         if (portable.fn)
-          naive = time(portable.fn, 0.1);
+          naive = time(portable.fn, 0.1, false);
       }
-      double ops = 2.0 * shape.m * shape.k * n;
-      double gops = ops / t / 1e9;
-      double weightGBps = double(shape.m) * bytes / t / 1e9;
-      double bwRatio = weightGBps / bandwidth;
-      double peakRatio = peak > 0 ? gops / peak : 0;
-      if (json) {
-        os << (first ? "" : ",") << "\n  "
-           << llvm::formatv("{{\"shape\": \"{0}\", \"m\": {1}, \"k\": {2}, \"n\": {3}, "
-                            "\"threads\": 1, \"cache\": \"hot\", \"format\": \"i2s\", "
-                            "\"us\": {4:f2}, \"gops\": {5:f2}, \"weight_gbps\": {6:f3}, "
-                            "\"bw_roof_ratio\": {7:f4}, \"peak_ratio\": {8:f4}, "
-                            "\"naive_us\": {9:f2}, \"read_bandwidth_gbps\": {10:f2}, "
-                            "\"peak_gops\": {11:f1}}",
-                            shape.name, shape.m, shape.k, n, t * 1e6, gops,
-                            weightGBps, bwRatio, peakRatio, naive * 1e6, bandwidth,
-                            peak);
-      } else {
-        os << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,10:f1} {6,8:f1} "
-                            "{7,9:f2} {8,6:f1} {9,6:f1} {10,9}\n",
-                            shape.name, shape.m, shape.k, n, 1, t * 1e6, gops,
-                            weightGBps, 100 * bwRatio, 100 * peakRatio,
-                            naive > 0 ? llvm::formatv("{0:f1}x", naive / t).str()
-                                      : std::string("-"));
+      for (int threads : threadCounts) {
+        omp_set_num_threads(threads);
+        for (const std::string &cache : caches) {
+          double t = time(kernel.fn, 0.3, cache == "cold");
+          double ops = 2.0 * shape.m * shape.k * n;
+          double gops = ops / t / 1e9;
+          double weightGBps = double(weightBytes) / t / 1e9;
+          double bwRatio = weightGBps / bandwidth[threads];
+          double peakRatio = peak[threads] > 0 ? gops / peak[threads] : 0;
+          double vsNaive = threads == 1 && cache == "hot" && naive > 0 ? naive / t : 0;
+          if (json) {
+            os << (first ? "" : ",") << "\n  "
+               << llvm::formatv(
+                      "{{\"shape\": \"{0}\", \"m\": {1}, \"k\": {2}, \"n\": {3}, "
+                      "\"threads\": {4}, \"cache\": \"{5}\", \"format\": \"i2s\", "
+                      "\"us\": {6:f2}, \"gops\": {7:f2}, \"weight_gbps\": {8:f3}, "
+                      "\"bw_roof_ratio\": {9:f4}, \"peak_ratio\": {10:f4}, "
+                      "\"naive_us\": {11:f2}, \"read_bandwidth_gbps\": {12:f2}, "
+                      "\"peak_gops\": {13:f1}}",
+                      shape.name, shape.m, shape.k, n, threads, cache, t * 1e6, gops,
+                      weightGBps, bwRatio, peakRatio, vsNaive > 0 ? naive * 1e6 : 0.0,
+                      bandwidth[threads], peak[threads]);
+          } else {
+            os << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,5} {6,10:f1} "
+                                "{7,8:f1} {8,9:f2} {9,6:f1} {10,6:f1} {11,9}\n",
+                                shape.name, shape.m, shape.k, n, threads, cache,
+                                t * 1e6, gops, weightGBps, 100 * bwRatio,
+                                100 * peakRatio,
+                                vsNaive > 0 ? llvm::formatv("{0:f1}x", vsNaive).str()
+                                            : std::string("-"));
+          }
+          first = false;
+        }
       }
-      first = false;
     }
     if (quick)
       break;

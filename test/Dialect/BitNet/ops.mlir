@@ -93,3 +93,12 @@ func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) -> v
   %r = bitnet.dot4 %acc, %a, %b : vector<16xi32>, vector<64xi8>, vector<64xi8>
   return %r : vector<16xi32>
 }
+
+// -----
+
+// CHECK-LABEL: func @dot4_codes_fit_i8
+func.func @dot4_codes_fit_i8(%acc: vector<4xi32>, %a: vector<16xi8>, %b: vector<16xi8>) -> vector<4xi32> {
+  // CHECK: bitnet.dot4 %{{.*}}, %{{.*}}, %{{.*}} {a_fits_i8} : vector<4xi32>, vector<16xi8>, vector<16xi8>
+  %r = bitnet.dot4 %acc, %a, %b {a_fits_i8} : vector<4xi32>, vector<16xi8>, vector<16xi8>
+  return %r : vector<4xi32>
+}

@@ -13,6 +13,7 @@
 #include "bitnet/Reference/Reference.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <gtest/gtest.h>
 
@@ -292,14 +293,49 @@ INSTANTIATE_TEST_SUITE_P(Formats, PackTernaryJit,
                          });
 
 //===----------------------------------------------------------------------===//
-// bitnet-cpu-pipeline for the host: packed weights and the SIMD kernel of
-// the host's dot-product instruction (the portable path where it has none).
+// bitnet-cpu-pipeline: packed weights and the SIMD kernel of each x86 CPU
+// kind the host can execute (VNNI, AVX-512BW and AVX2 vpmaddubsw, the
+// baseline's portable loops). Row blocks run on OpenMP threads.
 //===----------------------------------------------------------------------===//
 
-class CpuPipelineJit : public ::testing::TestWithParam<Shape> {};
+/// CPUs whose kernels differ: "native" (VNNI on Zen 4/5), skylake-avx512
+/// (512-bit vpmaddubsw), x86-64-v3 (AVX2), x86-64 (no kernel).
+const char *const kKernelCpus[] = {"native", "skylake-avx512", "x86-64-v3", "x86-64"};
+
+/// Whether the host can run code generated for `mcpu`.
+bool hostCanRun(llvm::StringRef mcpu) {
+  if (mcpu == "native" || mcpu == "x86-64")
+    return true;
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  if (mcpu == "skylake-avx512")
+    return host.lookup("avx512bw") && host.lookup("avx512vl") &&
+           host.lookup("avx512dq") && host.lookup("avx512cd");
+  return host.lookup("avx2") && host.lookup("fma") && host.lookup("bmi2");
+}
+
+CompiledModule::PipelineFn cpuPipeline(const std::string &mcpu) {
+  return [mcpu](OpPassManager &pm) {
+    bitnet::CpuPipelineOptions options;
+    options.mcpu = mcpu;
+    bitnet::buildBitNetCpuPipeline(pm, options);
+  };
+}
+
+using CpuCase = std::tuple<Shape, const char *>;
+
+std::string cpuCaseName(const ::testing::TestParamInfo<CpuCase> &info) {
+  std::string cpu = std::get<1>(info.param);
+  llvm::erase_if(cpu, [](char c) { return c == '-'; });
+  return shapeName(std::get<0>(info.param)) + "_" + cpu;
+}
+
+class CpuPipelineJit : public ::testing::TestWithParam<CpuCase> {};
 
 TEST_P(CpuPipelineJit, MatchesReference) {
-  const Shape s = GetParam();
+  const Shape s = std::get<0>(GetParam());
+  const char *mcpu = std::get<1>(GetParam());
+  if (!hostCanRun(mcpu))
+    GTEST_SKIP() << "the host cannot run " << mcpu << " code";
   std::mt19937 rng(77 + s.k);
   std::vector<float> x = randomActivations(s, rng);
   std::vector<int8_t> w = randomTernary(s.m * s.k, rng);
@@ -309,38 +345,37 @@ TEST_P(CpuPipelineJit, MatchesReference) {
         return parseSourceString<ModuleOp>(constantWeightModule(s, w, gamma),
                                            ParserConfig(ctx));
       },
-      [](OpPassManager &pm) {
-        bitnet::CpuPipelineOptions options;
-        options.mcpu = "native";
-        bitnet::buildBitNetCpuPipeline(pm, options);
-      });
+      cpuPipeline(mcpu));
   ASSERT_TRUE(compiled.ok()) << compiled.error;
   checkConstantWeightBitLinear(compiled, s, x, w, gamma);
 }
 
-// K around the 256-weight chunk of the kernel and the 128-weight i2s block.
+// K around the chunks of the kernels (64, 128, 256 weights) and the
+// 128-weight i2s block; M across row blocks of 16 (77 = 4 x 16 + 13).
 const Shape kCpuShapes[] = {{1, 77, 200}, {5, 77, 200}, {3, 33, 129},
                             {2, 16, 256}, {1, 8, 512},  {2, 5, 700},
                             {8, 13, 300}, {9, 7, 520}, {1, 1, 1}};
 
-INSTANTIATE_TEST_SUITE_P(Shapes, CpuPipelineJit, ::testing::ValuesIn(kCpuShapes),
-                         [](const auto &info) { return shapeName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Shapes, CpuPipelineJit,
+                         ::testing::Combine(::testing::ValuesIn(kCpuShapes),
+                                            ::testing::ValuesIn(kKernelCpus)),
+                         cpuCaseName);
 
-// The host's SIMD kernel on i2s weights (the VNNI kernel where the host has
-// AVX-512 VNNI): i32 accumulators bit-exact, tiles and remainders included.
-class CpuKernelMatmulJit : public ::testing::TestWithParam<Shape> {};
+// The kernels on i2s weights: i32 accumulators bit-exact, tiles, row blocks
+// and remainders included.
+class CpuKernelMatmulJit : public ::testing::TestWithParam<CpuCase> {};
 
 TEST_P(CpuKernelMatmulJit, AccumulatorsMatchReference) {
-  checkPackedMatmul(GetParam(), ref::PackedFormat::I2S, [](OpPassManager &pm) {
-    bitnet::CpuPipelineOptions options;
-    options.mcpu = "native";
-    bitnet::buildBitNetCpuPipeline(pm, options);
-  });
+  auto [s, mcpu] = GetParam();
+  if (!hostCanRun(mcpu))
+    GTEST_SKIP() << "the host cannot run " << mcpu << " code";
+  checkPackedMatmul(s, ref::PackedFormat::I2S, cpuPipeline(mcpu));
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CpuKernelMatmulJit,
-                         ::testing::ValuesIn(kCpuShapes),
-                         [](const auto &info) { return shapeName(info.param); });
+                         ::testing::Combine(::testing::ValuesIn(kCpuShapes),
+                                            ::testing::ValuesIn(kKernelCpus)),
+                         cpuCaseName);
 
 //===----------------------------------------------------------------------===//
 // topk_sparsify

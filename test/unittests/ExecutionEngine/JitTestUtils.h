@@ -110,8 +110,10 @@ public:
         /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
     ExecutionEngineOptions options;
     options.transformer = optimize;
-    // memref.copy of strided views lowers to a call into MLIR's runtime.
-    llvm::SmallVector<llvm::StringRef, 1> runtimeLibs = {BITNET_MLIR_C_RUNNER_UTILS};
+    // memref.copy of strided views lowers to a call into MLIR's runtime;
+    // the kernels' parallel loops call the OpenMP runtime.
+    llvm::SmallVector<llvm::StringRef, 2> runtimeLibs = {BITNET_MLIR_C_RUNNER_UTILS,
+                                                         BITNET_OMP_LIBRARY};
     options.sharedLibPaths = runtimeLibs;
     auto created = ExecutionEngine::create(*module, options);
     if (!created) {
