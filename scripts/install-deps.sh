@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   python3 python3-numpy python3-onnx python3-torch
+  # AArch64 code is cross-linked and run under qemu (test/aarch64).
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user
 )
 
 missing=()
