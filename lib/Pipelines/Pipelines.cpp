@@ -52,7 +52,7 @@ void addFrontEnd(OpPassManager &pm) {
 /// bitnet.dot4 becomes the dot-product instruction of `target`/`mcpu`
 /// (portable vector code when `target` is empty).
 void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
-                       StringRef mcpu = "") {
+                       StringRef mcpu = "", bool openmp = true) {
   pm.addPass(bitnet::createConvertBitNetToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -76,8 +76,12 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   // Kernels' scf.forall over row blocks -> OpenMP worksharing loops (the
   // thread count is the OpenMP runtime's: OMP_NUM_THREADS or
   // omp_set_num_threads).
-  pm.addPass(createForallToParallelLoopPass());
-  pm.addPass(createConvertSCFToOpenMPPass());
+  if (!openmp) {
+    pm.addPass(createForallToForLoopPass());
+  } else {
+    pm.addPass(createForallToParallelLoopPass());
+    pm.addPass(createConvertSCFToOpenMPPass());
+  }
   // Inlines the memref.alloca_scope that wraps each parallel body (it must
   // stay one block, and SCF -> CF would split it; the kernels allocate no
   // stack memory).
@@ -120,7 +124,7 @@ void mlir::bitnet::buildBitNetCpuPipeline(OpPassManager &pm,
   kernels.target = options.target;
   kernels.mcpu = options.mcpu;
   pm.addPass(bitnet::createConvertTernaryMatmulToVectorPass(kernels));
-  addLoweringToLLVM(pm, options.target, options.mcpu);
+  addLoweringToLLVM(pm, options.target, options.mcpu, options.openmp);
 }
 
 void mlir::bitnet::registerBitNetPipelines() {

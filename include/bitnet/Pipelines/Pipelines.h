@@ -24,12 +24,19 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
   Option<std::string> mcpu{*this, "mcpu",
                            llvm::cl::desc("Target CPU: an LLVM CPU name, or native"),
                            llvm::cl::init("native")};
+  Option<bool> openmp{
+      *this, "openmp",
+      llvm::cl::desc("Run the kernels' row blocks on OpenMP threads (the code "
+                     "then needs an OpenMP runtime: libomp); false: one thread, "
+                     "no runtime dependency"),
+      llvm::cl::init(true)};
 };
 
 /// `bitnet-cpu-pipeline{target=... mcpu=...}`: like `bitnet-to-llvm`, but
 /// constant weights are packed in the target's format and
 /// `bitnet.ternary_matmul` uses the SIMD kernel for the target's
-/// dot-product instruction where one exists.
+/// dot-product instruction where one exists. Its row blocks become an
+/// OpenMP worksharing loop unless `openmp=false`.
 void buildBitNetCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 
 /// Registers every named pipeline with the global pass registry.
