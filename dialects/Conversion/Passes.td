@@ -67,6 +67,9 @@ def ConvertTernaryMatmulToVectorPass
     Option<"tokenTile", "token-tile", "int64_t", /*default=*/"0",
            "Tokens sharing each decoded weight chunk (0: derived from L1d "
            "and the register count)">,
+    Option<"rowTile", "row-tile", "int64_t", /*default=*/"0",
+           "Output rows sharing each activation slice (0: as many as the "
+           "registers hold)">,
   ];
 }
 

@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <malloc.h>
 #include <map>
 #include <random>
 #include <thread>
@@ -206,10 +207,18 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
                                   cl::CommaSeparated);
   static cl::list<std::string> cacheList(
       "cache", cl::desc("hot and/or cold (default both)"), cl::CommaSeparated);
+  static cl::list<std::string> shapeList(
+      "shape", cl::desc("Weight shapes MxK instead of the DESIGN shapes"),
+      cl::CommaSeparated);
   static cl::opt<bool> quick("quick", cl::desc("Only the first shape"));
   cl::ParseCommandLineOptions(argc, argv, "BitNet-MLIR kernel benchmark\n");
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // The compiled functions allocate their results and temporaries per call;
+  // keep freed memory in the heap (no mmap/munmap and page faults per call),
+  // as a runtime reusing its buffers would.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
   CpuTargetInfo target;
   std::string error;
@@ -243,9 +252,22 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
       peak[threads] = measureVnniPeak(threads);
 #endif
   }
-  const Shape shapes[] = {{"2B4T q/o", 2560, 2560},  {"2B4T k/v", 640, 2560},
-                          {"2B4T gate/up", 6912, 2560}, {"2B4T down", 2560, 6912},
-                          {"3B ffn", 8640, 3200},    {"3B down", 3200, 8640}};
+  std::vector<Shape> shapes = {{"2B4T q/o", 2560, 2560},  {"2B4T k/v", 640, 2560},
+                               {"2B4T gate/up", 6912, 2560}, {"2B4T down", 2560, 6912},
+                               {"3B ffn", 8640, 3200},    {"3B down", 3200, 8640}};
+  if (!shapeList.empty()) {
+    shapes.clear();
+    for (const std::string &text : shapeList) {
+      Shape shape{"custom", 0, 0};
+      auto [m, k] = llvm::StringRef(text).split('x');
+      if (m.getAsInteger(10, shape.m) || k.getAsInteger(10, shape.k) ||
+          shape.m <= 0 || shape.k <= 0) {
+        llvm::errs() << "bitnet-bench: --shape takes MxK, not '" << text << "'\n";
+        return 1;
+      }
+      shapes.push_back(shape);
+    }
+  }
 
   if (!json) {
     llvm::outs() << "target: " << target.describe() << "\n";
