@@ -80,6 +80,48 @@ def BitNet_QuantizeOp : BitNet_Op<"quantize"> {
   let hasFolder = 1;
 }
 
+def BitNet_RmsNormQuantizeOp : BitNet_Op<"rms_norm_quantize"> {
+  let summary = "RMSNorm fused with per-token activation quantization";
+  let description = [{
+    Normalises each row (token) along the last dimension and quantizes the
+    normalised row exactly as `bitnet.quantize` would, without materialising
+    the float result:
+
+    ```
+    ss   = sum_j double(x[j] * x[j])           (x*x in f32, sum in f64)
+    r    = 1 / sqrt(float(ss / K) + epsilon)   (f32: one division, one sqrt)
+    y[j] = (x[j] * r) * gamma[j]
+    values, scales = quantize(y) with `bits`   (see bitnet.quantize)
+    sums = sum_j int32(values[j])              (optional result)
+    ```
+
+    `gamma` is the norm's per-feature weight (`[K]`). `scales` holds the
+    multiplier `s` of the codes; `sums` (i32 per row) is what kernels on
+    unsigned weight codes subtract (`sum q*(w+1) - sum q`). The lowering
+    reads each row once for the statistics of the norm, once for those of
+    the quantization and once for the codes; `y` is never stored.
+
+    Example:
+
+    ```mlir
+    %q, %s = bitnet.rms_norm_quantize %x, %g epsilon 9.99999974E-6 bits 8
+        : tensor<7x80xf32>, tensor<80xf32> -> tensor<7x80xi8>, tensor<7xf32>
+    %q4, %s4, %sum = bitnet.rms_norm_quantize %x, %g epsilon 9.99999974E-6 bits 4
+        : tensor<7x80xf32>, tensor<80xf32> -> tensor<7x80xi8>, tensor<7xf32>, tensor<7xi32>
+    ```
+  }];
+  let arguments = (ins BitNet_F32Tensor:$input, BitNet_F32Tensor:$gamma,
+                       F32Attr:$epsilon, I64Attr:$bits);
+  let results = (outs BitNet_I8Tensor:$values, BitNet_F32Tensor:$scales,
+                      Optional<RankedTensorOf<[I32]>>:$sums);
+  let assemblyFormat = [{
+    $input `,` $gamma `epsilon` $epsilon `bits` $bits attr-dict `:`
+    type($input) `,` type($gamma) `->` type($values) `,` type($scales)
+    (`,` type($sums)^)?
+  }];
+  let hasVerifier = 1;
+}
+
 def BitNet_DequantizeOp : BitNet_Op<"dequantize"> {
   let summary = "integer codes or accumulators back to float";
   let description = [{

@@ -84,4 +84,51 @@ def PackTernaryPass : Pass<"bitnet-pack-ternary"> {
   ];
 }
 
+def QuantizeActivationsPass : Pass<"bitnet-quantize-activations"> {
+  let summary = "Set the activation bit width and fuse RMSNorm into quantization";
+  let description = [{
+    Materialises the per-token activation quantization of BitLinear layers
+    (int8 absmax or int4 absmean, see `bitnet.quantize`):
+
+    * With `bits=8` or `bits=4`, every `bitnet.bitlinear` gets that
+      `act_bits` and every `bitnet.quantize` that `bits`; `bits=0` keeps
+      each op's own width.
+    * A quantization whose input is an RMSNorm,
+
+      ```
+      x * rsqrt(mean(x * x, last axis) + eps) * gamma
+      ```
+
+      as imported from ONNX (`tosa.mul`/`tosa.pow` for the square,
+      `tosa.reduce_sum` then a division or a multiplication by `1/K` for
+      the mean, a constant `eps`, `tosa.rsqrt`, an optional `gamma` of
+      shape `[K]` up to unit dimensions, constant or not), becomes one
+      `bitnet.rms_norm_quantize`. A `bitnet.bitlinear` fed by an RMSNorm
+      is decomposed (as `bitnet-decompose-bitlinear` does) so that its
+      quantization can be fused; all layers reading the same norm share
+      one fused op. The float norm is erased when nothing else reads it.
+
+    The pass runs after `bitnet-raise-bitlinear` and before TOSA is
+    lowered: the norm is recognised in its imported TOSA form, which the
+    front end of the lowering pipelines turns into linalg. It also accepts
+    already-decomposed IR (`bitnet.quantize`, possibly through the
+    `tensor.collapse_shape` of the decomposition).
+
+    Norms that almost match (an `rsqrt` of a mean of squares, but another
+    axis, a non-constant `eps`, a TopK between norm and quantization, ...)
+    are left alone with a remark naming the location and the reason. With
+    `print-stats`, a remark reports how many quantizations were fused.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"bits", "bits", "int64_t", /*default=*/"0",
+           "Activation bit width: 8 (int8 absmax), 4 (int4 absmean), or 0 "
+           "to keep each op's own">,
+    Option<"fuseRmsNorm", "fuse-rms-norm", "bool", /*default=*/"true",
+           "Fuse an RMSNorm producer into the quantization">,
+    Option<"printStats", "print-stats", "bool", /*default=*/"false",
+           "Report the number of fused quantizations as a remark">,
+  ];
+}
+
 #endif // BITNET_PASSES_TD

@@ -125,6 +125,45 @@ void quantizeActivations(int bits, const float *x, int64_t rows, int64_t cols,
   }
 }
 
+void rmsNorm(const float *x, const float *gamma, float epsilon, int64_t rows,
+             int64_t cols, float *y) {
+  if (cols <= 0)
+    return;
+  for (int64_t i = 0; i < rows; ++i) {
+    const float *row = x + i * cols;
+    // Squares in float (the ground rule: elementwise ops are binary32), the
+    // sum in double like every other mean: exact enough that a vectorised
+    // or threaded kernel rounds to the same float in practice.
+    double sumSquares = 0.0;
+    for (int64_t j = 0; j < cols; ++j)
+      sumSquares += static_cast<double>(row[j] * row[j]);
+    const float meanSquare =
+        static_cast<float>(sumSquares / static_cast<double>(cols));
+    // 1/sqrt as two correctly rounded operations, not an approximate rsqrt.
+    const float r = 1.0f / std::sqrt(meanSquare + epsilon);
+    for (int64_t j = 0; j < cols; ++j)
+      y[i * cols + j] = (row[j] * r) * gamma[j];
+  }
+}
+
+void rmsNormQuantize(int bits, const float *x, const float *gamma,
+                     float epsilon, int64_t rows, int64_t cols, int8_t *q,
+                     float *scales, int32_t *sums) {
+  // The fused op is defined as the composition, so fusing never changes
+  // results; one row at a time keeps the buffer small.
+  std::vector<float> y(static_cast<size_t>(cols));
+  for (int64_t i = 0; i < rows; ++i) {
+    rmsNorm(x + i * cols, gamma, epsilon, 1, cols, y.data());
+    quantizeActivations(bits, y.data(), 1, cols, q + i * cols, scales + i);
+    if (sums) {
+      int32_t sum = 0;
+      for (int64_t j = 0; j < cols; ++j)
+        sum += q[i * cols + j];
+      sums[i] = sum;
+    }
+  }
+}
+
 void dequantizeActivations(const int8_t *q, const float *scales, int64_t rows,
                            int64_t cols, float *x) {
   for (int64_t i = 0; i < rows; ++i) {

@@ -44,6 +44,24 @@ def quantize(x, bits):
     return q, s
 
 
+def rms_norm(x, gamma, eps):
+    """Per-token RMSNorm: squares in float32, their sum in float64 (rounded
+    once to float32 after dividing by K), r = 1 / sqrt(mean + eps) as two
+    float32 operations, y = (x * r) * gamma."""
+    x = np.asarray(x, dtype=np.float32)
+    gamma = np.asarray(gamma, dtype=np.float32)
+    squares = (x * x).astype(np.float64)
+    mean = (squares.sum(axis=-1) / np.float64(x.shape[-1])).astype(np.float32)
+    r = (np.float32(1.0) / np.sqrt(mean + np.float32(eps))).astype(np.float32)
+    return ((x * r[..., None]) * gamma).astype(np.float32)
+
+
+def rms_norm_quantize(x, gamma, eps, bits):
+    """bitnet.rms_norm_quantize: (codes, multiplier s, sum of codes per row)."""
+    q, s = quantize(rms_norm(x, gamma, eps), bits)
+    return q, s, q.astype(np.int32).sum(axis=-1, dtype=np.int32)
+
+
 def ternary_matmul(q, wt):
     """int32 accumulators of int8 codes [N, K] x ternary weights [M, K]."""
     return q.astype(np.int32) @ wt.astype(np.int32).T

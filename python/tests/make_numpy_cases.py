@@ -6,6 +6,10 @@ Usage: make_numpy_cases.py OUT_DIR
 OUT_DIR/cases.txt lists one case per line: `name n m k bits`; each case has
 x, w (ternary int8), gamma, wf (float weights) and the expected acc, y
 (ternary weights) and yf (float weights ternarized by the reference).
+
+OUT_DIR/rms_norm_cases.txt lists `name n k bits eps` cases of
+bitnet.rms_norm_quantize: x, gamma and the expected codes q, scales s and
+code sums.
 """
 
 import os
@@ -28,6 +32,25 @@ def activations(rng, n, k):
     return x
 
 
+# (tokens, features, bits, eps): sizes of the tiny decoder, odd K, K = 1.
+RMS_NORM_CASES = [(7, 80, 8, 1e-5), (7, 136, 4, 1e-5), (5, 129, 8, 1e-6),
+                  (4, 200, 4, 1e-5), (2, 1, 8, 1e-5)]
+
+
+def write_rms_norm_cases(out_dir, rng):
+    lines = []
+    for n, k, bits, eps in RMS_NORM_CASES:
+        name = f"rms_n{n}_k{k}_a{bits}"
+        x = activations(rng, n, k)
+        gamma = rng.uniform(0.8, 1.2, size=k).astype(np.float32)
+        q, s, sums = ref.rms_norm_quantize(x, gamma, np.float32(eps), bits)
+        for key, value in dict(x=x, gamma=gamma, q=q, s=s, sums=sums).items():
+            np.save(os.path.join(out_dir, f"{name}.{key}.npy"), value)
+        lines.append(f"{name} {n} {k} {bits} {float(np.float32(eps))!r}")
+    with open(os.path.join(out_dir, "rms_norm_cases.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(2026)
@@ -47,7 +70,9 @@ def main(out_dir):
         lines.append(f"{name} {n} {m} {k} {bits}")
     with open(os.path.join(out_dir, "cases.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    print(f"wrote {len(lines)} cases to {out_dir}")
+    write_rms_norm_cases(out_dir, rng)
+    print(f"wrote {len(lines)} BitLinear and {len(RMS_NORM_CASES)} "
+          f"RMSNorm cases to {out_dir}")
 
 
 if __name__ == "__main__":

@@ -81,6 +81,22 @@ void quantizeInt4AbsMean(const float *x, int64_t rows, int64_t cols, int8_t *q,
 void quantizeActivations(int bits, const float *x, int64_t rows, int64_t cols,
                          int8_t *q, float *scales);
 
+/// Per-row RMSNorm:
+///   ss = sum_j double(x[j] * x[j])     (f32 square, binary64 sum, left to right)
+///   r  = 1.0f / sqrtf(float(ss / double(cols)) + epsilon)
+///   y[j] = (x[j] * r) * gamma[j]
+/// gamma has `cols` entries. cols == 0 leaves y untouched.
+void rmsNorm(const float *x, const float *gamma, float epsilon, int64_t rows,
+             int64_t cols, float *y);
+
+/// RMSNorm fused with activation quantization: exactly
+///   rmsNorm(x, gamma, epsilon) -> quantizeActivations(bits, ...)
+/// and, when `sums` is not null, sums[row] = sum_j int32(q[row, j]).
+/// `bits` must be 8 or 4 (anything else aborts, as quantizeActivations).
+void rmsNormQuantize(int bits, const float *x, const float *gamma,
+                     float epsilon, int64_t rows, int64_t cols, int8_t *q,
+                     float *scales, int32_t *sums);
+
 /// x[i*cols + j] = float(q[i*cols + j]) / scales[i].
 void dequantizeActivations(const int8_t *q, const float *scales, int64_t rows,
                            int64_t cols, float *x);

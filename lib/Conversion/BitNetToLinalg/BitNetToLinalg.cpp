@@ -194,67 +194,190 @@ struct TernarizeLowering : OpConversionPattern<TernarizeOp> {
 // quantize / dequantize
 //===----------------------------------------------------------------------===//
 
+/// The float value an element-wise quantization sees at one point of the
+/// input's iteration space, computed from the block arguments of a
+/// linalg.generic over `inputs`.
+using ElementFn =
+    function_ref<Value(OpBuilder &, Location, ValueRange inputArgs)>;
+
+/// Per-row quantization (docs/numerics.md) of the values `element` computes
+/// from `inputs` (indexed by `maps` over the iteration space of `x`, the
+/// first input). The statistic pass and the code pass each recompute the
+/// element, so a fused producer's result is never stored.
+std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value x,
+                                     ValueRange inputs, ArrayRef<AffineMap> maps,
+                                     ElementFn element, int64_t bits,
+                                     Type valuesType, Type scalesType) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  int64_t rows = rank - 1;
+  MLIRContext *ctx = b.getContext();
+  bool absMax = bits == 8;
+  size_t numInputs = inputs.size();
+  AffineMap rowMap = leadingDimsMap(ctx, rank, rows);
+
+  // Per-row statistic: max|y| in f32 (int8) or sum|y| in f64 (int4).
+  FloatType statType = absMax ? b.getF32Type() : b.getF64Type();
+  Value statInit = filled(b, loc, emptyLike(b, loc, x, rows, statType),
+                          arith::ConstantOp::create(
+                              b, loc, b.getFloatAttr(statType, 0.0)));
+  SmallVector<AffineMap> statMaps(maps);
+  statMaps.push_back(rowMap);
+  Value stat =
+      linalg::GenericOp::create(
+          b, loc, statInit.getType(), inputs, ValueRange{statInit}, statMaps,
+          iterators(rows, 1),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value e = absF(nb, l, element(nb, l, args.take_front(numInputs)));
+            Value acc = args[numInputs];
+            Value next =
+                absMax ? arith::MaxNumFOp::create(nb, l, acc, e).getResult()
+                       : arith::AddFOp::create(
+                             nb, l, acc,
+                             arith::ExtFOp::create(nb, l, nb.getF64Type(), e))
+                             .getResult();
+            linalg::YieldOp::create(nb, l, next);
+          })
+          .getResult(0);
+
+  // Per-row multiplier s.
+  Value count = trailingCountF64(b, loc, x, rows);
+  AffineMap rowId = AffineMap::getMultiDimIdentityMap(rows, ctx);
+  Value scales =
+      linalg::GenericOp::create(
+          b, loc, scalesType, ValueRange{stat},
+          ValueRange{emptyLike(b, loc, x, rows, b.getF32Type())},
+          {rowId, rowId}, iterators(rows, 0),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value floor = constF32(nb, l, ref::kScaleFloor);
+            Value s;
+            if (absMax) {
+              Value m = arith::MaxNumFOp::create(nb, l, args[0], floor);
+              s = arith::DivFOp::create(nb, l, constF32(nb, l, 127.0f), m);
+            } else {
+              Value beta = meanToF32(nb, l, args[0], count);
+              Value denom = arith::AddFOp::create(nb, l, beta, floor);
+              s = arith::DivFOp::create(nb, l, constF32(nb, l, std::sqrt(7.0f)),
+                                        denom);
+            }
+            linalg::YieldOp::create(nb, l, s);
+          })
+          .getResult(0);
+
+  // q = clamp(round_half_even(y * s), lo, hi).
+  float lo = absMax ? -128.0f : -8.0f, hi = absMax ? 127.0f : 7.0f;
+  Type i8 = b.getI8Type();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<Value> codeInputs(inputs);
+  codeInputs.push_back(scales);
+  SmallVector<AffineMap> codeMaps(maps);
+  codeMaps.append({rowMap, id});
+  Value values =
+      linalg::GenericOp::create(
+          b, loc, valuesType, codeInputs,
+          ValueRange{emptyLike(b, loc, x, rank, i8)}, codeMaps,
+          iterators(rank, 0),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value y = element(nb, l, args.take_front(numInputs));
+            Value v = arith::MulFOp::create(nb, l, y, args[numInputs]);
+            linalg::YieldOp::create(nb, l,
+                                    roundClampToInt(nb, l, v, lo, hi, i8));
+          })
+          .getResult(0);
+  return {values, scales};
+}
+
 struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     Value x = adaptor.getInput();
     int64_t rank = op.getInput().getType().getRank();
-    int64_t rows = rank - 1;
-    MLIRContext *ctx = rewriter.getContext();
-    bool absMax = op.getBits() == 8;
-
-    // Per-row statistic: max|x| (int8) or sum|x| in f64 (int4).
-    Value stat =
-        absMax ? reduceTrailingDims(
-                     rewriter, loc, x, rows, rewriter.getF32Type(), 0.0,
-                     [](OpBuilder &b, Location l, Value acc, Value e) -> Value {
-                       return arith::MaxNumFOp::create(b, l, acc, absF(b, l, e));
-                     })
-               : sumAbsF64(rewriter, loc, x, rows);
-
-    // Per-row multiplier s.
-    Value count = trailingCountF64(rewriter, loc, x, rows);
-    AffineMap rowId = AffineMap::getMultiDimIdentityMap(rows, ctx);
-    Value scales =
-        linalg::GenericOp::create(
-            rewriter, loc, op.getScales().getType(), ValueRange{stat},
-            ValueRange{emptyLike(rewriter, loc, x, rows, rewriter.getF32Type())},
-            {rowId, rowId}, iterators(rows, 0),
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value floor = constF32(b, l, ref::kScaleFloor);
-              Value s;
-              if (absMax) {
-                Value m = arith::MaxNumFOp::create(b, l, args[0], floor);
-                s = arith::DivFOp::create(b, l, constF32(b, l, 127.0f), m);
-              } else {
-                Value beta = meanToF32(b, l, args[0], count);
-                Value denom = arith::AddFOp::create(b, l, beta, floor);
-                s = arith::DivFOp::create(b, l, constF32(b, l, std::sqrt(7.0f)),
-                                          denom);
-              }
-              linalg::YieldOp::create(b, l, s);
-            })
-            .getResult(0);
-
-    // q = clamp(round_half_even(x * s), lo, hi).
-    float lo = absMax ? -128.0f : -8.0f, hi = absMax ? 127.0f : 7.0f;
-    Type i8 = rewriter.getI8Type();
-    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    Value values =
-        linalg::GenericOp::create(
-            rewriter, loc, op.getValues().getType(), ValueRange{x, scales},
-            ValueRange{emptyLike(rewriter, loc, x, rank, i8)},
-            {id, leadingDimsMap(ctx, rank, rows), id}, iterators(rank, 0),
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value v = arith::MulFOp::create(b, l, args[0], args[1]);
-              linalg::YieldOp::create(b, l, roundClampToInt(b, l, v, lo, hi, i8));
-            })
-            .getResult(0);
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, getContext());
+    auto [values, scales] = quantizeRows(
+        rewriter, op.getLoc(), x, ValueRange{x}, {id},
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; },
+        op.getBits(), op.getValues().getType(), op.getScales().getType());
     rewriter.replaceOp(op, {values, scales});
+    return success();
+  }
+};
+
+/// RMSNorm + quantization: one pass over x for the norm's reciprocal root
+/// r, then the quantization of y = (x * r) * gamma recomputing y in both of
+/// its passes (docs/numerics.md).
+struct RmsNormQuantizeLowering : OpConversionPattern<RmsNormQuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RmsNormQuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput(), gamma = adaptor.getGamma();
+    int64_t rank = op.getInput().getType().getRank();
+    int64_t rows = rank - 1;
+    Type f32 = rewriter.getF32Type();
+
+    // r = 1 / sqrt(float(sum(x*x) / K) + eps), the squares summed in f64.
+    Value sumSquares = reduceTrailingDims(
+        rewriter, loc, x, rows, rewriter.getF64Type(), 0.0,
+        [](OpBuilder &b, Location l, Value acc, Value e) -> Value {
+          Value square = arith::MulFOp::create(b, l, e, e);
+          Value wide = arith::ExtFOp::create(b, l, b.getF64Type(), square);
+          return arith::AddFOp::create(b, l, acc, wide);
+        });
+    Value count = trailingCountF64(rewriter, loc, x, rows);
+    float epsilon = op.getEpsilon().convertToFloat();
+    AffineMap rowId = AffineMap::getMultiDimIdentityMap(rows, ctx);
+    Value rootRecip =
+        linalg::GenericOp::create(
+            rewriter, loc, op.getScales().getType(), ValueRange{sumSquares},
+            ValueRange{emptyLike(rewriter, loc, x, rows, f32)}, {rowId, rowId},
+            iterators(rows, 0),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value mean = meanToF32(b, l, args[0], count);
+              Value shifted =
+                  arith::AddFOp::create(b, l, mean, constF32(b, l, epsilon));
+              // Two correctly rounded ops, not an approximate math.rsqrt.
+              Value root = math::SqrtOp::create(b, l, shifted);
+              Value r = arith::DivFOp::create(b, l, constF32(b, l, 1.0f), root);
+              linalg::YieldOp::create(b, l, r);
+            })
+            .getResult(0);
+
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap lastDim =
+        AffineMap::get(rank, 0, {getAffineDimExpr(rank - 1, ctx)}, ctx);
+    auto [values, scales] = quantizeRows(
+        rewriter, loc, x, ValueRange{x, rootRecip, gamma},
+        {id, leadingDimsMap(ctx, rank, rows), lastDim},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value normalised = arith::MulFOp::create(b, l, args[0], args[1]);
+          return arith::MulFOp::create(b, l, normalised, args[2]);
+        },
+        op.getBits(), op.getValues().getType(), op.getScales().getType());
+
+    SmallVector<Value> results = {values, scales};
+    if (Value sums = op.getSums()) {
+      // Sum of the codes per row, for kernels on unsigned weight codes.
+      Type i32 = rewriter.getI32Type();
+      Value zeros = filled(rewriter, loc, emptyLike(rewriter, loc, x, rows, i32),
+                           constI32(rewriter, loc, 0));
+      results.push_back(
+          linalg::GenericOp::create(
+              rewriter, loc, sums.getType(), ValueRange{values},
+              ValueRange{zeros}, {id, leadingDimsMap(ctx, rank, rows)},
+              iterators(rows, 1),
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                Value code = arith::ExtSIOp::create(b, l, i32, args[0]);
+                Value sum = arith::AddIOp::create(b, l, args[1], code);
+                linalg::YieldOp::create(b, l, sum);
+              })
+              .getResult(0));
+    }
+    rewriter.replaceOp(op, results);
     return success();
   }
 };
@@ -553,7 +676,8 @@ struct ConvertBitNetToLinalgPass
 
     RewritePatternSet patterns(ctx);
     populateDecomposeBitLinearPatterns(patterns);
-    patterns.add<TernarizeLowering, QuantizeLowering, DequantizeLowering,
+    patterns.add<TernarizeLowering, QuantizeLowering, RmsNormQuantizeLowering,
+                 DequantizeLowering,
                  TopKSparsifyLowering, TernaryMatmulLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

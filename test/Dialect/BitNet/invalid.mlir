@@ -49,6 +49,78 @@ func.func @quantize_scales_shape(%x: tensor<4x8xf32>) {
 
 // -----
 
+func.func @rms_norm_quantize_bits(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{bits must be 8 (int8 absmax) or 4 (int4 absmean), got 3}}
+  %q, %s = bitnet.rms_norm_quantize %x, %g epsilon 1.0e-5 bits 3 : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_epsilon(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{epsilon must be finite and >= 0, got -1}}
+  %q, %s = bitnet.rms_norm_quantize %x, %g epsilon -1.0 bits 8 : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_rank(%x: tensor<f32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{input must have rank >= 1 (tokens x features)}}
+  %q, %s = bitnet.rms_norm_quantize %x, %g epsilon 1.0e-5 bits 8 : tensor<f32>, tensor<8xf32> -> tensor<i8>, tensor<f32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_gamma(%x: tensor<4x8xf32>, %g: tensor<1x8xf32>) {
+  // expected-error @+1 {{gamma shape 1x8 must be the input's last dimension (8)}}
+  %q, %s = bitnet.rms_norm_quantize %x, %g epsilon 1.0e-5 bits 8 : tensor<4x8xf32>, tensor<1x8xf32> -> tensor<4x8xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_gamma_length(%x: tensor<4x8xf32>, %g: tensor<7xf32>) {
+  // expected-error @+1 {{gamma shape 7 must be the input's last dimension (8)}}
+  %q, %s = bitnet.rms_norm_quantize %x, %g epsilon 1.0e-5 bits 8 : tensor<4x8xf32>, tensor<7xf32> -> tensor<4x8xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_values_shape(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{values shape 4x9 does not match input shape 4x8}}
+  %q, %s = bitnet.rms_norm_quantize %x, %g epsilon 1.0e-5 bits 8 : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x9xi8>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_scales_shape(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{scales shape 4x8 must be the input shape without its last dimension (4)}}
+  %q, %s = bitnet.rms_norm_quantize %x, %g epsilon 1.0e-5 bits 8 : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xi8>, tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_sums_shape(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{sums shape 5 must be the input shape without its last dimension (4)}}
+  %q, %s, %t = bitnet.rms_norm_quantize %x, %g epsilon 1.0e-5 bits 8 : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xi8>, tensor<4xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_sums_type(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{result #2 must be ranked tensor of 32-bit signless integer values, but got 'tensor<4xi8>'}}
+  %q, %s, %t = bitnet.rms_norm_quantize %x, %g epsilon 1.0e-5 bits 8 : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xi8>, tensor<4xf32>, tensor<4xi8>
+  return
+}
+
+// -----
+
 func.func @dequantize_rank(%v: tensor<i32>, %s: tensor<f32>) {
   // expected-error @+1 {{values must have rank >= 1}}
   %y = bitnet.dequantize %v, %s : tensor<i32>, tensor<f32> -> tensor<f32>

@@ -22,6 +22,17 @@ func.func @quantize(%x: tensor<2x8x200xf32>, %y: tensor<?x64xf32>) -> (tensor<2x
 
 // -----
 
+// CHECK-LABEL: func @rms_norm_quantize
+func.func @rms_norm_quantize(%x: tensor<1x7x80xf32>, %g: tensor<80xf32>, %y: tensor<?x64xf32>, %h: tensor<?xf32>) -> (tensor<1x7x80xi8>, tensor<1x7xf32>, tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>) {
+  // CHECK: bitnet.rms_norm_quantize %{{.*}}, %{{.*}} epsilon 9.99999974E-6 bits 8 : tensor<1x7x80xf32>, tensor<80xf32> -> tensor<1x7x80xi8>, tensor<1x7xf32>
+  %q, %s = bitnet.rms_norm_quantize %x, %g epsilon 9.99999974E-6 bits 8 : tensor<1x7x80xf32>, tensor<80xf32> -> tensor<1x7x80xi8>, tensor<1x7xf32>
+  // CHECK: bitnet.rms_norm_quantize %{{.*}}, %{{.*}} epsilon 9.99999997E-7 bits 4 : tensor<?x64xf32>, tensor<?xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+  %q4, %s4, %sums = bitnet.rms_norm_quantize %y, %h epsilon 1.0e-6 bits 4 : tensor<?x64xf32>, tensor<?xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+  return %q, %s, %q4, %s4, %sums : tensor<1x7x80xi8>, tensor<1x7xf32>, tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+}
+
+// -----
+
 // CHECK-LABEL: func @dequantize
 func.func @dequantize(%acc: tensor<4x77xi32>, %q: tensor<4x200xi8>, %s: tensor<4xf32>, %g: tensor<f32>) -> (tensor<4x77xf32>, tensor<4x200xf32>) {
   // CHECK: bitnet.dequantize %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x77xi32>, tensor<4xf32>, tensor<f32> -> tensor<4x77xf32>

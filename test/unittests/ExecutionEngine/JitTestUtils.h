@@ -144,10 +144,11 @@ private:
 };
 
 inline void expectRelativelyClose(const std::vector<float> &actual,
-                           const std::vector<float> &expected) {
+                                  const std::vector<float> &expected,
+                                  float relative = 1e-6f) {
   ASSERT_EQ(actual.size(), expected.size());
   for (size_t i = 0; i < actual.size(); ++i) {
-    float tolerance = 1e-6f * std::fabs(expected[i]);
+    float tolerance = relative * std::fabs(expected[i]);
     ASSERT_LE(std::fabs(actual[i] - expected[i]), tolerance)
         << "element " << i << ": " << actual[i] << " vs " << expected[i];
   }

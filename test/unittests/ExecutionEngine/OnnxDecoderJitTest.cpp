@@ -28,9 +28,10 @@ template <typename T> NpyArray<T> loadCase(const std::string &name) {
   return array;
 }
 
-/// Imports the tiny decoder, optionally raises its BitLinear layers, and
+/// Imports the tiny decoder, optionally raises its BitLinear layers (and
+/// fuses their activation quantization with the RMSNorms before them), and
 /// compares the compiled model's logits with PyTorch's.
-void checkTinyDecoder(bool raise) {
+void checkTinyDecoder(bool raise, bool quantizeActivations = false) {
   auto ids = loadCase<int64_t>("input_ids.npy");
   auto expected = loadCase<float>("logits.npy");
   ASSERT_EQ(ids.shape.size(), 2u);
@@ -38,7 +39,7 @@ void checkTinyDecoder(bool raise) {
 
   onnx::ImportOptions options;
   options.emitCInterface = true;
-  int64_t raised = 0;
+  int64_t raised = 0, fusedNorms = 0;
   CompiledModule compiled([&](MLIRContext *ctx) {
     OwningOpRef<ModuleOp> module =
         onnx::importModelFile(kCaseDir + "/tiny_decoder.onnx", ctx, options);
@@ -48,6 +49,13 @@ void checkTinyDecoder(bool raise) {
       if (failed(pm.run(*module)))
         return OwningOpRef<ModuleOp>();
       module->walk([&](mlir::bitnet::BitLinearOp) { ++raised; });
+      if (quantizeActivations) {
+        PassManager fuse(ctx);
+        fuse.addPass(mlir::bitnet::createQuantizeActivationsPass());
+        if (failed(fuse.run(*module)))
+          return OwningOpRef<ModuleOp>();
+        module->walk([&](mlir::bitnet::RmsNormQuantizeOp) { ++fusedNorms; });
+      }
     }
     return module;
   });
@@ -74,11 +82,13 @@ void checkTinyDecoder(bool raise) {
   }
   double relativeL2 = std::sqrt(diff / norm);
   EXPECT_LE(relativeL2, 1e-3);
-  std::cout << (raise ? "raised" : "imported")
+  std::cout << (quantizeActivations ? "fused" : raise ? "raised" : "imported")
             << " decoder: relative L2 error of the logits vs PyTorch: "
             << relativeL2 << "\n";
   if (raise)
     EXPECT_EQ(raised, 14) << "7 BitLinear layers per layer, 2 layers";
+  if (quantizeActivations)
+    EXPECT_EQ(fusedNorms, 8) << "4 norms before BitLinear layers per layer";
 
   for (int64_t t = 0; t < seq; ++t) {
     auto row = [&](const std::vector<float> &v) {
@@ -94,5 +104,11 @@ TEST(OnnxDecoderJit, ImportedTinyDecoderMatchesPyTorch) { checkTinyDecoder(false
 // With bitnet.bitlinear the weights are ternarized at compile time and the
 // activations quantized with the compiler's numerics (docs/numerics.md).
 TEST(OnnxDecoderJit, RaisedTinyDecoderMatchesPyTorch) { checkTinyDecoder(true); }
+
+// With bitnet-quantize-activations every BitLinear input is quantized by a
+// bitnet.rms_norm_quantize fused with the norm before it.
+TEST(OnnxDecoderJit, FusedNormTinyDecoderMatchesPyTorch) {
+  checkTinyDecoder(true, /*quantizeActivations=*/true);
+}
 
 } // namespace

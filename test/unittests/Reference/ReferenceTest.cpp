@@ -432,6 +432,85 @@ TEST(QuantizeActivationsDeathTest, RejectsOtherBitWidths) {
 }
 
 //===----------------------------------------------------------------------===//
+// rmsNorm / rmsNormQuantize
+//===----------------------------------------------------------------------===//
+
+TEST(RmsNorm, ExactExample) {
+  // Row of ones, eps = 3: mean(x^2) + eps = 4, r = 1 / sqrt(4) = 0.5 exactly,
+  // y = (1 * 0.5) * gamma.
+  const float x[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+  const float gamma[4] = {1.0f, -1.0f, 2.0f, 4.0f};
+  float y[4];
+  rmsNorm(x, gamma, 3.0f, 1, 4, y);
+  EXPECT_EQ(std::vector<float>(y, y + 4),
+            (std::vector<float>{0.5f, -0.5f, 1.0f, 2.0f}));
+}
+
+TEST(RmsNorm, RootIsOneOverSqrt) {
+  // x = [3, 4]: mean = 12.5, r = 1.0f / sqrtf(12.5f): sqrtf gives
+  // 0x1.c48c6p+1 (3.5355339), the quotient 0x1.21a186p-2 (0.28284273).
+  const float x[2] = {3.0f, 4.0f};
+  const float gamma[2] = {1.0f, 1.0f};
+  float y[2];
+  rmsNorm(x, gamma, 0.0f, 1, 2, y);
+  const float r = 1.0f / std::sqrt(12.5f);
+  EXPECT_EQ(bitsOf(y[0]), bitsOf(3.0f * r));
+  EXPECT_EQ(bitsOf(y[1]), bitsOf(4.0f * r));
+}
+
+TEST(RmsNormQuantize, Int8TiesAndSums) {
+  // y = [0.5, -0.5, 1, 2] (ExactExample): m = 2, s = 63.5,
+  // y * s = [31.75, -31.75, 63.5, 127] -> [32, -32, 64 (tie to even), 127],
+  // sum = 191.
+  const float x[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+  const float gamma[4] = {1.0f, -1.0f, 2.0f, 4.0f};
+  int8_t q[4];
+  float s[1];
+  int32_t sums[1];
+  rmsNormQuantize(8, x, gamma, 3.0f, 1, 4, q, s, sums);
+  EXPECT_EQ(s[0], 63.5f);
+  EXPECT_EQ(toInts(std::vector<int8_t>(q, q + 4)),
+            (std::vector<int>{32, -32, 64, 127}));
+  EXPECT_EQ(sums[0], 191);
+}
+
+TEST(RmsNormQuantize, Int4) {
+  // eps = 0: r = 1, y = gamma = [1, -1, 2, 4]; beta = 2,
+  // s = sqrtf(7) / (2 + 1e-5f) = 1.3228690, y * s = [1.32, -1.32, 2.65, 5.29]
+  // -> [1, -1, 3, 5], sum 8.
+  const float x[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+  const float gamma[4] = {1.0f, -1.0f, 2.0f, 4.0f};
+  int8_t q[4];
+  float s[1];
+  int32_t sums[1];
+  rmsNormQuantize(4, x, gamma, 0.0f, 1, 4, q, s, sums);
+  EXPECT_EQ(s[0], std::sqrt(7.0f) / (2.0f + kScaleFloor));
+  EXPECT_EQ(toInts(std::vector<int8_t>(q, q + 4)),
+            (std::vector<int>{1, -1, 3, 5}));
+  EXPECT_EQ(sums[0], 8);
+}
+
+TEST(RmsNormQuantize, MatchesCompositionRowByRow) {
+  // Fusing never changes results: rmsNorm then quantizeActivations, for
+  // several rows (one all zero) and both widths; sums may be omitted.
+  const int64_t rows = 3, cols = 5;
+  const float x[rows * cols] = {0.3f, -1.7f, 2.2f, 0.0f, 9.5f,  //
+                                0.0f, 0.0f,  0.0f, 0.0f, 0.0f,  //
+                                -4.f, 1e-3f, 3.3f, 7.f,  -0.25f};
+  const float gamma[cols] = {0.9f, 1.1f, 1.0f, 0.8f, 1.2f};
+  for (int bits : {8, 4}) {
+    float y[rows * cols];
+    rmsNorm(x, gamma, 1e-5f, rows, cols, y);
+    int8_t expectedQ[rows * cols], q[rows * cols];
+    float expectedS[rows], s[rows];
+    quantizeActivations(bits, y, rows, cols, expectedQ, expectedS);
+    rmsNormQuantize(bits, x, gamma, 1e-5f, rows, cols, q, s, nullptr);
+    EXPECT_EQ(0, std::memcmp(q, expectedQ, sizeof(q))) << bits;
+    EXPECT_EQ(0, std::memcmp(s, expectedS, sizeof(s))) << bits;
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // topkSparsify
 //===----------------------------------------------------------------------===//
 

@@ -175,6 +175,50 @@ LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
 }
 
 //===----------------------------------------------------------------------===//
+// RmsNormQuantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RmsNormQuantizeOp::verify() {
+  if (failed(verifyActivationBits(*this, getBits(), "bits")))
+    return failure();
+  float epsilon = getEpsilon().convertToFloat();
+  if (!(epsilon >= 0.0f) || std::isinf(epsilon))
+    return emitOpError() << "epsilon must be finite and >= 0, got "
+                         << llvm::formatv("{0}", epsilon).str();
+  auto inputType = getInput().getType();
+  if (inputType.getRank() < 1)
+    return emitOpError("input must have rank >= 1 (tokens x features)");
+  auto gammaType = getGamma().getType();
+  int64_t features = inputType.getShape().back();
+  if (gammaType.getRank() != 1 ||
+      !dimsCompatible(gammaType.getDimSize(0), features))
+    return emitOpError() << "gamma shape " << formatShape(gammaType.getShape())
+                         << " must be the input's last dimension ("
+                         << formatShape(features) << ")";
+  auto valuesType = getValues().getType();
+  if (!shapesCompatible(inputType.getShape(), valuesType.getShape()))
+    return emitOpError() << "values shape " << formatShape(valuesType.getShape())
+                         << " does not match input shape "
+                         << formatShape(inputType.getShape());
+  auto rowShape = inputType.getShape().drop_back();
+  auto scalesType = getScales().getType();
+  if (!shapesCompatible(rowShape, scalesType.getShape()))
+    return emitOpError() << "scales shape " << formatShape(scalesType.getShape())
+                         << " must be the input shape without its last "
+                            "dimension ("
+                         << formatShape(rowShape) << ")";
+  if (Value sums = getSums()) {
+    auto sumsShape = cast<RankedTensorType>(sums.getType()).getShape();
+    if (!shapesCompatible(rowShape, sumsShape))
+      return emitOpError() << "sums shape " << formatShape(sumsShape)
+                           << " must be the input shape without its last "
+                              "dimension ("
+                           << formatShape(rowShape) << ")";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // DequantizeOp
 //===----------------------------------------------------------------------===//
 
