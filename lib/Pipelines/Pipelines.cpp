@@ -39,6 +39,9 @@ namespace {
 
 /// Imported TOSA to linalg, and bitlinear layers to their integer steps.
 void addFrontEnd(OpPassManager &pm) {
+  // RMSNorm + activation quantization fusion needs the norm in its imported
+  // TOSA form, so it runs before TOSA is lowered (and before decomposition).
+  pm.addPass(bitnet::createQuantizeActivationsPass());
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tosa::createTosaToLinalgNamed());
   funcPm.addPass(tosa::createTosaToLinalg());

@@ -70,8 +70,39 @@ template <typename Fn> void onThreads(int threads, Fn body) {
     t.join();
 }
 
+#if defined(__x86_64__)
+/// Sums 64-bit words of [begin, end) with AVX2 loads and four independent
+/// accumulators, so the loop issues loads as fast as memory delivers them
+/// (the scalar loop measured 25% under what the kernels stream).
+__attribute__((target("avx2"))) uint64_t sumWords(const uint64_t *begin,
+                                                 const uint64_t *end) {
+  __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(),
+                    _mm256_setzero_si256(), _mm256_setzero_si256()};
+  for (const uint64_t *p = begin; p + 16 <= end; p += 16)
+    for (int i = 0; i < 4; ++i)
+      acc[i] = _mm256_add_epi64(
+          acc[i], _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 4 * i)));
+  __m256i all = _mm256_add_epi64(_mm256_add_epi64(acc[0], acc[1]),
+                                 _mm256_add_epi64(acc[2], acc[3]));
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i *>(lanes), all);
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+#else
+uint64_t sumWords(const uint64_t *begin, const uint64_t *end) {
+  uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (const uint64_t *p = begin; p + 4 <= end; p += 4) {
+    s0 += p[0];
+    s1 += p[1];
+    s2 += p[2];
+    s3 += p[3];
+  }
+  return s0 + s1 + s2 + s3;
+}
+#endif
+
 /// Read bandwidth in GB/s of `threads` threads, each summing its share of
-/// a buffer far larger than the caches.
+/// a buffer far larger than the caches (best of 3).
 double measureReadBandwidth(int threads) {
   const size_t bytes = size_t(512) << 20;
   std::vector<uint64_t> buffer(bytes / 8, 1);
@@ -79,15 +110,9 @@ double measureReadBandwidth(int threads) {
   for (int rep = 0; rep < 3; ++rep) {
     auto start = Clock::now();
     onThreads(threads, [&](int t) {
-      size_t share = buffer.size() / threads, begin = t * share;
-      uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (size_t i = begin; i < begin + share; i += 4) {
-        s0 += buffer[i];
-        s1 += buffer[i + 1];
-        s2 += buffer[i + 2];
-        s3 += buffer[i + 3];
-      }
-      volatile uint64_t sink = s0 + s1 + s2 + s3;
+      size_t share = buffer.size() / threads;
+      volatile uint64_t sink =
+          sumWords(buffer.data() + t * share, buffer.data() + (t + 1) * share);
       (void)sink;
     });
     best = std::max(best, bytes / seconds(start, Clock::now()) / 1e9);

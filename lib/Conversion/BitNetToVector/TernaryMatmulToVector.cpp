@@ -157,14 +157,15 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
     return rows;
   }
 
-  /// Output rows per block: the block's packed weights fill at most half
-  /// of L2 (token tiles re-read them), and there are at least 8 blocks
-  /// when there are enough rows, so threads balance.
+  /// Output rows per block: about 32 blocks, so that threads balance (9
+  /// blocks on 2 threads idled one for a ninth of the time), a multiple of
+  /// 8 rows (whole register tiles), and at most half of L2 of packed
+  /// weights (token tiles re-read the block).
   int64_t rowsPerBlock(int64_t m, int64_t rowBytes) const {
     if (shape.rowsPerBlock > 0)
       return std::min(shape.rowsPerBlock, m);
-    int64_t fitL2 = std::max<int64_t>(1, shape.l2Bytes / 2 / rowBytes);
-    int64_t balanced = std::max<int64_t>(16, (m + 7) / 8);
+    int64_t fitL2 = std::max<int64_t>(8, shape.l2Bytes / 2 / rowBytes / 8 * 8);
+    int64_t balanced = std::max<int64_t>(16, llvm::alignTo((m + 31) / 32, 8));
     return std::min({fitL2, balanced, m});
   }
 
