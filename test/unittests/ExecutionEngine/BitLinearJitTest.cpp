@@ -216,7 +216,7 @@ INSTANTIATE_TEST_SUITE_P(
 /// A module with one C-callable @bitlinear(x) whose ternary weights `w`
 /// [m, k] and scale are constants.
 std::string constantWeightModule(const Shape &s, const std::vector<int8_t> &w,
-                                 float gamma) {
+                                 float gamma, int actBits = 8) {
   std::string weights;
   llvm::raw_string_ostream os(weights);
   os << "[";
@@ -232,18 +232,19 @@ std::string constantWeightModule(const Shape &s, const std::vector<int8_t> &w,
         attributes {{llvm.emit_c_interface} {
       %w = arith.constant dense<{3}> : tensor<{1}x{2}xi8>
       %g = arith.constant dense<{4}> : tensor<f32>
-      %y = bitnet.bitlinear %x, %w, %g : tensor<{0}x{2}xf32>, tensor<{1}x{2}xi8>, tensor<f32> -> tensor<{0}x{1}xf32>
+      %y = bitnet.bitlinear %x, %w, %g act_bits {5} : tensor<{0}x{2}xf32>, tensor<{1}x{2}xi8>, tensor<f32> -> tensor<{0}x{1}xf32>
       return %y : tensor<{0}x{1}xf32>
     }
-  )mlir", s.n, s.m, s.k, weights, llvm::formatv("{0:e}", gamma)).str();
+  )mlir", s.n, s.m, s.k, weights, llvm::formatv("{0:e}", gamma), actBits).str();
 }
 
 /// Runs @bitlinear of `compiled` on `x` and compares with the reference.
 void checkConstantWeightBitLinear(CompiledModule &compiled, const Shape &s,
                                   std::vector<float> &x,
-                                  const std::vector<int8_t> &w, float gamma) {
+                                  const std::vector<int8_t> &w, float gamma,
+                                  int actBits = 8) {
   std::vector<float> expected(s.n * s.m);
-  ref::bitlinear(x.data(), w.data(), gamma, s.n, s.m, s.k, 8, expected.data());
+  ref::bitlinear(x.data(), w.data(), gamma, s.n, s.m, s.k, actBits, expected.data());
   auto run = compiled.lookup<void (*)(F32_2D *, F32_2D *)>("bitlinear");
   ASSERT_NE(run, nullptr);
   auto xRef = view<float, 2>(x, {s.n, s.k});
@@ -355,6 +356,27 @@ TEST_P(CpuPipelineJit, MatchesReference) {
 const Shape kCpuShapes[] = {{1, 77, 200}, {5, 77, 200}, {3, 33, 129},
                             {2, 16, 256}, {1, 8, 512},  {2, 5, 700},
                             {8, 13, 300}, {9, 7, 520}, {1, 1, 1}};
+
+// int4 (absmean) activations take the same kernels: their codes are int8
+// values in [-8, 7].
+TEST_P(CpuPipelineJit, Int4ActivationsMatchReference) {
+  const Shape s = std::get<0>(GetParam());
+  const char *mcpu = std::get<1>(GetParam());
+  if (!hostCanRun(mcpu))
+    GTEST_SKIP() << "the host cannot run " << mcpu << " code";
+  std::mt19937 rng(44 + s.k);
+  std::vector<float> x = randomActivations(s, rng);
+  std::vector<int8_t> w = randomTernary(s.m * s.k, rng);
+  float gamma = 0.0417f;
+  CompiledModule compiled(
+      [&](MLIRContext *ctx) {
+        return parseSourceString<ModuleOp>(constantWeightModule(s, w, gamma, 4),
+                                           ParserConfig(ctx));
+      },
+      cpuPipeline(mcpu));
+  ASSERT_TRUE(compiled.ok()) << compiled.error;
+  checkConstantWeightBitLinear(compiled, s, x, w, gamma, 4);
+}
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CpuPipelineJit,
                          ::testing::Combine(::testing::ValuesIn(kCpuShapes),
