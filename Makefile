@@ -21,6 +21,7 @@ all: build
 
 deps:
 	@LLVM_VERSION=$(LLVM_VERSION) ./scripts/install-deps.sh
+	@./scripts/make-venv.sh
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)

@@ -12,7 +12,7 @@ packages=(
   "libomp-${LLVM_VERSION}-dev"
   libgtest-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
-  python3 python3-numpy python3-onnx python3-torch
+  python3 python3-numpy python3-onnx python3-torch python3-venv
   # AArch64 code is cross-linked and run under qemu (test/aarch64).
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user
 )

@@ -2,8 +2,10 @@
 """Exports the tiny BitNet decoder and its PyTorch logits for execution tests.
 
 Usage: make_tiny_decoder_case.py OUT_DIR
-Writes OUT_DIR/tiny_decoder.onnx, input_ids.npy (int64 [1, seq]) and
-logits.npy (float32 [1, seq, vocab]) computed by PyTorch.
+Writes OUT_DIR/tiny_decoder.onnx, input_ids.npy (int64 [1, seq]),
+logits.npy (float32 [1, seq, vocab]) computed by PyTorch, and
+ort_logits.npy computed by onnxruntime from the same ONNX file (the runtime
+users would otherwise pick; installed in the project's .venv by `make deps`).
 """
 
 import os
@@ -23,7 +25,19 @@ def main(out_dir):
         logits = model(ids).numpy().astype(np.float32)
     np.save(os.path.join(out_dir, "input_ids.npy"), ids.numpy().astype(np.int64))
     np.save(os.path.join(out_dir, "logits.npy"), logits)
-    print(f"wrote tiny decoder case to {out_dir}: logits {logits.shape}")
+    try:
+        import onnxruntime
+    except ImportError:
+        sys.exit("onnxruntime is missing: run this with the project's venv "
+                 "(.venv/bin/python, made by `make deps`)")
+    session = onnxruntime.InferenceSession(
+        os.path.join(out_dir, "tiny_decoder.onnx"),
+        providers=["CPUExecutionProvider"])
+    (ort_logits,) = session.run(None, {"input_ids": ids.numpy().astype(np.int64)})
+    np.save(os.path.join(out_dir, "ort_logits.npy"), ort_logits.astype(np.float32))
+    print(f"wrote tiny decoder case to {out_dir}: logits {logits.shape}, "
+          f"onnxruntime vs PyTorch relative L2 "
+          f"{np.linalg.norm(ort_logits - logits) / np.linalg.norm(logits):.2e}")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 //
 // python/tests/make_tiny_decoder_case.py exports the tiny BitNet decoder
 // (python/bitnet_mlir/tiny_decoder.py) with torch.onnx.export and saves
-// PyTorch's logits. Here the ONNX file is imported, compiled through
-// `bitnet-to-llvm`, executed, and compared with PyTorch: relative L2 error of
-// the logits <= 1e-3 and the same greedy token at every position.
+// PyTorch's logits, and onnxruntime's for the same file (the runtime users
+// would otherwise pick). Here the ONNX file is imported, compiled through
+// `bitnet-to-llvm` or `bitnet-cpu-pipeline` (the host's kernels), executed,
+// and compared with both: relative L2 error of the logits <= 1e-3 and the
+// same greedy token at every position.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,7 @@
 #include "Npy.h"
 
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
+#include "bitnet/Pipelines/Pipelines.h"
 #include "bitnet/Target/ONNX/ImportONNX.h"
 
 using namespace bitnet_test;
@@ -28,12 +31,25 @@ template <typename T> NpyArray<T> loadCase(const std::string &name) {
   return array;
 }
 
+/// Relative L2 error of `actual` against `expected`.
+double relativeL2(const std::vector<float> &actual, const std::vector<float> &expected) {
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < actual.size(); ++i) {
+    diff += (actual[i] - expected[i]) * double(actual[i] - expected[i]);
+    norm += expected[i] * double(expected[i]);
+  }
+  return std::sqrt(diff / norm);
+}
+
 /// Imports the tiny decoder, optionally raises its BitLinear layers (and
-/// fuses their activation quantization with the RMSNorms before them), and
-/// compares the compiled model's logits with PyTorch's.
-void checkTinyDecoder(bool raise, bool quantizeActivations = false) {
+/// fuses their activation quantization with the RMSNorms before them),
+/// compiles it (portable loops, or the host's kernels with `cpuKernels`)
+/// and compares the logits with PyTorch's and onnxruntime's.
+void checkTinyDecoder(bool raise, bool quantizeActivations = false,
+                      bool cpuKernels = false) {
   auto ids = loadCase<int64_t>("input_ids.npy");
   auto expected = loadCase<float>("logits.npy");
+  auto onnxruntime = loadCase<float>("ort_logits.npy");
   ASSERT_EQ(ids.shape.size(), 2u);
   ASSERT_EQ(expected.shape.size(), 3u);
 
@@ -58,6 +74,12 @@ void checkTinyDecoder(bool raise, bool quantizeActivations = false) {
       }
     }
     return module;
+  }, [&](OpPassManager &pm) {
+    if (!cpuKernels)
+      return mlir::bitnet::buildBitNetToLLVMPipeline(pm);
+    mlir::bitnet::CpuPipelineOptions native;
+    native.mcpu = "native";
+    mlir::bitnet::buildBitNetCpuPipeline(pm, native);
   });
   ASSERT_TRUE(compiled.ok()) << compiled.error;
 
@@ -75,16 +97,14 @@ void checkTinyDecoder(bool raise, bool quantizeActivations = false) {
                             result.data + result.offset + seq * vocab);
   std::free(result.basePtr);
 
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < logits.size(); ++i) {
-    diff += (logits[i] - expected.data[i]) * double(logits[i] - expected.data[i]);
-    norm += expected.data[i] * double(expected.data[i]);
-  }
-  double relativeL2 = std::sqrt(diff / norm);
-  EXPECT_LE(relativeL2, 1e-3);
+  double vsTorch = relativeL2(logits, expected.data);
+  double vsOnnxRuntime = relativeL2(logits, onnxruntime.data);
+  EXPECT_LE(vsTorch, 1e-3);
+  EXPECT_LE(vsOnnxRuntime, 1e-3);
   std::cout << (quantizeActivations ? "fused" : raise ? "raised" : "imported")
-            << " decoder: relative L2 error of the logits vs PyTorch: "
-            << relativeL2 << "\n";
+            << (cpuKernels ? " (host kernels)" : "")
+            << " decoder: relative L2 error of the logits vs PyTorch " << vsTorch
+            << ", vs onnxruntime " << vsOnnxRuntime << "\n";
   if (raise)
     EXPECT_EQ(raised, 14) << "7 BitLinear layers per layer, 2 layers";
   if (quantizeActivations)
@@ -109,6 +129,13 @@ TEST(OnnxDecoderJit, RaisedTinyDecoderMatchesPyTorch) { checkTinyDecoder(true); 
 // bitnet.rms_norm_quantize fused with the norm before it.
 TEST(OnnxDecoderJit, FusedNormTinyDecoderMatchesPyTorch) {
   checkTinyDecoder(true, /*quantizeActivations=*/true);
+}
+
+// The whole bitnet-cpu-pipeline for the host: weights packed at compile
+// time, every BitLinear layer through the host's SIMD kernel on OpenMP
+// threads.
+TEST(OnnxDecoderJit, HostKernelTinyDecoderMatchesPyTorch) {
+  checkTinyDecoder(true, /*quantizeActivations=*/false, /*cpuKernels=*/true);
 }
 
 } // namespace
