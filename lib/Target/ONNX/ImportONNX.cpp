@@ -410,6 +410,16 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     if (isa<arith::ConstantOp>(op) && op.use_empty())
       op.erase();
   func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  // The graph's input and output names, for drivers and runtimes that bind
+  // tensors by name (bitnet-run, the C ABI).
+  auto names = [&](const std::vector<ValueInfo> &values) {
+    SmallVector<Attribute> list;
+    for (const ValueInfo &info : values)
+      list.push_back(builder.getStringAttr(info.name));
+    return builder.getArrayAttr(list);
+  };
+  func->setAttr("bitnet.input_names", names(graph.inputs));
+  func->setAttr("bitnet.output_names", names(graph.outputs));
   // A model that breaks an op's type rules can still slip past the handlers;
   // the verifier reports it at the node's location instead of handing on
   // invalid IR.
