@@ -131,4 +131,42 @@ def QuantizeActivationsPass : Pass<"bitnet-quantize-activations"> {
   ];
 }
 
+def EmitEntryPointPass : Pass<"bitnet-emit-entry-point", "::mlir::ModuleOp"> {
+  let summary = "Give a compiled model a plain C entry point and a signature record";
+  let description = [{
+    For the function `func` (default `main`, as imported from ONNX), adds
+
+    ```
+    void bitnet_run(void *const *inputs, void *const *outputs);
+    const char bitnet_model_info[];
+    ```
+
+    `bitnet_run` reads each input from the contiguous row-major buffer
+    `inputs[i]` and writes each result into the caller's buffer
+    `outputs[j]` (no allocation crosses the boundary). `bitnet_model_info`
+    describes the signature, one line per tensor:
+
+    ```
+    bitnet-model 1
+    input input_ids i64 1x7
+    output logits f32 1x7x97
+    ```
+
+    (`scalar` for rank 0), with the names of `bitnet.input_names` /
+    `bitnet.output_names` (set by the ONNX importer; `input0`, `output0`, ...
+    otherwise). The C runtime (`include/bitnet-c/bitnet.h`) binds tensors
+    by these names. Runs on tensors, before bufferization: the buffers are
+    viewed as memrefs and the results written with
+    `bufferization.materialize_in_destination`. Functions with dynamic
+    shapes are rejected with an error.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"funcName", "func", "std::string", /*default=*/"\"main\"",
+           "The model function to expose">,
+  ];
+}
+
 #endif // BITNET_PASSES_TD

@@ -4,6 +4,9 @@
 #define BITNET_DIALECT_BITNET_TRANSFORMS_PASSES_H
 
 #include "bitnet/Dialect/BitNet/IR/BitNet.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Pass/Pass.h"

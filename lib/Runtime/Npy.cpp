@@ -1,0 +1,148 @@
+//===- Npy.cpp - numpy .npy files as raw bytes -------------------------===//
+
+#include "bitnet/Runtime/Npy.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+namespace bitnet::npy {
+
+namespace {
+
+/// The value of `key` in the header dict, e.g. 'descr': '<f4' -> <f4.
+std::string headerField(const std::string &header, const std::string &key) {
+  size_t at = header.find("'" + key + "'");
+  if (at == std::string::npos)
+    return "";
+  size_t colon = header.find(':', at);
+  size_t begin = header.find_first_not_of(" ", colon + 1);
+  if (begin == std::string::npos)
+    return "";
+  if (header[begin] == '\'') {
+    size_t end = header.find('\'', begin + 1);
+    return header.substr(begin + 1, end - begin - 1);
+  }
+  if (header[begin] == '(') {
+    size_t end = header.find(')', begin);
+    return header.substr(begin + 1, end - begin - 1);
+  }
+  size_t end = header.find_first_of(",}", begin);
+  return header.substr(begin, end - begin);
+}
+
+} // namespace
+
+bool read(const std::string &path, Array &out, std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open " + path;
+    return false;
+  }
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
+    error = path + " is not a .npy file";
+    return false;
+  }
+  uint32_t headerLength = 0;
+  if (magic[6] == 1) {
+    unsigned char length[2];
+    in.read(reinterpret_cast<char *>(length), 2);
+    headerLength = length[0] | length[1] << 8;
+  } else {
+    unsigned char length[4];
+    in.read(reinterpret_cast<char *>(length), 4);
+    headerLength = length[0] | length[1] << 8 | length[2] << 16 | uint32_t(length[3]) << 24;
+  }
+  std::string header(headerLength, '\0');
+  if (!in.read(header.data(), headerLength)) {
+    error = path + ": truncated header";
+    return false;
+  }
+  out.descr = headerField(header, "descr");
+  if (headerField(header, "fortran_order") != "False") {
+    error = path + ": only C-ordered arrays are supported";
+    return false;
+  }
+  out.shape.clear();
+  std::string dims = headerField(header, "shape");
+  size_t elements = 1;
+  for (size_t pos = 0; pos < dims.size();) {
+    size_t comma = dims.find(',', pos);
+    std::string dim = dims.substr(pos, comma == std::string::npos ? std::string::npos
+                                                                  : comma - pos);
+    if (dim.find_first_not_of(" ") != std::string::npos) {
+      char *end = nullptr;
+      long long size = std::strtoll(dim.c_str(), &end, 10);
+      if (size < 0 || end == dim.c_str()) {
+        error = path + ": bad shape (" + dims + ")";
+        return false;
+      }
+      out.shape.push_back(size);
+      elements *= static_cast<size_t>(size);
+    }
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  size_t elementBytes =
+      out.descr.size() > 2 ? std::strtoul(out.descr.c_str() + 2, nullptr, 10) : 0;
+  if (out.descr.empty() || (out.descr[0] != '<' && out.descr[0] != '|') ||
+      elementBytes == 0) {
+    error = path + ": unsupported dtype '" + out.descr + "' (little-endian only)";
+    return false;
+  }
+  out.bytes.resize(elements * elementBytes);
+  if (!in.read(out.bytes.data(), static_cast<std::streamsize>(out.bytes.size()))) {
+    error = path + ": truncated data";
+    return false;
+  }
+  return true;
+}
+
+bool write(const std::string &path, const Array &array, std::string &error) {
+  std::string shape;
+  for (int64_t d : array.shape)
+    shape += std::to_string(d) + ",";
+  if (array.shape.size() > 1)
+    shape.pop_back(); // (2, 3) but (2,)
+  std::string header = "{'descr': '" + array.descr +
+                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
+  // Magic (6) + version (2) + length (2) + header + '\n', padded to 64.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  std::ofstream out(path, std::ios::binary);
+  if (!out) {
+    error = "cannot write " + path;
+    return false;
+  }
+  out.write("\x93NUMPY\x01\x00", 8);
+  char length[2] = {static_cast<char>(header.size() & 0xff),
+                    static_cast<char>(header.size() >> 8)};
+  out.write(length, 2);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  out.write(array.bytes.data(), static_cast<std::streamsize>(array.bytes.size()));
+  if (!out) {
+    error = "cannot write " + path;
+    return false;
+  }
+  return true;
+}
+
+const char *descrOf(bitnet_dtype dtype) {
+  switch (dtype) {
+  case BITNET_DTYPE_F32: return "<f4";
+  case BITNET_DTYPE_F16: return "<f2";
+  case BITNET_DTYPE_BF16: return "<V2"; // numpy has no bfloat16: raw 2-byte values
+  case BITNET_DTYPE_F64: return "<f8";
+  case BITNET_DTYPE_I8: return "|i1";
+  case BITNET_DTYPE_I16: return "<i2";
+  case BITNET_DTYPE_I32: return "<i4";
+  case BITNET_DTYPE_I64: return "<i8";
+  case BITNET_DTYPE_BOOL: return "|b1";
+  }
+  return "";
+}
+
+} // namespace bitnet::npy

@@ -1,0 +1,47 @@
+// RUN: bitnet-opt %s --split-input-file --bitnet-emit-entry-point --verify-diagnostics | FileCheck %s
+
+// The signature record names the tensors from the importer's attributes;
+// bitnet_run views inputs[i] / outputs[j] as memrefs, calls the model and
+// writes each result into the caller's buffer.
+// CHECK: llvm.mlir.global external constant @bitnet_model_info("bitnet-model 1\0Ainput ids i64 1x7\0Ainput mask bool 7\0Aoutput logits f32 1x7x3\0A\00")
+// CHECK-LABEL: func.func @bitnet_run(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
+// CHECK:   %[[SLOT0:.*]] = llvm.getelementptr %arg0[0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK:   %[[DATA0:.*]] = llvm.load %[[SLOT0]] : !llvm.ptr -> !llvm.ptr
+// CHECK:   %[[D0:.*]] = llvm.insertvalue %[[DATA0]], %{{.*}}[0]
+// CHECK:   %[[M0:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<1x7xi64>
+// CHECK:   %[[T0:.*]] = bufferization.to_tensor %[[M0]] restrict : memref<1x7xi64>
+// CHECK:   llvm.getelementptr %arg0[1]
+// CHECK:   %[[T1:.*]] = bufferization.to_tensor %{{.*}} restrict : memref<7xi1>
+// CHECK:   %[[R:.*]] = call @main(%[[T0]], %[[T1]]) : (tensor<1x7xi64>, tensor<7xi1>) -> tensor<1x7x3xf32>
+// CHECK:   llvm.getelementptr %arg1[0]
+// CHECK:   %[[OUT:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<1x7x3xf32>
+// CHECK:   bufferization.materialize_in_destination %[[R]] in restrict writable %[[OUT]]
+// CHECK:   return
+func.func @main(%ids: tensor<1x7xi64>, %mask: tensor<7xi1>) -> tensor<1x7x3xf32>
+    attributes {bitnet.input_names = ["ids", "mask"], bitnet.output_names = ["logits"]} {
+  %c = arith.constant dense<1.0> : tensor<1x7x3xf32>
+  return %c : tensor<1x7x3xf32>
+}
+
+// -----
+
+// Without names: input0, output0, ...; rank 0 is "scalar".
+// CHECK: @bitnet_model_info("bitnet-model 1\0Ainput input0 f32 scalar\0Aoutput output0 f32 scalar\0A\00")
+// CHECK-LABEL: func.func @bitnet_run
+func.func @main(%x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{bitnet-emit-entry-point: input 0 of @main has type 'tensor<?x7xf32>'; the entry point needs statically shaped tensors of int, float or bool elements}}
+func.func @main(%x: tensor<?x7xf32>) -> tensor<?x7xf32> {
+  return %x : tensor<?x7xf32>
+}
+
+// -----
+
+// expected-error @+1 {{bitnet-emit-entry-point: no function @main}}
+module {
+  func.func private @main(tensor<2xf32>) -> tensor<2xf32>
+}
