@@ -142,43 +142,54 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
   // ours names a stage. Take the name over before ours is registered.
   if (cl::Option *llvmStopAfter = cl::getRegisteredOptions().lookup("stop-after"))
     llvmStopAfter->removeArgument();
+  static cl::OptionCategory category("bitnet-compile options");
   static cl::opt<std::string> inputFile(
-      cl::Positional, cl::desc("<model.onnx | module.mlir>"), cl::Required);
+      cl::Positional, cl::desc("<model.onnx | module.mlir>"), cl::Required,
+      cl::cat(category));
   static cl::opt<std::string> outputFile(
       "o", cl::desc("Output file ('-': stdout; required for --emit=lib)"),
-      cl::value_desc("filename"), cl::init("-"));
+      cl::value_desc("filename"), cl::init("-"), cl::cat(category));
   static cl::opt<std::string> target(
       "target", cl::desc("Target architecture: x86_64 or aarch64"),
-      cl::init("x86_64"));
+      cl::init("x86_64"), cl::cat(category));
   static cl::opt<std::string> mcpu(
       "mcpu",
       cl::desc("Target CPU: an LLVM CPU name (znver4, x86-64-v3, neoverse-n1, "
                "...) or native (default: native for the host's architecture, "
                "the baseline CPU otherwise)"),
-      cl::init(""));
+      cl::init(""), cl::cat(category));
   static cl::opt<cl::boolOrDefault> openmp(
       "openmp",
       cl::desc("Run kernel row blocks on OpenMP threads (needs libomp; default "
-               "true for x86_64, false for aarch64)"));
+               "true for x86_64, false for aarch64)"),
+      cl::cat(category));
   static cl::list<std::string> inputShapes(
       "input-shape",
       cl::desc("Size of a graph input with dynamic dimensions, NAME=1x128"),
-      cl::value_desc("NAME=DIMS"));
+      cl::value_desc("NAME=DIMS"), cl::cat(category));
   static cl::opt<std::string> emit(
       "emit",
       cl::desc("What to write: mlir, llvm (LLVM IR), asm, obj, lib (shared "
                "library); exe comes with the runtime (default: obj, or mlir "
                "with --stop-after)"),
-      cl::init(""));
+      cl::init(""), cl::cat(category));
   static cl::opt<std::string> stopAfter(
       "stop-after",
       cl::desc("Stop after a stage and print its MLIR: import, raise, "
                "quantize, pack, tile, llvm"),
-      cl::init(""));
+      cl::init(""), cl::cat(category));
+  static cl::opt<std::string> functionName(
+      "function-name",
+      cl::desc("Name of the model's function (default main; the library "
+               "exports it and _mlir_ciface_<name>)"),
+      cl::init("main"), cl::cat(category));
   static cl::opt<bool> timings(
-      "timings", cl::desc("Print each stage's wall time and peak RSS to stderr"));
+      "timings", cl::desc("Print each stage's wall time and peak RSS to stderr"),
+      cl::cat(category));
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
+  // --help lists ours, not libLLVM's hundreds (they are still accepted).
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "bitnet-compile: ONNX BitNet model -> MLIR, LLVM IR, assembly, object or "
@@ -271,6 +282,7 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
       return false;
     }
   config.import.emitCInterface = true;
+  config.import.functionName = functionName;
   return true;
 }
 
@@ -365,6 +377,13 @@ std::unique_ptr<llvm::Module> translateStage(ModuleOp module,
   }
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
+  // Calls between the model's functions bind inside the library: the model
+  // function is typically called `main`, and an executable linked against
+  // the library exports its own `main`, which would otherwise interpose
+  // (`_mlir_ciface_main` would call the program's main).
+  for (llvm::Function &function : *llvmModule)
+    if (!function.isDeclaration())
+      function.setDSOLocal(true);
   return llvmModule;
 }
 
@@ -497,11 +516,14 @@ bool linkStage(const CompileConfig &config, llvm::ArrayRef<char> object) {
     return false;
   }
   // -z defs: a symbol nothing provides is a link error, not a load error.
+  // -Bsymbolic: the library's references to its own functions bind locally
+  // (see translateStage: a program's `main` must not replace the model's).
   std::vector<std::string> args = {*program,
                                    "-shared",
                                    "-fPIC",
                                    "-O2",
                                    "-Wl,-z,defs",
+                                   "-Wl,-Bsymbolic",
                                    "-o",
                                    config.output,
                                    objectPath.str().str(),
