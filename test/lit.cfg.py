@@ -15,7 +15,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unittests
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["bitnet-opt", "bitnet-translate"], [config.bitnet_tools_dir])
+    ["bitnet-opt", "bitnet-translate", "bitnet-compile"], [config.bitnet_tools_dir])
 
 # Test models are made at test time by python/tests/onnx_models.py with the
 # system interpreter (it sees Debian's python3-onnx and python3-numpy).
@@ -28,5 +28,6 @@ config.substitutions.append(
      "env PYTHONPATH=" + os.path.join(config.bitnet_src_root, "python") +
      " /usr/bin/python3 -W ignore -m bitnet_mlir.tiny_decoder"))
 llvm_config.add_tool_substitutions(
-    ["FileCheck", "not", "count", "split-file", "mlir-translate", "llc"],
+    ["FileCheck", "not", "count", "split-file", "mlir-translate", "llc",
+     "llvm-nm", "llvm-objdump"],
     [config.llvm_tools_dir])

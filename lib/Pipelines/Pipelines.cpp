@@ -30,6 +30,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -37,17 +38,23 @@ using namespace mlir;
 
 namespace {
 
-/// Imported TOSA to linalg, and bitlinear layers to their integer steps.
-void addFrontEnd(OpPassManager &pm) {
-  // RMSNorm + activation quantization fusion needs the norm in its imported
-  // TOSA form, so it runs before TOSA is lowered (and before decomposition).
-  pm.addPass(bitnet::createQuantizeActivationsPass());
+/// TOSA to linalg, and bitlinear layers to their integer steps (ternarize,
+/// quantize, ternary_matmul, dequantize).
+void addDecomposition(OpPassManager &pm) {
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tosa::createTosaToLinalgNamed());
   funcPm.addPass(tosa::createTosaToLinalg());
   funcPm.addPass(createTosaToArithPass());
   funcPm.addPass(createTosaToTensorPass());
   pm.addPass(bitnet::createDecomposeBitLinearPass());
+}
+
+/// Imported TOSA to linalg, and bitlinear layers to their integer steps.
+void addFrontEnd(OpPassManager &pm) {
+  // RMSNorm + activation quantization fusion needs the norm in its imported
+  // TOSA form, so it runs before TOSA is lowered (and before decomposition).
+  pm.addPass(bitnet::createQuantizeActivationsPass());
+  addDecomposition(pm);
 }
 
 /// Remaining bitnet ops to linalg, then tensors to buffers and everything
@@ -116,18 +123,73 @@ void mlir::bitnet::buildBitNetToLLVMPipeline(OpPassManager &pm) {
   addLoweringToLLVM(pm);
 }
 
+llvm::StringRef mlir::bitnet::cpuStageName(CpuStage stage) {
+  switch (stage) {
+  case CpuStage::Raise:
+    return "raise";
+  case CpuStage::Quantize:
+    return "quantize";
+  case CpuStage::Pack:
+    return "pack";
+  case CpuStage::Tile:
+    return "tile";
+  case CpuStage::LLVM:
+    return "llvm";
+  }
+  llvm_unreachable("unknown CpuStage");
+}
+
+std::optional<bitnet::CpuStage> mlir::bitnet::parseCpuStage(llvm::StringRef name) {
+  for (CpuStage stage : kAllCpuStages)
+    if (cpuStageName(stage) == name)
+      return stage;
+  return std::nullopt;
+}
+
+void mlir::bitnet::addCpuStage(OpPassManager &pm,
+                               const CpuPipelineOptions &options,
+                               CpuStage stage) {
+  switch (stage) {
+  case CpuStage::Raise:
+    pm.addPass(bitnet::createRaiseBitLinearPass());
+    return;
+  case CpuStage::Quantize:
+    pm.addPass(bitnet::createQuantizeActivationsPass());
+    return;
+  case CpuStage::Pack: {
+    addDecomposition(pm);
+    bitnet::PackTernaryPassOptions pack;
+    pack.target = options.target;
+    pack.mcpu = options.mcpu;
+    pm.addPass(bitnet::createPackTernaryPass(pack));
+    return;
+  }
+  case CpuStage::Tile: {
+    bitnet::ConvertTernaryMatmulToVectorPassOptions kernels;
+    kernels.target = options.target;
+    kernels.mcpu = options.mcpu;
+    pm.addPass(bitnet::createConvertTernaryMatmulToVectorPass(kernels));
+    return;
+  }
+  case CpuStage::LLVM:
+    addLoweringToLLVM(pm, options.target, options.mcpu, options.openmp);
+    return;
+  }
+}
+
+void mlir::bitnet::buildCpuPipelineStages(OpPassManager &pm,
+                                          const CpuPipelineOptions &options,
+                                          CpuStage first, CpuStage last) {
+  for (CpuStage stage : kAllCpuStages)
+    if (stage >= first && stage <= last)
+      addCpuStage(pm, options, stage);
+}
+
 void mlir::bitnet::buildBitNetCpuPipeline(OpPassManager &pm,
                                           const CpuPipelineOptions &options) {
-  addFrontEnd(pm);
-  bitnet::PackTernaryPassOptions pack;
-  pack.target = options.target;
-  pack.mcpu = options.mcpu;
-  pm.addPass(bitnet::createPackTernaryPass(pack));
-  bitnet::ConvertTernaryMatmulToVectorPassOptions kernels;
-  kernels.target = options.target;
-  kernels.mcpu = options.mcpu;
-  pm.addPass(bitnet::createConvertTernaryMatmulToVectorPass(kernels));
-  addLoweringToLLVM(pm, options.target, options.mcpu, options.openmp);
+  // The pipeline takes bitnet IR: BitLinear recognition (`raise`) belongs to
+  // the ONNX front end and is run by bitnet-compile, not here.
+  buildCpuPipelineStages(pm, options, CpuStage::Quantize, CpuStage::LLVM);
 }
 
 void mlir::bitnet::registerBitNetPipelines() {

@@ -4,7 +4,9 @@
 #define BITNET_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/StringRef.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir::bitnet {
@@ -32,11 +34,42 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::init(true)};
 };
 
+/// The stages of the CPU pipeline, in order. `bitnet-cpu-pipeline` is
+/// Quantize..LLVM; bitnet-compile runs Raise..LLVM (one pass manager per
+/// stage, so each can be printed and timed), and `--stop-after=<name>` stops
+/// after any of them. The passes of each stage:
+///   raise     bitnet-raise-bitlinear (imported matmuls -> bitnet.bitlinear)
+///   quantize  bitnet-quantize-activations (act width; RMSNorm + quantize
+///             fused into bitnet.rms_norm_quantize)
+///   pack      tosa-to-linalg{-named}, tosa-to-arith, tosa-to-tensor,
+///             bitnet-decompose-bitlinear, bitnet-pack-ternary{target mcpu}
+///   tile      convert-bitnet-ternary-matmul-to-vector{target mcpu}
+///   llvm      convert-bitnet-to-linalg, bufferization, dot4 -> LLVM, OpenMP
+///             (or sequential loops), the standard conversions to LLVM
+enum class CpuStage { Raise, Quantize, Pack, Tile, LLVM };
+inline constexpr CpuStage kAllCpuStages[] = {CpuStage::Raise, CpuStage::Quantize,
+                                             CpuStage::Pack, CpuStage::Tile,
+                                             CpuStage::LLVM};
+
+/// "raise", "quantize", "pack", "tile", "llvm".
+llvm::StringRef cpuStageName(CpuStage stage);
+/// The stage named `name`, or nullopt.
+std::optional<CpuStage> parseCpuStage(llvm::StringRef name);
+
+/// Adds the passes of one stage.
+void addCpuStage(OpPassManager &pm, const CpuPipelineOptions &options,
+                 CpuStage stage);
+
+/// Adds the stages first..last (inclusive), in order.
+void buildCpuPipelineStages(OpPassManager &pm, const CpuPipelineOptions &options,
+                            CpuStage first, CpuStage last);
+
 /// `bitnet-cpu-pipeline{target=... mcpu=...}`: like `bitnet-to-llvm`, but
 /// constant weights are packed in the target's format and
 /// `bitnet.ternary_matmul` uses the SIMD kernel for the target's
 /// dot-product instruction where one exists. Its row blocks become an
-/// OpenMP worksharing loop unless `openmp=false`.
+/// OpenMP worksharing loop unless `openmp=false`. It is the stages
+/// Quantize..LLVM (the input is bitnet IR, already raised).
 void buildBitNetCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 
 /// Registers every named pipeline with the global pass registry.
