@@ -169,4 +169,29 @@ def EmitEntryPointPass : Pass<"bitnet-emit-entry-point", "::mlir::ModuleOp"> {
   ];
 }
 
+def InterchangeMatmulLoopsPass : Pass<"bitnet-interchange-matmul-loops"> {
+  let summary = "Put the reduction loop of float matrix products outside the output's innermost loop";
+  let description = [{
+    The float matrix products of a decoder (attention scores and values, a
+    float lm_head: `linalg.matmul`, `linalg.batch_matmul` and other
+    contractions) lower to loops whose innermost loop is the reduction: a
+    chain of dependent scalar FMAs that LLVM cannot vectorize without
+    reassociating. This pass generalizes each contraction and moves its
+    reduction loops just outside the loop over the output's innermost
+    dimension:
+
+    ```
+    (b, m, n, k): C[b,m,n] += A[b,m,k] * B[b,k,n]   ->   (b, m, k, n)
+    ```
+
+    The innermost loop then updates a contiguous row of C from a contiguous
+    row of B, which the loop vectorizer turns into vector FMAs. Every output
+    element still adds its products in the same order (k ascending), so
+    results are bit-identical. Contractions where no input is contiguous
+    along the output's innermost dimension (a matrix-vector product) are
+    left alone: the new inner loop would stride them.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // BITNET_PASSES_TD

@@ -66,6 +66,8 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   pm.addPass(bitnet::createConvertBitNetToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Float matrix products (attention, lm_head): vectorizable loop order.
+  pm.addPass(bitnet::createInterchangeMatmulLoopsPass());
 
   // Tensors -> buffers. Function arguments and results become plain
   // (identity-layout) memrefs so the C interface is simple.

@@ -11,6 +11,7 @@ estimators. Exported with torch.onnx.export, deterministic from a seed.
 """
 
 import argparse
+import os
 import math
 from dataclasses import dataclass
 
@@ -30,6 +31,12 @@ class TinyConfig:
     rope_theta: float = 500000.0
     eps: float = 1e-5
     seq: int = 7
+    # BitLinear weights stored ternary times a scale, as in a trained BitNet
+    # checkpoint (half of them zero), instead of Gaussian. Their ternarization
+    # is then exact in any float order: w / mean|w| is 0 or +-2. Gaussian
+    # weights put a few of millions near a rounding boundary, where PyTorch,
+    # onnxruntime and we (means in double) round differently.
+    ternary_weights: bool = False
 
 
 def activation_quant(x):
@@ -148,6 +155,16 @@ class TinyBitNet(nn.Module):
         return F.linear(self.norm(x), self.embed.weight)  # tied embeddings
 
 
+# Named sizes: "tiny" for tests (odd sizes, fast), "demo" for `make demo`
+# (the bundled default model: small enough to generate and compile in
+# seconds, large enough for the kernels to matter).
+PRESETS = {
+    "tiny": TinyConfig(),
+    "demo": TinyConfig(vocab=1024, hidden=512, layers=2, heads=8, kv_heads=4,
+                       ffn=1376, seq=64, ternary_weights=True),
+}
+
+
 def build(seed=0, cfg=None):
     torch.manual_seed(seed)
     model = TinyBitNet(cfg or TinyConfig()).eval()
@@ -157,6 +174,12 @@ def build(seed=0, cfg=None):
                 p.normal_(0.0, 0.05)
             else:
                 p.uniform_(0.8, 1.2)
+        if model.cfg.ternary_weights:
+            for layer in model.modules():
+                if isinstance(layer, BitLinear):
+                    codes = torch.randint(0, 4, layer.weight.shape)  # 0, 1, 2, 3
+                    trits = (codes == 3).float() - (codes == 0).float()
+                    layer.weight.copy_(0.05 * trits)
     return model
 
 
@@ -172,5 +195,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
+    parser.add_argument("--save-case", metavar="DIR",
+                        help="also write DIR/input_ids.npy and DIR/logits.npy (PyTorch)")
     args = parser.parse_args()
-    export(args.out, args.seed)
+    model, ids = export(args.out, args.seed, PRESETS[args.preset])
+    if args.save_case:
+        import numpy as np
+        os.makedirs(args.save_case, exist_ok=True)
+        with torch.no_grad():
+            logits = model(ids).numpy().astype(np.float32)
+        np.save(os.path.join(args.save_case, "input_ids.npy"), ids.numpy())
+        np.save(os.path.join(args.save_case, "logits.npy"), logits)
