@@ -194,4 +194,24 @@ def InterchangeMatmulLoopsPass : Pass<"bitnet-interchange-matmul-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def ParallelizeContractionsPass : Pass<"bitnet-parallelize-contractions"> {
+  let summary = "Split float matrix products over threads (scf.forall)";
+  let description = [{
+    Tiles every contraction (`linalg.matmul`, `linalg.batch_matmul`,
+    generic contractions such as those `bitnet-interchange-matmul-loops`
+    produces) along its outermost parallel loop of static size > 1 into at
+    most `tiles` pieces of an `scf.forall`, which the CPU pipeline runs on
+    OpenMP threads like the ternary kernels' row blocks: the attention
+    products split over heads, the lm_head over tokens (or, for one token,
+    over the vocabulary). Each output element is computed as before, so
+    results are bit-identical.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"tiles", "tiles", "int64_t", /*default=*/"8",
+           "Most pieces per contraction (a few per thread balances them)">,
+  ];
+}
+
 #endif // BITNET_PASSES_TD

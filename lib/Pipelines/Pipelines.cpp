@@ -62,12 +62,16 @@ void addFrontEnd(OpPassManager &pm) {
 /// bitnet.dot4 becomes the dot-product instruction of `target`/`mcpu`
 /// (portable vector code when `target` is empty).
 void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
-                       StringRef mcpu = "", bool openmp = true) {
+                       StringRef mcpu = "", bool openmp = true,
+                       bool threadContractions = false) {
   pm.addPass(bitnet::createConvertBitNetToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // Float matrix products (attention, lm_head): vectorizable loop order.
+  // Float matrix products (attention, lm_head): vectorizable loop order,
+  // and split over threads where the kernels are.
   pm.addPass(bitnet::createInterchangeMatmulLoopsPass());
+  if (threadContractions && openmp)
+    pm.addPass(bitnet::createParallelizeContractionsPass());
 
   // Tensors -> buffers. Function arguments and results become plain
   // (identity-layout) memrefs so the C interface is simple.
@@ -174,7 +178,8 @@ void mlir::bitnet::addCpuStage(OpPassManager &pm,
     return;
   }
   case CpuStage::LLVM:
-    addLoweringToLLVM(pm, options.target, options.mcpu, options.openmp);
+    addLoweringToLLVM(pm, options.target, options.mcpu, options.openmp,
+                      /*threadContractions=*/true);
     return;
   }
 }
