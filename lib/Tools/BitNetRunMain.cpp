@@ -1,6 +1,6 @@
 //===- BitNetRunMain.cpp - run a compiled model on .npy files ----------===//
 //
-//   bitnet-run MODEL.so --input NAME=FILE.npy ... --output-dir DIR
+//   bitnet-run MODEL.so --input NAME=FILE.npy|FILE.pb ... --output-dir DIR
 //                       [--threads T] [--repeat N] [--print-info]
 //
 // Loads the model through the C API (include/bitnet-c/bitnet.h), checks each
@@ -14,6 +14,7 @@
 
 #include "bitnet-c/bitnet.h"
 #include "bitnet/Runtime/Npy.h"
+#include "bitnet/Runtime/TensorProto.h"
 
 #include <sys/stat.h>
 
@@ -46,7 +47,7 @@ int fail(const std::string &message) {
 }
 
 const char *const kUsage =
-    "usage: bitnet-run MODEL.so --input NAME=FILE.npy ... [--output-dir DIR]\n"
+    "usage: bitnet-run MODEL.so --input NAME=FILE.npy|FILE.pb ... [--output-dir DIR]\n"
     "                  [--threads T] [--repeat N] [--print-info]\n"
     "Runs a model compiled by bitnet-compile --emit=lib.\n";
 
@@ -150,17 +151,22 @@ int bitnet::bitnetRunMain(int argc, char **argv) {
   for (const std::string &spec : options.inputs) {
     size_t eq = spec.find('=');
     if (eq == std::string::npos)
-      return fail("--input takes NAME=FILE.npy, not '" + spec + "'");
+      return fail("--input takes NAME=FILE.npy or NAME=FILE.pb, not '" + spec + "'");
     std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
     int index = bitnet_model_find_input(model.get(), name.c_str());
     if (index < 0)
       return fail("the model has no input '" + name + "' (see --print-info)");
     const bitnet_tensor_info *info = bitnet_model_input(model.get(), index);
     std::string message;
-    if (!bitnet::npy::read(path, inputs[index], message))
+    bool isProto = path.size() > 3 && path.compare(path.size() - 3, 3, ".pb") == 0;
+    std::string protoName;
+    if (isProto ? !bitnet::tensorproto::read(path, inputs[index], protoName, message)
+                : !bitnet::npy::read(path, inputs[index], message))
       return fail(message);
     const bitnet::npy::Array &array = inputs[index];
-    if (array.descr != bitnet::npy::descrOf(info->dtype))
+    // uint8 graph tensors are i8 in the model (same bytes).
+    bool sameBytes = array.descr == "|u1" && info->dtype == BITNET_DTYPE_I8;
+    if (array.descr != bitnet::npy::descrOf(info->dtype) && !sameBytes)
       return fail("input '" + name + "': " + path + " has dtype " + array.descr +
                   ", the model takes " + bitnet_dtype_name(info->dtype) + " (" +
                   bitnet::npy::descrOf(info->dtype) + ")");
