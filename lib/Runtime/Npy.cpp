@@ -34,11 +34,14 @@ std::string headerField(const std::string &header, const std::string &key) {
 } // namespace
 
 bool read(const std::string &path, Array &out, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     error = "cannot open " + path;
     return false;
   }
+  // Sizes in the header are checked against the file before allocating.
+  const uint64_t fileSize = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
     error = path + " is not a .npy file";
@@ -53,6 +56,11 @@ bool read(const std::string &path, Array &out, std::string &error) {
     unsigned char length[4];
     in.read(reinterpret_cast<char *>(length), 4);
     headerLength = length[0] | length[1] << 8 | length[2] << 16 | uint32_t(length[3]) << 24;
+  }
+  if (headerLength > fileSize) {
+    error = path + ": header length " + std::to_string(headerLength) +
+            " exceeds the file";
+    return false;
   }
   std::string header(headerLength, '\0');
   if (!in.read(header.data(), headerLength)) {
@@ -79,6 +87,10 @@ bool read(const std::string &path, Array &out, std::string &error) {
         return false;
       }
       out.shape.push_back(size);
+      if (size > 0 && elements > fileSize / static_cast<uint64_t>(size)) {
+        error = path + ": shape (" + dims + ") is larger than the file";
+        return false;
+      }
       elements *= static_cast<size_t>(size);
     }
     if (comma == std::string::npos)
@@ -90,6 +102,10 @@ bool read(const std::string &path, Array &out, std::string &error) {
   if (out.descr.empty() || (out.descr[0] != '<' && out.descr[0] != '|') ||
       elementBytes == 0) {
     error = path + ": unsupported dtype '" + out.descr + "' (little-endian only)";
+    return false;
+  }
+  if (elementBytes > 16 || elements * elementBytes > fileSize) {
+    error = path + ": shape (" + dims + ") is larger than the file";
     return false;
   }
   out.bytes.resize(elements * elementBytes);

@@ -163,6 +163,8 @@ bool read(const std::string &path, npy::Array &out, std::string &name,
     // int32_data holds every type up to 32 bits (int8, uint8, bool, int16,
     // float16 bits): narrow each value to the element size.
     size_t from = typedField == 7 || typedField == 10 ? 8 : 4;
+    if (element->size > from)
+      return bad("its data field is narrower than data_type " + std::to_string(dataType));
     if (from == element->size || typedField == 4 || typedField == 10) {
       out.bytes = typed;
     } else {
