@@ -21,6 +21,8 @@ ls -l "$WORK/model.onnx"
 
 step "Compile for this CPU: bitnet-compile --emit=lib"
 "$BIN/bitnet-compile" "$WORK/model.onnx" --emit=lib -o "$WORK/model.so" --timings
+# The code in the library, the weights beside it (memory-mapped at load).
+ls -l "$WORK/model.so" "$WORK/model.so.weights"
 "$BIN/bitnet-compile" "$WORK/model.onnx" --stop-after=raise |
   grep -c "bitnet.bitlinear" | sed 's/^/BitLinear layers recognised: /'
 

@@ -169,6 +169,45 @@ def EmitEntryPointPass : Pass<"bitnet-emit-entry-point", "::mlir::ModuleOp"> {
   ];
 }
 
+def ExternalizeWeightsPass
+    : Pass<"bitnet-externalize-weights", "::mlir::ModuleOp"> {
+  let summary = "Move large constant globals into a memory-mapped weights file";
+  let description = [{
+    Runs on the LLVM dialect (the end of the CPU pipeline). Every private
+    constant `llvm.mlir.global` whose initializer (`dense` or
+    `dense_resource` elements of byte-sized ints or floats; packed ternary
+    weights are `i8` arrays) is larger than `threshold` bytes is removed;
+    its bytes are appended to the weights data at a 64-byte aligned offset,
+    and each `llvm.mlir.addressof` of it becomes an `i8` GEP of that offset
+    from a pointer loaded (once per function) from
+    `@bitnet_weights_base`:
+
+    ```
+    %w = llvm.mlir.addressof @__constant_64x512xi8 : !llvm.ptr
+      ->
+    %0 = llvm.mlir.addressof @bitnet_weights_base : !llvm.ptr
+    %1 = llvm.load %0 invariant {alignment = 8 : i64} : !llvm.ptr -> !llvm.ptr
+    %w = llvm.getelementptr inbounds %1[4096] : (!llvm.ptr) -> !llvm.ptr, i8
+    ```
+
+    It adds `@bitnet_weights_base` (a mutable external `ptr`, null until
+    the runtime maps the file) and the constants `@bitnet_weights_size`
+    and `@bitnet_weights_hash` (i64: the data's size and FNV-1a 64 hash),
+    which the runtime checks against the file's header. Smaller constants,
+    strings and globals used other than by `addressof` in functions stay
+    in the module. With `file`, the weights file (header and data, format
+    in docs/abi.md) is written there; `bitnet-compile --emit=lib` writes it
+    next to the library.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"threshold", "threshold", "int64_t", /*default=*/"4096",
+           "Constants larger than this many bytes go to the weights file">,
+    Option<"file", "file", "std::string", /*default=*/"\"\"",
+           "Where to write the weights file (nothing is written when empty)">,
+  ];
+}
+
 def InterchangeMatmulLoopsPass : Pass<"bitnet-interchange-matmul-loops"> {
   let summary = "Put the reduction loop of float matrix products outside the output's innermost loop";
   let description = [{

@@ -45,8 +45,17 @@ typedef struct bitnet_model bitnet_model;
 
 /* Loads the compiled model at `path`. On failure returns NULL and, when
  * `error` is not NULL, writes a message into it (at most `error_size`
- * bytes, NUL-terminated). */
+ * bytes, NUL-terminated). A library compiled with a weights side file
+ * (bitnet-compile --emit=lib writes `<library>.weights`) gets that file
+ * memory-mapped: it must exist and belong to the library (size and hash). */
 bitnet_model *bitnet_model_load(const char *path, char *error, size_t error_size);
+
+/* bitnet_model_load, with the weights file at `weights_path` instead of
+ * `<path>.weights` (NULL: the default). An error for a library whose
+ * weights are compiled in. */
+bitnet_model *bitnet_model_load_with_weights(const char *path,
+                                             const char *weights_path,
+                                             char *error, size_t error_size);
 
 /* Releases the model (NULL is allowed). */
 void bitnet_model_free(bitnet_model *model);

@@ -8,10 +8,17 @@
 #include "bitnet-c/bitnet.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -62,15 +69,110 @@ bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
   return !shape.empty();
 }
 
+/// The weights file's header (docs/abi.md; written by bitnet-compile).
+constexpr char kWeightsMagic[8] = {'B', 'I', 'T', 'N', 'E', 'T', 'W', '1'};
+constexpr uint32_t kWeightsVersion = 1;
+constexpr size_t kWeightsHeaderSize = 64;
+
+uint64_t readLittleEndian(const unsigned char *bytes, unsigned size) {
+  uint64_t value = 0;
+  for (unsigned i = 0; i < size; ++i)
+    value |= uint64_t(bytes[i]) << (8 * i);
+  return value;
+}
+
+/// A mapped weights file. A library loaded twice in one process is one
+/// copy (dlopen counts references), with one @bitnet_weights_base: its
+/// mapping is shared, keyed by that global, and unmapped with the last model.
+struct WeightsMapping {
+  void *address = nullptr;
+  size_t length = 0;
+  int users = 0;
+};
+std::mutex weightsMutex;
+std::map<void **, WeightsMapping> weightsMappings;
+
+/// Maps `path` and points `*base` at its data, after checking it against the
+/// library's size and hash. Empty on success, else the message.
+std::string mapWeights(const std::string &path, const std::string &library,
+                       void **base, uint64_t size, uint64_t hash) {
+  std::lock_guard<std::mutex> lock(weightsMutex);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return "cannot load " + library + ": weights file " + path +
+             " not found; it is written next to the library by bitnet-compile "
+             "--emit=lib";
+    return "cannot load " + library + ": cannot open weights file " + path +
+           ": " + std::strerror(errno);
+  }
+  std::string problem;
+  struct stat info {};
+  unsigned char header[kWeightsHeaderSize] = {};
+  if (fstat(fd, &info) != 0 ||
+      pread(fd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) ||
+      std::memcmp(header, kWeightsMagic, sizeof kWeightsMagic) != 0)
+    problem = "is not a BitNet weights file (no BITNETW1 header)";
+  else if (readLittleEndian(header + 8, 4) != kWeightsVersion)
+    problem = "has version " + std::to_string(readLittleEndian(header + 8, 4)) +
+              "; this runtime reads version " + std::to_string(kWeightsVersion);
+  else if (readLittleEndian(header + 16, 8) != size ||
+           readLittleEndian(header + 24, 8) != hash)
+    problem = "does not belong to this library (its size or hash differs from "
+              "the one compiled into the library; recompile, or pass the "
+              "weights file written with this library)";
+  else if (static_cast<uint64_t>(info.st_size) != kWeightsHeaderSize + size)
+    problem = "is truncated or has trailing bytes (" +
+              std::to_string(info.st_size) + " bytes, expected " +
+              std::to_string(kWeightsHeaderSize + size) + ")";
+  if (!problem.empty()) {
+    close(fd);
+    return "cannot load " + library + ": weights file " + path + " " + problem;
+  }
+  // Already mapped for this library (and checked: the same size and hash).
+  auto existing = weightsMappings.find(base);
+  if (existing != weightsMappings.end()) {
+    close(fd);
+    ++existing->second.users;
+    return "";
+  }
+  // Read-only and private: pages come from the page cache on first use and
+  // are shared between processes that map the same file.
+  size_t length = static_cast<size_t>(info.st_size);
+  void *address = mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (address == MAP_FAILED)
+    return "cannot load " + library + ": cannot map weights file " + path + ": " +
+           std::strerror(errno);
+  *base = static_cast<char *>(address) + kWeightsHeaderSize;
+  weightsMappings[base] = {address, length, 1};
+  return "";
+}
+
+void unmapWeights(void **base) {
+  std::lock_guard<std::mutex> lock(weightsMutex);
+  auto it = weightsMappings.find(base);
+  if (it == weightsMappings.end() || --it->second.users > 0)
+    return;
+  *base = nullptr;
+  munmap(it->second.address, it->second.length);
+  weightsMappings.erase(it);
+}
+
 } // namespace
 
 struct bitnet_model {
   void *library = nullptr;
   void (*run)(void *const *, void *const *) = nullptr;
   void (*setNumThreads)(int) = nullptr;
+  /// @bitnet_weights_base of a library compiled with a weights file, once
+  /// the file is mapped.
+  void **weightsBase = nullptr;
   std::vector<std::unique_ptr<Tensor>> inputs, outputs;
 
   ~bitnet_model() {
+    if (weightsBase)
+      unmapWeights(weightsBase);
     if (library)
       dlclose(library);
   }
@@ -111,6 +213,12 @@ struct bitnet_model {
 extern "C" {
 
 bitnet_model *bitnet_model_load(const char *path, char *error, size_t errorSize) {
+  return bitnet_model_load_with_weights(path, nullptr, error, errorSize);
+}
+
+bitnet_model *bitnet_model_load_with_weights(const char *path,
+                                             const char *weightsPath,
+                                             char *error, size_t errorSize) {
   auto fail = [&](const std::string &message) -> bitnet_model * {
     if (error && errorSize > 0)
       std::snprintf(error, errorSize, "%s", message.c_str());
@@ -135,6 +243,24 @@ bitnet_model *bitnet_model_load(const char *path, char *error, size_t errorSize)
   std::string message;
   if (!model->parseInfo(info, message))
     return fail(std::string(path) + ": " + message);
+  // Weights compiled into a side file (bitnet-externalize-weights).
+  auto *base = static_cast<void **>(dlsym(model->library, "bitnet_weights_base"));
+  if (base) {
+    auto *size = static_cast<const uint64_t *>(dlsym(model->library, "bitnet_weights_size"));
+    auto *hash = static_cast<const uint64_t *>(dlsym(model->library, "bitnet_weights_hash"));
+    if (!size || !hash)
+      return fail(std::string(path) +
+                  " has bitnet_weights_base but no bitnet_weights_size / "
+                  "bitnet_weights_hash");
+    std::string weights = weightsPath ? weightsPath : std::string(path) + ".weights";
+    message = mapWeights(weights, path, base, *size, *hash);
+    if (!message.empty())
+      return fail(message);
+    model->weightsBase = base;
+  } else if (weightsPath) {
+    return fail(std::string("cannot load ") + path + " with weights file " +
+                weightsPath + ": the library has its weights compiled in");
+  }
   // Resolved through the model's own dependencies (libomp), if any.
   model->setNumThreads =
       reinterpret_cast<void (*)(int)>(dlsym(model->library, "omp_set_num_threads"));

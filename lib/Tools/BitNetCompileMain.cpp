@@ -77,6 +77,9 @@ struct CompileConfig {
   CpuPipelineOptions pipeline;
   onnx::ImportOptions import;
   bool timings = false;
+  /// Where the weights go (docs/abi.md); empty: compiled in as constants.
+  std::string weightsFile;
+  int64_t weightsThreshold = 4096;
 };
 
 /// `--timings`: wall time and peak RSS after each stage, on stderr.
@@ -108,7 +111,12 @@ public:
     }
     llvm::errs() << llvm::format("  %-10s %9.3f s %9.1f MiB\n", "total",
                                  total, peakRssMiB());
+    for (const std::string &note : notes)
+      llvm::errs() << note << "\n";
   }
+
+  /// A line printed after the table (output sizes).
+  void note(const std::string &line) { notes.push_back(line); }
 
 private:
   struct Record {
@@ -122,6 +130,7 @@ private:
   }
   bool enabled;
   std::vector<Record> records;
+  std::vector<std::string> notes;
 };
 
 void error(const llvm::Twine &message) {
@@ -184,6 +193,22 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
       cl::desc("Name of the model's function (default main; the library "
                "exports it and _mlir_ciface_<name>)"),
       cl::init("main"), cl::cat(category));
+  static cl::opt<std::string> weightsFile(
+      "weights-file",
+      cl::desc("Write constants larger than --weights-threshold bytes to this "
+               "file, memory-mapped by the runtime (default for --emit=lib: "
+               "OUTPUT.weights)"),
+      cl::value_desc("path"), cl::init(""), cl::cat(category));
+  static cl::opt<bool> embedWeights(
+      "embed-weights",
+      cl::desc("Compile all weights into the output as constants (the default "
+               "for --emit=llvm, asm and obj)"),
+      cl::cat(category));
+  static cl::opt<int64_t> weightsThreshold(
+      "weights-threshold",
+      cl::desc("Constants of at most this many bytes stay in the code "
+               "(default 4096)"),
+      cl::init(4096), cl::cat(category));
   static cl::opt<bool> timings(
       "timings", cl::desc("Print each stage's wall time and peak RSS to stderr"),
       cl::cat(category));
@@ -200,8 +225,8 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
       "Stages: import, raise, quantize, pack, tile, llvm (bitnet-cpu-pipeline),\n"
       "then LLVM IR, O3, machine code and (lib) the system linker.\n"
       "The library exports the model's function and its C interface\n"
-      "_mlir_ciface_<name> (memref descriptors). Coming next: a C ABI runtime,\n"
-      "a weights side file, bitnet-run and --emit=exe (docs/driver.md).\n");
+      "_mlir_ciface_<name> (memref descriptors); with --emit=lib, weights go to\n"
+      "OUTPUT.weights, memory-mapped by the runtime (docs/driver.md).\n");
 
   config.input = inputFile;
   config.output = outputFile;
@@ -251,6 +276,25 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
     error("--emit=lib needs an output file (-o libmodel.so)");
     return false;
   }
+
+  // Weights: a side file for libraries, compiled in otherwise.
+  if (embedWeights && !weightsFile.empty()) {
+    error("--embed-weights and --weights-file exclude each other");
+    return false;
+  }
+  config.weightsFile = weightsFile;
+  if (config.emit == Emit::Lib && weightsFile.empty() && !embedWeights)
+    config.weightsFile = config.output + ".weights";
+  if (!config.weightsFile.empty() && config.stopAfter != CpuStage::LLVM) {
+    error("--weights-file needs the whole pipeline (weights leave the module "
+          "at the end of the llvm stage)");
+    return false;
+  }
+  if (weightsThreshold < 0) {
+    error("--weights-threshold must be >= 0");
+    return false;
+  }
+  config.weightsThreshold = weightsThreshold;
 
   // Target.
   std::string cpu = mcpu;
@@ -590,12 +634,34 @@ int compile(const CompileConfig &config, MLIRContext &context,
         return 1;
     }
   }
+  // Weights leave the module before translation, so LLVM never sees them.
+  std::string weights;
+  if (!config.weightsFile.empty() &&
+      !timings.time("weights", [&] {
+        return succeeded(
+            externalizeWeights(*module, config.weightsThreshold, weights));
+      }))
+    return 1;
+  // The weights file is written after the output, which it belongs to.
+  auto finish = [&](bool written) {
+    if (!written)
+      return 1;
+    if (config.weightsFile.empty())
+      return 0;
+    std::string message;
+    if (!writeWeightsFile(config.weightsFile, weights, message)) {
+      error(message);
+      return 1;
+    }
+    timings.note("weights file " + config.weightsFile + ": " +
+                 std::to_string(kWeightsHeaderSize + weights.size()) + " bytes");
+    return 0;
+  };
+
   if (config.emit == Emit::Mlir) {
-    return writeOutput(config, [&](llvm::raw_ostream &os) {
-             module->print(os, OpPrintingFlags());
-           })
-               ? 0
-               : 1;
+    return finish(writeOutput(config, [&](llvm::raw_ostream &os) {
+      module->print(os, OpPrintingFlags());
+    }));
   }
 
   std::unique_ptr<llvm::TargetMachine> machine =
@@ -613,10 +679,8 @@ int compile(const CompileConfig &config, MLIRContext &context,
   if (!timings.time("opt", [&] { return optimizeStage(*llvmModule, *machine); }))
     return 1;
   if (config.emit == Emit::Llvm)
-    return writeOutput(config,
-                       [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); })
-               ? 0
-               : 1;
+    return finish(writeOutput(
+        config, [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); }));
 
   llvm::SmallVector<char, 0> code;
   auto fileType = config.emit == Emit::Asm ? llvm::CodeGenFileType::AssemblyFile
@@ -626,13 +690,10 @@ int compile(const CompileConfig &config, MLIRContext &context,
       }))
     return 1;
   if (config.emit == Emit::Lib)
-    return timings.time("link", [&] { return linkStage(config, code); }) ? 0 : 1;
-  return writeOutput(config,
-                     [&](llvm::raw_ostream &os) {
-                       os.write(code.data(), code.size());
-                     })
-             ? 0
-             : 1;
+    return finish(timings.time("link", [&] { return linkStage(config, code); }));
+  return finish(writeOutput(config, [&](llvm::raw_ostream &os) {
+    os.write(code.data(), code.size());
+  }));
 }
 
 } // namespace

@@ -6,7 +6,8 @@ Usage: run_compiled_library.py BITNET_COMPILE CASE_DIR WORK_DIR [compile flags..
 CASE_DIR is what make_tiny_decoder_case.py wrote (tiny_decoder.onnx,
 input_ids.npy, logits.npy). The library is loaded with ctypes and called
 through its C interface, `_mlir_ciface_main(result, input_ids)`, whose
-arguments are MLIR memref descriptors. With --target=aarch64 among the flags
+arguments are MLIR memref descriptors; it is compiled with --embed-weights,
+since nothing here maps a weights file (the C runtime does). With --target=aarch64 among the flags
 a small C program linked against the library (aarch64-linux-gnu-gcc) calls
 it instead, under qemu-aarch64 for the --mcpu CPU. Passes when the relative
 L2 error of the logits is <= 1e-3 and the greedy token agrees at every
@@ -95,7 +96,7 @@ def main(compiler, case_dir, work_dir, flags):
     os.makedirs(work_dir, exist_ok=True)
     lib_path = os.path.join(work_dir, "libtiny_decoder.so")
     cmd = [compiler, os.path.join(case_dir, "tiny_decoder.onnx"), "--emit=lib",
-           "-o", lib_path, "--timings"] + flags
+           "-o", lib_path, "--timings", "--embed-weights"] + flags
     print(" ".join(cmd))
     subprocess.run(cmd, check=True)
 

@@ -47,6 +47,21 @@ int main(int argc, char **argv) {
     fprintf(stderr, "abi_test: %s\n", error);
     return 1;
   }
+  /* The same library again, its weights file named: the mapping is shared
+   * and stays until the last model is freed (the run below uses it). A
+   * weights file that does not exist is an error even then. */
+  {
+    char weights[1024];
+    bitnet_model *again;
+    snprintf(weights, sizeof weights, "%s.weights", argv[1]);
+    again = bitnet_model_load_with_weights(argv[1], weights, error, sizeof error);
+    CHECK(again != NULL);
+    bitnet_model_free(again);
+    CHECK(bitnet_model_load_with_weights(argv[1], "/nonexistent/model.weights",
+                                         error, sizeof error) == NULL);
+    CHECK(strstr(error, "weights file /nonexistent/model.weights not found") != NULL);
+  }
+
   CHECK(bitnet_model_num_inputs(model) >= 1);
   CHECK(bitnet_model_num_outputs(model) >= 1);
   CHECK(bitnet_model_input(model, -1) == NULL);

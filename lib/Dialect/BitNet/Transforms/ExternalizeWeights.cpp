@@ -1,0 +1,238 @@
+//===- ExternalizeWeights.cpp - weights into a memory-mapped side file --===//
+//
+// A model's weights compiled in as constants make the library as large as
+// the model, and every byte passes through LLVM's optimizer and code
+// generator. This pass moves the large constant globals of an LLVM-dialect
+// module into a separate byte blob (written as the `.weights` file next to
+// the library, docs/abi.md) and makes the code address them through a
+// pointer the runtime sets after memory-mapping that file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Dialect/BitNet/Transforms/Passes.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+namespace mlir::bitnet {
+#define GEN_PASS_DEF_EXTERNALIZEWEIGHTSPASS
+#include "bitnet/Dialect/BitNet/Passes.h.inc"
+} // namespace mlir::bitnet
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+namespace {
+
+constexpr uint64_t kBlobAlignment = 64; // a cache line; vector loads stay aligned
+
+/// The initializer's bytes as they lie in memory, or false when the global
+/// is not a plain array of byte-sized elements (strings, i1, regions).
+bool initializerBytes(LLVM::GlobalOp global, std::string &bytes) {
+  Attribute value = global.getValueOrNull();
+  auto elements = dyn_cast_or_null<ElementsAttr>(value);
+  if (!elements || !global.getInitializerRegion().empty())
+    return false;
+  Type element = elements.getElementType();
+  // i1 is one byte in memory but one bit in a dense attribute.
+  if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
+    return false;
+  size_t elementBytes = element.getIntOrFloatBitWidth() / 8;
+  size_t total = elementBytes * elements.getNumElements();
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    ArrayRef<char> raw = dense.getRawData();
+    if (dense.isSplat()) {
+      bytes.reserve(total);
+      for (int64_t i = 0, e = elements.getNumElements(); i < e; ++i)
+        bytes.append(raw.data(), elementBytes);
+    } else {
+      bytes.assign(raw.data(), raw.size());
+    }
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return false;
+    ArrayRef<char> raw = blob->getData();
+    bytes.assign(raw.data(), raw.size());
+  } else {
+    return false;
+  }
+  return bytes.size() == total;
+}
+
+/// True when every use of `global` is an `llvm.mlir.addressof` inside a
+/// function, the only uses the rewrite knows how to replace.
+bool onlyAddressedFromFunctions(LLVM::GlobalOp global, ModuleOp module) {
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(global, module);
+  if (!uses)
+    return false;
+  for (const SymbolTable::SymbolUse &use : *uses)
+    if (!isa<LLVM::AddressOfOp>(use.getUser()) ||
+        !use.getUser()->getParentOfType<LLVM::LLVMFuncOp>())
+      return false;
+  return true;
+}
+
+LLVM::GlobalOp addI64Constant(OpBuilder &b, Location loc, StringRef name,
+                              uint64_t value) {
+  return LLVM::GlobalOp::create(b, loc, b.getI64Type(), /*isConstant=*/true,
+                                LLVM::Linkage::External, name,
+                                b.getI64IntegerAttr(static_cast<int64_t>(value)));
+}
+
+struct ExternalizeWeightsPass
+    : mlir::bitnet::impl::ExternalizeWeightsPassBase<ExternalizeWeightsPass> {
+  using ExternalizeWeightsPassBase::ExternalizeWeightsPassBase;
+
+  void runOnOperation() override {
+    std::string data;
+    if (failed(externalizeWeights(getOperation(), threshold, data)))
+      return signalPassFailure();
+    if (file.empty())
+      return;
+    std::string message;
+    if (!writeWeightsFile(file, data, message)) {
+      getOperation().emitError() << "bitnet-externalize-weights: " << message;
+      return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
+
+uint64_t mlir::bitnet::weightsHash(StringRef data) {
+  uint64_t hash = 0xcbf29ce484222325ull; // FNV-1a 64
+  for (unsigned char c : data) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+LogicalResult mlir::bitnet::externalizeWeights(ModuleOp module,
+                                               int64_t threshold,
+                                               std::string &data) {
+  if (module.lookupSymbol(kWeightsBaseSymbol)) {
+    module.emitError() << "bitnet-externalize-weights: the module already has @"
+                       << kWeightsBaseSymbol;
+    return failure();
+  }
+  MLIRContext *ctx = module.getContext();
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  OpBuilder b(ctx);
+
+  // Move the bytes of each large constant into `data`.
+  data.clear();
+  llvm::DenseMap<StringAttr, uint64_t> offsets;
+  for (auto global : llvm::make_early_inc_range(module.getOps<LLVM::GlobalOp>())) {
+    std::string bytes;
+    // Only constants the module alone sees: others may be addressed from
+    // outside it.
+    bool local = global.getLinkage() == LLVM::Linkage::Private ||
+                 global.getLinkage() == LLVM::Linkage::Internal;
+    if (!global.getConstant() || !local ||
+        !initializerBytes(global, bytes) ||
+        static_cast<int64_t>(bytes.size()) <= threshold ||
+        !onlyAddressedFromFunctions(global, module))
+      continue;
+    uint64_t alignment =
+        std::max<uint64_t>(kBlobAlignment, global.getAlignment().value_or(1));
+    data.resize(llvm::alignTo(data.size(), alignment), '\0');
+    offsets[global.getSymNameAttr()] = data.size();
+    data += bytes;
+    global.erase();
+  }
+
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = module.getLoc();
+  // The runtime stores the mapped data's address here before the first run.
+  auto base = LLVM::GlobalOp::create(b, loc, ptr, /*isConstant=*/false,
+                                     LLVM::Linkage::External, kWeightsBaseSymbol,
+                                     Attribute(), /*alignment=*/8);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&base.getInitializerRegion().emplaceBlock());
+    LLVM::ReturnOp::create(b, loc, LLVM::ZeroOp::create(b, loc, ptr).getResult());
+  }
+  // What the runtime checks the file's header against.
+  addI64Constant(b, loc, kWeightsSizeSymbol, data.size());
+  addI64Constant(b, loc, kWeightsHashSymbol, weightsHash(data));
+
+  // addressof @g -> base + offset(g), with the base loaded once per function
+  // (the entry block dominates every use, OpenMP regions included).
+  llvm::DenseMap<Operation *, Value> baseInFunction;
+  module.walk([&](LLVM::AddressOfOp address) {
+    auto it = offsets.find(address.getGlobalNameAttr().getAttr());
+    if (it == offsets.end())
+      return;
+    auto func = address->getParentOfType<LLVM::LLVMFuncOp>();
+    Value &loaded = baseInFunction[func];
+    if (!loaded) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&func.getBody().front());
+      Value slot = LLVM::AddressOfOp::create(b, loc, base);
+      // Invariant: the pointer does not change while the model runs.
+      loaded = LLVM::LoadOp::create(b, loc, ptr, slot, /*alignment=*/8,
+                                    /*isVolatile=*/false, /*isNonTemporal=*/false,
+                                    /*isInvariant=*/true);
+    }
+    b.setInsertionPoint(address);
+    uint64_t offset = it->second;
+    Value replacement;
+    if (offset <= static_cast<uint64_t>(INT32_MAX)) {
+      replacement = LLVM::GEPOp::create(
+          b, address.getLoc(), ptr, b.getI8Type(), loaded,
+          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offset)},
+          LLVM::GEPNoWrapFlags::inbounds);
+    } else { // constant GEP indices are 32-bit
+      Value index = LLVM::ConstantOp::create(b, address.getLoc(), b.getI64Type(),
+                                             b.getI64IntegerAttr(offset));
+      replacement = LLVM::GEPOp::create(b, address.getLoc(), ptr, b.getI8Type(),
+                                        loaded, ArrayRef<LLVM::GEPArg>{index},
+                                        LLVM::GEPNoWrapFlags::inbounds);
+    }
+    address.replaceAllUsesWith(replacement);
+    address.erase();
+  });
+  return success();
+}
+
+bool mlir::bitnet::writeWeightsFile(StringRef path, StringRef data,
+                                    std::string &message) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    message = "cannot write " + path.str() + ": " + ec.message();
+    return false;
+  }
+  // The header (docs/abi.md): little-endian fields, padded to 64 bytes so
+  // that the data, and every blob in it, stays 64-byte aligned.
+  char header[kWeightsHeaderSize] = {};
+  auto put = [&](size_t at, uint64_t value, unsigned bytes) {
+    for (unsigned i = 0; i < bytes; ++i)
+      header[at + i] = static_cast<char>(value >> (8 * i));
+  };
+  std::memcpy(header, kWeightsMagic, 8);
+  put(8, kWeightsVersion, 4);
+  put(12, kWeightsHeaderSize, 4);
+  put(16, data.size(), 8);
+  put(24, weightsHash(data), 8);
+  os.write(header, sizeof header);
+  os << data;
+  os.close();
+  if (os.has_error()) {
+    message = "cannot write " + path.str() + ": " + os.error().message();
+    os.clear_error();
+    return false;
+  }
+  return true;
+}
