@@ -162,6 +162,9 @@ PRESETS = {
     "tiny": TinyConfig(),
     "demo": TinyConfig(vocab=1024, hidden=512, layers=2, heads=8, kv_heads=4,
                        ffn=1376, seq=64, ternary_weights=True),
+    # DESIGN section 6 "large (0.7B)" shapes, 128-token prompt.
+    "large": TinyConfig(vocab=32002, hidden=1536, layers=24, heads=16, kv_heads=16,
+                        ffn=4096, seq=128, ternary_weights=True),
 }
 
 
@@ -196,10 +199,15 @@ if __name__ == "__main__":
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
+    parser.add_argument("--layers", type=int, help="override the preset's layer count")
     parser.add_argument("--save-case", metavar="DIR",
                         help="also write DIR/input_ids.npy and DIR/logits.npy (PyTorch)")
     args = parser.parse_args()
-    model, ids = export(args.out, args.seed, PRESETS[args.preset])
+    cfg = PRESETS[args.preset]
+    if args.layers:
+        import dataclasses
+        cfg = dataclasses.replace(cfg, layers=args.layers)
+    model, ids = export(args.out, args.seed, cfg)
     if args.save_case:
         import numpy as np
         os.makedirs(args.save_case, exist_ok=True)

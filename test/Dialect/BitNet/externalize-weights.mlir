@@ -37,8 +37,9 @@ module {
 
 // Constants of more than 64 bytes leave the module: each at a 64-byte
 // aligned offset (100 bytes at 0, the next at 128), addressed as
-// base + offset with the base loaded once per function. The small constant
-// (64 bytes) and the string stay.
+// base + offset with the base loaded once per function; offsets are i64
+// values (a constant GEP index holds only 29 bits). The small constant (64
+// bytes) and the string stay.
 // CHECK-NOT:  @big_i8
 // CHECK-NOT:  @big_f32
 // CHECK:      llvm.mlir.global private constant @small(dense<1> : tensor<16xi32>)
@@ -46,10 +47,13 @@ module {
 // CHECK-LABEL: llvm.func @f()
 // CHECK-NEXT:   %[[SLOT:.*]] = llvm.mlir.addressof @bitnet_weights_base : !llvm.ptr
 // CHECK-NEXT:   %[[BASE:.*]] = llvm.load %[[SLOT]] invariant {alignment = 8 : i64} : !llvm.ptr -> !llvm.ptr
-// CHECK-NEXT:   %[[A:.*]] = llvm.getelementptr inbounds %[[BASE]][0] : (!llvm.ptr) -> !llvm.ptr, i8
-// CHECK-NEXT:   %[[B:.*]] = llvm.getelementptr inbounds %[[BASE]][128] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK-NEXT:   %[[OFF0:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK-NEXT:   %[[A:.*]] = llvm.getelementptr inbounds %[[BASE]][%[[OFF0]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK-NEXT:   %[[OFF128:.*]] = llvm.mlir.constant(128 : i64) : i64
+// CHECK-NEXT:   %[[B:.*]] = llvm.getelementptr inbounds %[[BASE]][%[[OFF128]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
 // CHECK-NEXT:   %[[S:.*]] = llvm.mlir.addressof @small : !llvm.ptr
-// CHECK-NEXT:   %[[A2:.*]] = llvm.getelementptr inbounds %[[BASE]][0] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK-NEXT:   llvm.mlir.constant(0 : i64) : i64
+// CHECK-NEXT:   %[[A2:.*]] = llvm.getelementptr inbounds %[[BASE]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
 // CHECK:        llvm.insertvalue %[[A]],
 // CHECK-NEXT:   llvm.insertvalue %[[B]],
 // CHECK-NEXT:   llvm.insertvalue %[[S]],
@@ -57,7 +61,8 @@ module {
 // CHECK-LABEL: llvm.func @g()
 // CHECK-NEXT:   llvm.mlir.addressof @bitnet_weights_base
 // CHECK-NEXT:   %[[BASE:.*]] = llvm.load
-// CHECK-NEXT:   %[[C:.*]] = llvm.getelementptr inbounds %[[BASE]][128] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK-NEXT:   llvm.mlir.constant(128 : i64) : i64
+// CHECK-NEXT:   %[[C:.*]] = llvm.getelementptr inbounds %[[BASE]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
 // The base the runtime sets, and what it checks the file against: 128 +
 // 80 bytes of data.
 // CHECK:      llvm.mlir.global external @bitnet_weights_base() {addr_space = 0 : i32, alignment = 8 : i64} : !llvm.ptr {

@@ -186,20 +186,14 @@ LogicalResult mlir::bitnet::externalizeWeights(ModuleOp module,
                                     /*isInvariant=*/true);
     }
     b.setInsertionPoint(address);
-    uint64_t offset = it->second;
-    Value replacement;
-    if (offset <= static_cast<uint64_t>(INT32_MAX)) {
-      replacement = LLVM::GEPOp::create(
-          b, address.getLoc(), ptr, b.getI8Type(), loaded,
-          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offset)},
-          LLVM::GEPNoWrapFlags::inbounds);
-    } else { // constant GEP indices are 32-bit
-      Value index = LLVM::ConstantOp::create(b, address.getLoc(), b.getI64Type(),
-                                             b.getI64IntegerAttr(offset));
-      replacement = LLVM::GEPOp::create(b, address.getLoc(), ptr, b.getI8Type(),
-                                        loaded, ArrayRef<LLVM::GEPArg>{index},
-                                        LLVM::GEPNoWrapFlags::inbounds);
-    }
+    // The offset as an i64 value: a constant GEPArg is a pointer-embedded
+    // int of 29 bits (release builds wrap larger offsets silently; a 0.7B
+    // model's packed weights sit past 2^29 bytes).
+    Value index = LLVM::ConstantOp::create(b, address.getLoc(), b.getI64Type(),
+                                           b.getI64IntegerAttr(it->second));
+    Value replacement = LLVM::GEPOp::create(b, address.getLoc(), ptr, b.getI8Type(),
+                                            loaded, ArrayRef<LLVM::GEPArg>{index},
+                                            LLVM::GEPNoWrapFlags::inbounds);
     address.replaceAllUsesWith(replacement);
     address.erase();
   });
