@@ -242,8 +242,13 @@ def ParallelizeContractionsPass : Pass<"bitnet-parallelize-contractions"> {
     most `tiles` pieces of an `scf.forall`, which the CPU pipeline runs on
     OpenMP threads like the ternary kernels' row blocks: the attention
     products split over heads, the lm_head over tokens (or, for one token,
-    over the vocabulary). Each output element is computed as before, so
-    results are bit-identical.
+    over the vocabulary). Inside each piece, the output's two innermost
+    dimensions are tiled by 8 x 512 (`scf.for`) and, in the tile, the
+    reduction moves outside both: a 16 KiB block of C stays in L1 while
+    each row of the other operand is read once for all 8 rows (0.7B-shaped
+    lm_head: 1035 -> 507 ms per 128-token prompt on one thread). Each
+    output element still adds its products in the same order, so results
+    are bit-identical.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];

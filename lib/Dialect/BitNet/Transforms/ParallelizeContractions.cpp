@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
@@ -23,6 +24,56 @@ using namespace mlir;
 using namespace mlir::bitnet;
 
 namespace {
+
+/// Tiles the output's two innermost dimensions (8 rows x 512 columns of C,
+/// 16 KiB of f32) with scf.for, so the block of C a reduction step updates
+/// stays in L1 while the other operand streams past it. Parallel dims
+/// only: each element still adds its products in the same order.
+void tileForCache(IRRewriter &rewriter, linalg::LinalgOp op) {
+  AffineMap output = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<OpFoldResult> sizes(iterators.size(), rewriter.getIndexAttr(0));
+  int64_t tileSizes[] = {512, 8}; // innermost, next
+  unsigned tiled = 0;
+  for (unsigned r = output.getNumResults(); r-- > 0 && tiled < 2;) {
+    auto dim = dyn_cast<AffineDimExpr>(output.getResult(r));
+    if (!dim || iterators[dim.getPosition()] != utils::IteratorType::parallel)
+      break;
+    sizes[dim.getPosition()] = rewriter.getIndexAttr(tileSizes[tiled++]);
+  }
+  if (tiled == 0)
+    return;
+  scf::SCFTilingOptions options;
+  options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  options.setTileSizes(sizes);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(result))
+    return;
+  rewriter.replaceOp(op, result->replacements);
+  // Inside the tile, the reduction goes outside both tiled dimensions: each
+  // row of the other operand's tile is then read once for all 8 rows of C.
+  auto generic = dyn_cast<linalg::GenericOp>(result->tiledOps.back());
+  if (!generic || tiled < 2)
+    return;
+  AffineMap tiledOutput = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
+  unsigned rows = cast<AffineDimExpr>(tiledOutput.getResult(tiledOutput.getNumResults() - 2))
+                      .getPosition();
+  unsigned columns = cast<AffineDimExpr>(tiledOutput.getResults().back()).getPosition();
+  SmallVector<utils::IteratorType> tiledIterators = generic.getIteratorTypesArray();
+  SmallVector<unsigned> order;
+  for (unsigned i = 0; i < tiledIterators.size(); ++i)
+    if (i != rows && i != columns && tiledIterators[i] == utils::IteratorType::parallel)
+      order.push_back(i);
+  for (unsigned i = 0; i < tiledIterators.size(); ++i)
+    if (tiledIterators[i] == utils::IteratorType::reduction)
+      order.push_back(i);
+  order.push_back(rows);
+  order.push_back(columns);
+  rewriter.setInsertionPoint(generic);
+  (void)linalg::interchangeGenericOp(rewriter, generic, order);
+}
 
 struct ParallelizeContractionsPass
     : mlir::bitnet::impl::ParallelizeContractionsPassBase<ParallelizeContractionsPass> {
@@ -47,8 +98,10 @@ struct ParallelizeContractionsPass
         if (iterators[i] == utils::IteratorType::parallel &&
             !ShapedType::isDynamic(ranges[i]) && ranges[i] > 1)
           loop = i;
-      if (!loop)
+      if (!loop) {
+        tileForCache(rewriter, op);
         continue;
+      }
       int64_t pieceSize = (ranges[*loop] + tiles - 1) / tiles;
       SmallVector<OpFoldResult> sizes(ranges.size(), rewriter.getIndexAttr(0));
       sizes[*loop] = rewriter.getIndexAttr(pieceSize);
@@ -61,6 +114,8 @@ struct ParallelizeContractionsPass
       if (failed(tiled))
         continue; // stays one piece: correct, single-threaded
       rewriter.replaceOp(op, tiled->replacements);
+      if (auto piece = dyn_cast<linalg::LinalgOp>(tiled->tiledOps.back()))
+        tileForCache(rewriter, piece);
     }
   }
 };
