@@ -14,6 +14,8 @@
 
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
+#include "ImportedForms.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
@@ -34,6 +36,7 @@ namespace mlir::bitnet {
 
 using namespace mlir;
 using namespace mlir::bitnet;
+using namespace mlir::bitnet::imported;
 
 namespace {
 
@@ -41,42 +44,9 @@ namespace {
 // Small matchers (the forms the ONNX importer emits)
 //===----------------------------------------------------------------------===//
 
-Value skipReshapes(Value v) {
-  while (auto reshape = v.getDefiningOp<tosa::ReshapeOp>())
-    v = reshape.getInput1();
-  return v;
-}
-
-/// The value of a splat float constant, through reshapes.
-std::optional<APFloat> splatFloat(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(skipReshapes(v), m_Constant(&attr)) || !attr.isSplat() ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>();
-}
-
 bool isSplat(Value v, double expected) {
   std::optional<APFloat> value = splatFloat(v);
   return value && value->convertToDouble() == expected;
-}
-
-/// Inputs of a linalg.generic whose body is exactly `OpTy(inputs...)` (the
-/// importer's form of float ops TOSA lacks: division, sqrt).
-template <typename OpTy> std::optional<SmallVector<Value>> genericOf(Value v) {
-  auto generic = v.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumResults() != 1)
-    return std::nullopt;
-  Block &body = generic.getRegion().front();
-  if (body.getOperations().size() != 2)
-    return std::nullopt;
-  auto op = dyn_cast<OpTy>(body.front());
-  if (!op || op->getNumOperands() != generic.getNumDpsInputs())
-    return std::nullopt;
-  for (auto [i, operand] : llvm::enumerate(op->getOperands()))
-    if (operand != body.getArgument(i))
-      return std::nullopt;
-  return SmallVector<Value>(generic.getDpsInputs());
 }
 
 /// Both operand orders of a tosa.mul.

@@ -10,6 +10,8 @@
 
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
+#include "ImportedForms.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -28,6 +30,7 @@ namespace mlir::bitnet {
 
 using namespace mlir;
 using namespace mlir::bitnet;
+using namespace mlir::bitnet::imported;
 
 namespace {
 
@@ -35,42 +38,8 @@ namespace {
 // Small matchers
 //===----------------------------------------------------------------------===//
 
-/// Looks through tosa.reshape (rank padding and flattening).
-Value skipReshapes(Value v) {
-  while (auto reshape = v.getDefiningOp<tosa::ReshapeOp>())
-    v = reshape.getInput1();
-  return v;
-}
-
-/// The value of a splat float constant, through reshapes.
-std::optional<double> splatFloat(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(skipReshapes(v), m_Constant(&attr)) || !attr.isSplat() ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
-}
-
 bool isClose(std::optional<double> value, double expected) {
   return value && std::fabs(*value - expected) <= 1e-3 * std::fabs(expected);
-}
-
-/// Inputs of a linalg.generic whose body is exactly `OpTy(inputs...)`.
-template <typename OpTy>
-std::optional<SmallVector<Value>> genericOf(Value v) {
-  auto generic = v.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumResults() != 1)
-    return std::nullopt;
-  Block &body = generic.getRegion().front();
-  if (body.getOperations().size() != 2)
-    return std::nullopt;
-  auto op = dyn_cast<OpTy>(body.front());
-  if (!op || op->getNumOperands() != generic.getNumDpsInputs())
-    return std::nullopt;
-  for (auto [i, operand] : llvm::enumerate(op->getOperands()))
-    if (operand != body.getArgument(i))
-      return std::nullopt;
-  return SmallVector<Value>(generic.getDpsInputs());
 }
 
 /// a * b as tosa.mul.
@@ -98,12 +67,12 @@ std::optional<std::pair<double, Value>> matchConstantOver(Value v) {
   if (auto recip = v.getDefiningOp<tosa::ReciprocalOp>())
     return std::make_pair(1.0, recip.getInput1());
   if (auto div = matchDivide(v))
-    if (auto c = splatFloat(div->first))
+    if (auto c = splatDouble(div->first))
       return std::make_pair(*c, div->second);
   if (auto mul = matchMultiply(v))
     for (auto [a, b] : {*mul, std::make_pair(mul->second, mul->first)})
       if (auto recip = skipReshapes(a).getDefiningOp<tosa::ReciprocalOp>())
-        if (auto c = splatFloat(b))
+        if (auto c = splatDouble(b))
           return std::make_pair(*c, recip.getInput1());
   return std::nullopt;
 }
@@ -281,7 +250,7 @@ FailureOr<Value> matchWeightQuant(Value v, Reason &why) {
   auto mean = floored ? genericOf<arith::DivFOp>(skipReshapes(*floored))
                       : std::nullopt;
   auto weightType = cast<RankedTensorType>(fq->input.getType());
-  if (!mean || !isClose(splatFloat((*mean)[1]), weightType.getNumElements()) ||
+  if (!mean || !isClose(splatDouble((*mean)[1]), weightType.getNumElements()) ||
       !isSumOfAbs((*mean)[0], fq->input)) {
     why = "the weight scale is not 1 / clamp(mean|W|, 1e-5) over the tensor";
     return failure();
@@ -325,7 +294,7 @@ std::optional<std::pair<DenseElementsAttr, float>> matchTernaryValued(Value v) {
 /// import). Returns the i8 ternary values C - 1.
 std::optional<DenseElementsAttr> matchTernaryCodes(Value v) {
   auto sub = v.getDefiningOp<tosa::SubOp>();
-  if (!sub || !isClose(splatFloat(sub.getInput2()), 1.0))
+  if (!sub || !isClose(splatDouble(sub.getInput2()), 1.0))
     return std::nullopt;
   Value codes = sub.getInput1();
   if (auto cast = codes.getDefiningOp<tosa::CastOp>())
@@ -375,7 +344,7 @@ std::optional<std::pair<Value, float>> matchCodesRescale(Value acc, Value s) {
     return std::nullopt;
   for (auto [scale, ws] : {*mul, std::make_pair(mul->second, mul->first)})
     if (skipReshapes(scale) == s)
-      if (auto w = splatFloat(ws); w && *w != 0)
+      if (auto w = splatDouble(ws); w && *w != 0)
         return std::make_pair(rescaled, static_cast<float>(1.0 / *w));
   return std::nullopt;
 }
