@@ -8,6 +8,8 @@
 
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
+#include "LoopOrder.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -48,15 +50,7 @@ SmallVector<unsigned> reductionsInside(linalg::LinalgOp op) {
   });
   if (!inputAlong)
     return {};
-  SmallVector<unsigned> order;
-  for (unsigned i = 0; i < loops; ++i)
-    if (i != contiguous && iterators[i] == utils::IteratorType::parallel)
-      order.push_back(i);
-  for (unsigned i = 0; i < loops; ++i)
-    if (iterators[i] == utils::IteratorType::reduction)
-      order.push_back(i);
-  order.push_back(contiguous);
-  return order;
+  return reductionsOutside(iterators, {contiguous});
 }
 
 struct InterchangeMatmulLoopsPass

@@ -8,6 +8,8 @@
 
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
+#include "LoopOrder.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -24,6 +26,23 @@ using namespace mlir;
 using namespace mlir::bitnet;
 
 namespace {
+
+/// Tiles `op` by `sizes` (0: not tiled) into loops of `loopType`, replacing
+/// it; the tiled op, or null when tiling does not apply (the op stays).
+Operation *tile(IRRewriter &rewriter, linalg::LinalgOp op,
+                ArrayRef<OpFoldResult> sizes,
+                scf::SCFTilingOptions::LoopType loopType) {
+  scf::SCFTilingOptions options;
+  options.setLoopType(loopType);
+  options.setTileSizes(sizes);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(result))
+    return nullptr;
+  rewriter.replaceOp(op, result->replacements);
+  return result->tiledOps.back();
+}
 
 /// Tiles the output's two innermost dimensions (8 rows x 512 columns of C,
 /// 16 KiB of f32) with scf.for, so the block of C a reduction step updates
@@ -43,34 +62,19 @@ void tileForCache(IRRewriter &rewriter, linalg::LinalgOp op) {
   }
   if (tiled == 0)
     return;
-  scf::SCFTilingOptions options;
-  options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-  options.setTileSizes(sizes);
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (failed(result))
-    return;
-  rewriter.replaceOp(op, result->replacements);
+  Operation *tiledOp =
+      tile(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForOp);
   // Inside the tile, the reduction goes outside both tiled dimensions: each
   // row of the other operand's tile is then read once for all 8 rows of C.
-  auto generic = dyn_cast<linalg::GenericOp>(result->tiledOps.back());
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(tiledOp);
   if (!generic || tiled < 2)
     return;
   AffineMap tiledOutput = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
   unsigned rows = cast<AffineDimExpr>(tiledOutput.getResult(tiledOutput.getNumResults() - 2))
                       .getPosition();
   unsigned columns = cast<AffineDimExpr>(tiledOutput.getResults().back()).getPosition();
-  SmallVector<utils::IteratorType> tiledIterators = generic.getIteratorTypesArray();
-  SmallVector<unsigned> order;
-  for (unsigned i = 0; i < tiledIterators.size(); ++i)
-    if (i != rows && i != columns && tiledIterators[i] == utils::IteratorType::parallel)
-      order.push_back(i);
-  for (unsigned i = 0; i < tiledIterators.size(); ++i)
-    if (tiledIterators[i] == utils::IteratorType::reduction)
-      order.push_back(i);
-  order.push_back(rows);
-  order.push_back(columns);
+  SmallVector<unsigned> order =
+      reductionsOutside(generic.getIteratorTypesArray(), {rows, columns});
   rewriter.setInsertionPoint(generic);
   (void)linalg::interchangeGenericOp(rewriter, generic, order);
 }
@@ -105,17 +109,11 @@ struct ParallelizeContractionsPass
       int64_t pieceSize = (ranges[*loop] + tiles - 1) / tiles;
       SmallVector<OpFoldResult> sizes(ranges.size(), rewriter.getIndexAttr(0));
       sizes[*loop] = rewriter.getIndexAttr(pieceSize);
-      scf::SCFTilingOptions options;
-      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      options.setTileSizes(sizes);
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled))
-        continue; // stays one piece: correct, single-threaded
-      rewriter.replaceOp(op, tiled->replacements);
-      if (auto piece = dyn_cast<linalg::LinalgOp>(tiled->tiledOps.back()))
-        tileForCache(rewriter, piece);
+      // Not tiled: one piece, correct and single-threaded.
+      Operation *piece =
+          tile(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (auto pieceOp = dyn_cast_or_null<linalg::LinalgOp>(piece))
+        tileForCache(rewriter, pieceOp);
     }
   }
 };
