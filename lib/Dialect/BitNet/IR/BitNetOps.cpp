@@ -89,6 +89,28 @@ static LogicalResult verifyActivationBits(Operation *op, int64_t bits,
                            << bits;
 }
 
+/// The per-token quantization results of `input` ([..., K]): `values` of
+/// the input's shape and per-row `scales` (and `sums`) of its shape without
+/// K. Shared by quantize and rms_norm_quantize.
+static LogicalResult verifyQuantizedShapes(Operation *op, RankedTensorType input,
+                                           ShapedType values,
+                                           ArrayRef<std::pair<StringRef, ShapedType>> rows) {
+  if (input.getRank() < 1)
+    return op->emitOpError("input must have rank >= 1 (tokens x features)");
+  if (!shapesCompatible(input.getShape(), values.getShape()))
+    return op->emitOpError() << "values shape " << formatShape(values.getShape())
+                             << " does not match input shape "
+                             << formatShape(input.getShape());
+  auto rowShape = input.getShape().drop_back();
+  for (auto [name, type] : rows)
+    if (!shapesCompatible(rowShape, type.getShape()))
+      return op->emitOpError() << name << " shape " << formatShape(type.getShape())
+                               << " must be the input shape without its last "
+                                  "dimension ("
+                               << formatShape(rowShape) << ")";
+  return success();
+}
+
 static LogicalResult verifyFraction(Operation *op, double fraction,
                                     StringRef name) {
   if (fraction > 0.0 && fraction <= 1.0)
@@ -135,22 +157,8 @@ LogicalResult TernarizeOp::fold(FoldAdaptor adaptor,
 LogicalResult QuantizeOp::verify() {
   if (failed(verifyActivationBits(*this, getBits(), "bits")))
     return failure();
-  auto inputType = getInput().getType();
-  if (inputType.getRank() < 1)
-    return emitOpError("input must have rank >= 1 (tokens x features)");
-  auto valuesType = getValues().getType();
-  if (!shapesCompatible(inputType.getShape(), valuesType.getShape()))
-    return emitOpError() << "values shape " << formatShape(valuesType.getShape())
-                         << " does not match input shape "
-                         << formatShape(inputType.getShape());
-  auto rowShape = inputType.getShape().drop_back();
-  auto scalesType = getScales().getType();
-  if (!shapesCompatible(rowShape, scalesType.getShape()))
-    return emitOpError() << "scales shape " << formatShape(scalesType.getShape())
-                         << " must be the input shape without its last "
-                            "dimension ("
-                         << formatShape(rowShape) << ")";
-  return success();
+  return verifyQuantizedShapes(*this, getInput().getType(), getValues().getType(),
+                               {{"scales", getScales().getType()}});
 }
 
 LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
@@ -186,8 +194,12 @@ LogicalResult RmsNormQuantizeOp::verify() {
     return emitOpError() << "epsilon must be finite and >= 0, got "
                          << llvm::formatv("{0}", epsilon).str();
   auto inputType = getInput().getType();
-  if (inputType.getRank() < 1)
-    return emitOpError("input must have rank >= 1 (tokens x features)");
+  SmallVector<std::pair<StringRef, ShapedType>> rows = {
+      {"scales", getScales().getType()}};
+  if (Value sums = getSums())
+    rows.push_back({"sums", cast<ShapedType>(sums.getType())});
+  if (failed(verifyQuantizedShapes(*this, inputType, getValues().getType(), rows)))
+    return failure();
   auto gammaType = getGamma().getType();
   int64_t features = inputType.getShape().back();
   if (gammaType.getRank() != 1 ||
@@ -195,26 +207,6 @@ LogicalResult RmsNormQuantizeOp::verify() {
     return emitOpError() << "gamma shape " << formatShape(gammaType.getShape())
                          << " must be the input's last dimension ("
                          << formatShape(features) << ")";
-  auto valuesType = getValues().getType();
-  if (!shapesCompatible(inputType.getShape(), valuesType.getShape()))
-    return emitOpError() << "values shape " << formatShape(valuesType.getShape())
-                         << " does not match input shape "
-                         << formatShape(inputType.getShape());
-  auto rowShape = inputType.getShape().drop_back();
-  auto scalesType = getScales().getType();
-  if (!shapesCompatible(rowShape, scalesType.getShape()))
-    return emitOpError() << "scales shape " << formatShape(scalesType.getShape())
-                         << " must be the input shape without its last "
-                            "dimension ("
-                         << formatShape(rowShape) << ")";
-  if (Value sums = getSums()) {
-    auto sumsShape = cast<RankedTensorType>(sums.getType()).getShape();
-    if (!shapesCompatible(rowShape, sumsShape))
-      return emitOpError() << "sums shape " << formatShape(sumsShape)
-                           << " must be the input shape without its last "
-                              "dimension ("
-                           << formatShape(rowShape) << ")";
-  }
   return success();
 }
 
