@@ -155,7 +155,14 @@ def EmitEntryPointPass : Pass<"bitnet-emit-entry-point", "::mlir::ModuleOp"> {
     (`scalar` for rank 0), with the names of `bitnet.input_names` /
     `bitnet.output_names` (set by the ONNX importer; `input0`, `output0`, ...
     otherwise). The C runtime (`include/bitnet-c/bitnet.h`) binds tensors
-    by these names. Runs on tensors, before bufferization: the buffers are
+    by these names. Arguments marked `bitnet.state` (key-value caches, by
+    `bitnet-kv-cache-in-place`) are listed as `state` lines, in argument
+    order with the inputs: the caller passes their buffers in `inputs` and
+    the model updates them in place.
+
+    With `name` set, the symbols are `bitnet_run_<name>` and
+    `bitnet_model_info_<name>`: one library can hold several entry points
+    (a generative model's `prefill` and `decode`). Runs on tensors, before bufferization: the buffers are
     viewed as memrefs and the results written with
     `bufferization.materialize_in_destination`. Functions with dynamic
     shapes are rejected with an error.
@@ -166,6 +173,51 @@ def EmitEntryPointPass : Pass<"bitnet-emit-entry-point", "::mlir::ModuleOp"> {
   let options = [
     Option<"funcName", "func", "std::string", /*default=*/"\"main\"",
            "The model function to expose">,
+    Option<"entryName", "name", "std::string", /*default=*/"\"\"",
+           "Suffix of the entry point's symbols (empty: bitnet_run)">,
+  ];
+}
+
+def KVCacheInPlacePass
+    : Pass<"bitnet-kv-cache-in-place", "::mlir::func::FuncOp"> {
+  let summary = "Turn a decoder's past/present key-value concatenations into "
+                "in-place writes into fixed-capacity cache buffers";
+  let description = [{
+    A decoder exported with a key-value cache (the Hugging Face /
+    onnxruntime-genai signature) computes each `present.N.key|value` output
+    as `Concat(past_key_values.N.key|value, new, axis)`, so every decode step
+    copies the whole cache into a new, longer tensor. This pass makes the
+    cache a fixed-capacity buffer that the caller owns and the model updates
+    in place:
+
+    - each input named `<past-prefix>X` whose only use is the first operand
+      of the concatenation returned as the output `<present-prefix>X` gets
+      the concatenation's type (the capacity `C`: import with a past length
+      of `C - S` for `S` new tokens, and the rest of the graph keeps its
+      shapes);
+    - the concatenation becomes a `tensor.insert_slice` of the new entries
+      at a run-time offset, the new trailing input `cache_position`
+      (`tensor<1xi64>`: the number of tokens already in the cache);
+    - the `present` results are removed, and the cache arguments are marked
+      `bitnet.state`: `bitnet-emit-entry-point` describes them as state
+      that the caller passes in and the model updates in place
+      (bufferization writes into the argument: no copy per step).
+
+    The graph must mask cache slots at or beyond `cache_position + S` itself
+    (from `attention_mask` or positions), as any graph run with a padded
+    cache does. The caller must keep `cache_position + S <= C`.
+    Functions without cache inputs are left unchanged; a cache input whose
+    use is not such a concatenation is an error naming it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"pastPrefix", "past-prefix", "std::string",
+           /*default=*/"\"past_key_values.\"",
+           "Name prefix of the cache inputs">,
+    Option<"presentPrefix", "present-prefix", "std::string",
+           /*default=*/"\"present.\"",
+           "Name prefix of the updated-cache outputs">,
   ];
 }
 

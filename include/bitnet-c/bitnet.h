@@ -4,8 +4,11 @@
 |* bitnet-emit-entry-point pass:                                             *|
 |*   void bitnet_run(void *const *inputs, void *const *outputs);            *|
 |*   const char bitnet_model_info[];   (its tensors: names, types, shapes)  *|
-|* This API loads such a library, describes its tensors and runs it on      *|
-|* caller-owned, contiguous row-major buffers. See docs/abi.md.             *|
+|* A generative model (a decoder with key-value caches) has two entry       *|
+|* points instead, bitnet_run_prefill and bitnet_run_decode, each with its  *|
+|* record. This API loads such a library, describes its tensors and runs it *|
+|* on caller-owned, contiguous row-major buffers; for generative models a   *|
+|* session owns the caches and decodes token by token. See docs/abi.md.     *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -19,7 +22,7 @@
 extern "C" {
 #endif
 
-#define BITNET_ABI_VERSION 1
+#define BITNET_ABI_VERSION 2
 
 typedef enum bitnet_dtype {
   BITNET_DTYPE_F32,
@@ -39,6 +42,8 @@ typedef struct bitnet_tensor_info {
   int rank;
   const int64_t *shape; /* rank sizes */
   size_t bytes;         /* size of the buffer: product(shape) * element size */
+  int state;            /* 1: an input the model updates in place (a key-value
+                           cache of a generative model), else 0 */
 } bitnet_tensor_info;
 
 typedef struct bitnet_model bitnet_model;
@@ -76,12 +81,50 @@ int bitnet_model_find_output(const bitnet_model *model, const char *name);
  * the model was compiled single-threaded (openmp=false). */
 int bitnet_model_set_num_threads(bitnet_model *model, int threads);
 
+/* The inputs and outputs are those of `bitnet_run`; for a generative model,
+ * of its prefill entry point (state inputs included: the caller passes the
+ * caches, which the call updates in place). */
+
 /* Runs the model: `inputs[i]` points to the data of input i and
  * `outputs[j]` to a buffer of bitnet_model_output(model, j)->bytes bytes.
  * Returns 0, or -1 when an argument is NULL. Calls on one model must not
  * overlap. */
 int bitnet_model_run(bitnet_model *model, const void *const *inputs,
                      void *const *outputs);
+
+/*--- Generative models (bitnet-compile of a decoder with past_key_values) --*/
+
+typedef struct bitnet_session bitnet_session;
+
+/* 1 for a model with prefill and decode entry points, else 0. */
+int bitnet_model_is_generative(const bitnet_model *model);
+
+/* The cache capacity in tokens (bitnet-compile --max-context) and the
+ * vocabulary size (logits per token); 0 for other models. */
+int64_t bitnet_model_max_context(const bitnet_model *model);
+int64_t bitnet_model_vocab_size(const bitnet_model *model);
+
+/* A context of the model: its key-value caches (owned by the session,
+ * updated in place by each call: no copy per token) and its length. NULL
+ * with a message in `error` for a model that is not generative. A session
+ * uses the model: free it first. */
+bitnet_session *bitnet_session_new(bitnet_model *model, char *error, size_t error_size);
+void bitnet_session_free(bitnet_session *session);
+
+/* Empties the context. */
+void bitnet_session_reset(bitnet_session *session);
+
+/* Tokens in the context. */
+int64_t bitnet_session_length(const bitnet_session *session);
+
+/* Appends `count` tokens to the context and, when `logits` is not NULL,
+ * writes the logits of the last one (bitnet_model_vocab_size floats).
+ * Several tokens run through the prefill entry point in chunks of its size,
+ * single tokens through decode. Returns 0, or -1 (nothing appended) on a
+ * NULL argument, count 0, a token outside the vocabulary or a context that
+ * would exceed bitnet_model_max_context. */
+int bitnet_session_append(bitnet_session *session, const int64_t *tokens,
+                          size_t count, float *logits);
 
 /* Element size in bytes and the name used in bitnet_model_info ("f32",
  * "i64", "bool", ...). */

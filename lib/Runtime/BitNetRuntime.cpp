@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -159,26 +160,16 @@ void unmapWeights(void **base) {
   weightsMappings.erase(it);
 }
 
-} // namespace
 
-struct bitnet_model {
-  void *library = nullptr;
+/// One entry point of a library: `bitnet_run[_<name>]` and the tensors of
+/// its `bitnet_model_info[_<name>]` record.
+struct Entry {
   void (*run)(void *const *, void *const *) = nullptr;
-  void (*setNumThreads)(int) = nullptr;
-  /// @bitnet_weights_base of a library compiled with a weights file, once
-  /// the file is mapped.
-  void **weightsBase = nullptr;
+  /// Inputs in argument order, state (key-value caches) included.
   std::vector<std::unique_ptr<Tensor>> inputs, outputs;
 
-  ~bitnet_model() {
-    if (weightsBase)
-      unmapWeights(weightsBase);
-    if (library)
-      dlclose(library);
-  }
-
-  /// Parses bitnet_model_info (see bitnet-emit-entry-point); false with
-  /// `error` set on a record this runtime does not understand.
+  /// Parses the record (see bitnet-emit-entry-point); false with `error` set
+  /// on a record this runtime does not understand.
   bool parseInfo(const char *text, std::string &error) {
     std::stringstream in(text);
     std::string line;
@@ -191,7 +182,7 @@ struct bitnet_model {
       std::string kind, name, dtype, shape;
       auto tensor = std::make_unique<Tensor>();
       if (!(fields >> kind >> name >> dtype >> shape) ||
-          (kind != "input" && kind != "output") ||
+          (kind != "input" && kind != "state" && kind != "output") ||
           !parseDtype(dtype, tensor->info.dtype) || !parseShape(shape, tensor->shape)) {
         error = "malformed bitnet_model_info line '" + line + "'";
         return false;
@@ -204,9 +195,147 @@ struct bitnet_model {
       tensor->info.rank = static_cast<int>(tensor->shape.size());
       tensor->info.shape = tensor->shape.data();
       tensor->info.bytes = elements * bitnet_dtype_size(tensor->info.dtype);
-      (kind == "input" ? inputs : outputs).push_back(std::move(tensor));
+      tensor->info.state = kind == "state";
+      (kind == "output" ? outputs : inputs).push_back(std::move(tensor));
     }
     return true;
+  }
+
+  const Tensor *find(const std::vector<std::unique_ptr<Tensor>> &tensors,
+                     const std::string &name) const {
+    for (const auto &tensor : tensors)
+      if (tensor->name == name)
+        return tensor.get();
+    return nullptr;
+  }
+};
+
+/// Looks up `bitnet_run<suffix>` and its record in `library`. Returns false
+/// when the library has no such entry; sets `error` when its record is bad.
+bool loadEntry(void *library, const std::string &suffix, Entry &entry,
+               std::string &error) {
+  const char *info = static_cast<const char *>(
+      dlsym(library, ("bitnet_model_info" + suffix).c_str()));
+  entry.run = reinterpret_cast<void (*)(void *const *, void *const *)>(
+      dlsym(library, ("bitnet_run" + suffix).c_str()));
+  if (!info || !entry.run)
+    return false;
+  return entry.parseInfo(info, error);
+}
+
+} // namespace
+
+struct bitnet_model {
+  void *library = nullptr;
+  void (*setNumThreads)(int) = nullptr;
+  /// @bitnet_weights_base of a library compiled with a weights file, once
+  /// the file is mapped.
+  void **weightsBase = nullptr;
+  /// What bitnet_model_run runs: `bitnet_run`, or a generative model's
+  /// prefill entry point.
+  Entry primary;
+  /// A generative model's entry points (docs/abi.md), else not loaded.
+  Entry prefill, decode;
+  bool generative = false;
+
+  ~bitnet_model() {
+    if (weightsBase)
+      unmapWeights(weightsBase);
+    if (library)
+      dlclose(library);
+  }
+};
+
+namespace {
+
+/// The names a generative model's entry points bind (docs/abi.md).
+constexpr char kInputIds[] = "input_ids";
+constexpr char kAttentionMask[] = "attention_mask";
+constexpr char kPositionIds[] = "position_ids";
+constexpr char kCachePosition[] = "cache_position";
+constexpr char kLogits[] = "logits";
+
+/// Checks that a generative model's entry point has the signature the
+/// session drives; empty on success, else the message.
+std::string checkGenerativeEntry(const Entry &entry, const char *name,
+                                 int64_t capacity) {
+  std::string prefix = std::string(name) + " entry point: ";
+  if (entry.outputs.size() != 1 || entry.outputs[0]->name != kLogits ||
+      entry.outputs[0]->info.dtype != BITNET_DTYPE_F32 ||
+      entry.outputs[0]->shape.size() != 3)
+    return prefix + "expected one output, logits f32 [1, tokens, vocab]";
+  int64_t tokens = entry.outputs[0]->shape[1];
+  for (const auto &input : entry.inputs) {
+    const Tensor &t = *input;
+    if (t.info.state) {
+      if (t.shape.size() != 4 || t.shape[2] != capacity)
+        return prefix + "cache " + t.name + " is not [batch, heads, " +
+               std::to_string(capacity) + ", head_dim]";
+      continue;
+    }
+    std::vector<int64_t> expected;
+    if (t.name == kInputIds || t.name == kPositionIds)
+      expected = {1, tokens};
+    else if (t.name == kAttentionMask)
+      expected = {1, capacity};
+    else if (t.name == kCachePosition)
+      expected = {1};
+    else
+      return prefix + "input " + t.name + " is not one the runtime can fill "
+             "(input_ids, attention_mask, position_ids, cache_position)";
+    if (t.info.dtype != BITNET_DTYPE_I64 || t.shape != expected)
+      return prefix + "input " + t.name + " has an unexpected type or shape";
+  }
+  return "";
+}
+
+} // namespace
+
+/// A generative model's context: its key-value caches and position.
+struct bitnet_session {
+  bitnet_model *model = nullptr;
+  int64_t length = 0;
+  /// Cache buffers by name, zero-filled (masked slots must hold finite
+  /// values: the graph multiplies them by zero weights).
+  std::map<std::string, std::vector<unsigned char>> caches;
+  std::vector<unsigned char> logits;
+
+  /// Runs `entry` on `tokens` (at most its token count; the rest is padding)
+  /// and copies the last real token's logits to `out`.
+  void step(const Entry &entry, const int64_t *tokens, int64_t count,
+            float *out) {
+    int64_t slots = entry.outputs[0]->shape[1];
+    int64_t vocab = entry.outputs[0]->shape[2];
+    int64_t capacity = model->decode.find(model->decode.inputs, kAttentionMask)->shape[1];
+    std::vector<int64_t> ids(slots, 0), positions(slots), mask(capacity, 0);
+    for (int64_t i = 0; i < slots; ++i) {
+      ids[i] = i < count ? tokens[i] : 0;
+      positions[i] = length + i;
+    }
+    for (int64_t j = 0; j < length + count; ++j)
+      mask[j] = 1;
+    int64_t position = length;
+    logits.resize(entry.outputs[0]->info.bytes);
+    std::vector<void *> inputs;
+    for (const auto &input : entry.inputs) {
+      const std::string &name = input->name;
+      if (input->info.state)
+        inputs.push_back(caches[name].data());
+      else if (name == kInputIds)
+        inputs.push_back(ids.data());
+      else if (name == kPositionIds)
+        inputs.push_back(positions.data());
+      else if (name == kAttentionMask)
+        inputs.push_back(mask.data());
+      else
+        inputs.push_back(&position);
+    }
+    void *outputs[] = {logits.data()};
+    entry.run(inputs.data(), outputs);
+    length += count;
+    if (out)
+      std::memcpy(out, logits.data() + (count - 1) * vocab * sizeof(float),
+                  vocab * sizeof(float));
   }
 };
 
@@ -232,17 +361,32 @@ bitnet_model *bitnet_model_load_with_weights(const char *path,
   model->library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model->library)
     return fail(std::string("cannot load ") + path + ": " + dlerror());
-  const char *info =
-      static_cast<const char *>(dlsym(model->library, "bitnet_model_info"));
-  model->run = reinterpret_cast<void (*)(void *const *, void *const *)>(
-      dlsym(model->library, "bitnet_run"));
-  if (!info || !model->run)
+  std::string message;
+  bool plain = loadEntry(model->library, "", model->primary, message);
+  if (!plain && message.empty()) {
+    bool prefill = loadEntry(model->library, "_prefill", model->prefill, message);
+    bool decode = message.empty() &&
+                  loadEntry(model->library, "_decode", model->decode, message);
+    model->generative = prefill && decode;
+    if (model->generative)
+      plain = loadEntry(model->library, "_prefill", model->primary, message);
+  }
+  if (!message.empty())
+    return fail(std::string(path) + ": " + message);
+  if (!plain)
     return fail(std::string(path) +
                 " is not a compiled BitNet model (no bitnet_run / bitnet_model_info; "
                 "compile it with bitnet-compile --emit=lib)");
-  std::string message;
-  if (!model->parseInfo(info, message))
-    return fail(std::string(path) + ": " + message);
+  if (model->generative) {
+    const Tensor *mask = model->decode.find(model->decode.inputs, kAttentionMask);
+    int64_t capacity = mask && mask->shape.size() == 2 ? mask->shape[1] : -1;
+    for (auto [entry, name] : {std::pair<const Entry *, const char *>{&model->prefill, "prefill"},
+                               {&model->decode, "decode"}}) {
+      message = checkGenerativeEntry(*entry, name, capacity);
+      if (!message.empty())
+        return fail(std::string(path) + ": " + message);
+    }
+  }
   // Weights compiled into a side file (bitnet-externalize-weights).
   auto *base = static_cast<void **>(dlsym(model->library, "bitnet_weights_base"));
   if (base) {
@@ -270,23 +414,23 @@ bitnet_model *bitnet_model_load_with_weights(const char *path,
 void bitnet_model_free(bitnet_model *model) { delete model; }
 
 int bitnet_model_num_inputs(const bitnet_model *model) {
-  return model ? static_cast<int>(model->inputs.size()) : 0;
+  return model ? static_cast<int>(model->primary.inputs.size()) : 0;
 }
 
 int bitnet_model_num_outputs(const bitnet_model *model) {
-  return model ? static_cast<int>(model->outputs.size()) : 0;
+  return model ? static_cast<int>(model->primary.outputs.size()) : 0;
 }
 
 const bitnet_tensor_info *bitnet_model_input(const bitnet_model *model, int index) {
   if (!model || index < 0 || index >= bitnet_model_num_inputs(model))
     return nullptr;
-  return &model->inputs[index]->info;
+  return &model->primary.inputs[index]->info;
 }
 
 const bitnet_tensor_info *bitnet_model_output(const bitnet_model *model, int index) {
   if (!model || index < 0 || index >= bitnet_model_num_outputs(model))
     return nullptr;
-  return &model->outputs[index]->info;
+  return &model->primary.outputs[index]->info;
 }
 
 static int findTensor(const std::vector<std::unique_ptr<Tensor>> &tensors,
@@ -298,11 +442,11 @@ static int findTensor(const std::vector<std::unique_ptr<Tensor>> &tensors,
 }
 
 int bitnet_model_find_input(const bitnet_model *model, const char *name) {
-  return model ? findTensor(model->inputs, name) : -1;
+  return model ? findTensor(model->primary.inputs, name) : -1;
 }
 
 int bitnet_model_find_output(const bitnet_model *model, const char *name) {
-  return model ? findTensor(model->outputs, name) : -1;
+  return model ? findTensor(model->primary.outputs, name) : -1;
 }
 
 int bitnet_model_set_num_threads(bitnet_model *model, int threads) {
@@ -314,16 +458,94 @@ int bitnet_model_set_num_threads(bitnet_model *model, int threads) {
 
 int bitnet_model_run(bitnet_model *model, const void *const *inputs,
                      void *const *outputs) {
-  if (!model || (!inputs && !model->inputs.empty()) ||
-      (!outputs && !model->outputs.empty()))
+  if (!model)
     return -1;
-  for (size_t i = 0; i < model->inputs.size(); ++i)
+  const Entry &entry = model->primary;
+  if ((!inputs && !entry.inputs.empty()) || (!outputs && !entry.outputs.empty()))
+    return -1;
+  for (size_t i = 0; i < entry.inputs.size(); ++i)
     if (!inputs[i])
       return -1;
-  for (size_t j = 0; j < model->outputs.size(); ++j)
+  for (size_t j = 0; j < entry.outputs.size(); ++j)
     if (!outputs[j])
       return -1;
-  model->run(const_cast<void *const *>(inputs), outputs);
+  entry.run(const_cast<void *const *>(inputs), outputs);
+  return 0;
+}
+
+int bitnet_model_is_generative(const bitnet_model *model) {
+  return model && model->generative;
+}
+
+int64_t bitnet_model_max_context(const bitnet_model *model) {
+  if (!bitnet_model_is_generative(model))
+    return 0;
+  return model->decode.find(model->decode.inputs, kAttentionMask)->shape[1];
+}
+
+int64_t bitnet_model_vocab_size(const bitnet_model *model) {
+  if (!bitnet_model_is_generative(model))
+    return 0;
+  return model->decode.outputs[0]->shape[2];
+}
+
+bitnet_session *bitnet_session_new(bitnet_model *model, char *error,
+                                   size_t errorSize) {
+  if (!bitnet_model_is_generative(model)) {
+    if (error && errorSize > 0)
+      std::snprintf(error, errorSize, "%s",
+                    "the model has no prefill/decode entry points (compile a "
+                    "decoder exported with past_key_values inputs)");
+    return nullptr;
+  }
+  auto session = std::make_unique<bitnet_session>();
+  session->model = model;
+  for (const auto &input : model->decode.inputs)
+    if (input->info.state)
+      session->caches[input->name].assign(input->info.bytes, 0);
+  return session.release();
+}
+
+void bitnet_session_free(bitnet_session *session) { delete session; }
+
+void bitnet_session_reset(bitnet_session *session) {
+  if (!session)
+    return;
+  session->length = 0;
+  for (auto &cache : session->caches)
+    std::fill(cache.second.begin(), cache.second.end(), 0);
+}
+
+int64_t bitnet_session_length(const bitnet_session *session) {
+  return session ? session->length : 0;
+}
+
+int bitnet_session_append(bitnet_session *session, const int64_t *tokens,
+                          size_t count, float *logits) {
+  if (!session || !tokens || count == 0)
+    return -1;
+  bitnet_model *model = session->model;
+  int64_t capacity = bitnet_model_max_context(model);
+  int64_t vocab = bitnet_model_vocab_size(model);
+  if (session->length + static_cast<int64_t>(count) > capacity)
+    return -1;
+  for (size_t i = 0; i < count; ++i)
+    if (tokens[i] < 0 || tokens[i] >= vocab)
+      return -1;
+  int64_t chunk = model->prefill.outputs[0]->shape[1];
+  while (count > 0) {
+    // Several tokens go through prefill (padded to its size) while its
+    // padding still fits in the cache; single tokens through decode.
+    int64_t n = 1;
+    const Entry *entry = &model->decode;
+    if (count > 1 && session->length + chunk <= capacity) {
+      n = std::min<int64_t>(static_cast<int64_t>(count), chunk);
+      entry = &model->prefill;
+    }
+    session->step(*entry, tokens, n, static_cast<int64_t>(count) == n ? logits : nullptr);
+    tokens += n;
+    count -= static_cast<size_t>(n);
+  }
   return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "bitnet/Pipelines/Pipelines.h"
 #include "bitnet/Target/CpuTargetInfo.h"
 #include "bitnet/Target/ONNX/ImportONNX.h"
+#include "bitnet/Target/ONNX/OnnxModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -76,6 +77,8 @@ struct CompileConfig {
   CpuTargetInfo target;
   CpuPipelineOptions pipeline;
   onnx::ImportOptions import;
+  /// Sizes for models with key-value caches (docs/driver.md).
+  onnx::DecoderImportOptions decoder;
   bool timings = false;
   /// Where the weights go (docs/abi.md); empty: compiled in as constants.
   std::string weightsFile;
@@ -209,6 +212,16 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
       cl::desc("Constants of at most this many bytes stay in the code "
                "(default 4096)"),
       cl::init(4096), cl::cat(category));
+  static cl::opt<int64_t> maxContext(
+      "max-context",
+      cl::desc("For models with key-value caches: the cache capacity in "
+               "tokens, prompt plus generated (default 512)"),
+      cl::init(512), cl::cat(category));
+  static cl::opt<int64_t> prefillTokens(
+      "prefill-tokens",
+      cl::desc("For models with key-value caches: tokens per call of the "
+               "prefill entry point (default 64)"),
+      cl::init(64), cl::cat(category));
   static cl::opt<bool> timings(
       "timings", cl::desc("Print each stage's wall time and peak RSS to stderr"),
       cl::cat(category));
@@ -328,6 +341,8 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
     }
   config.import.emitCInterface = true;
   config.import.functionName = functionName;
+  config.decoder.maxContext = maxContext;
+  config.decoder.prefillTokens = prefillTokens;
   return true;
 }
 
@@ -344,9 +359,28 @@ OwningOpRef<ModuleOp> importStage(const CompileConfig &config,
       error("cannot open '" + config.input + "': no such file");
       return nullptr;
     }
-    OwningOpRef<ModuleOp> module =
-        onnx::importModelFile(config.input, context, config.import);
-    if (!module || failed(verify(*module)))
+    std::string loadError;
+    std::unique_ptr<onnx::Model> model = onnx::loadModel(config.input, loadError);
+    if (!model) {
+      error(loadError);
+      return nullptr;
+    }
+    if (!onnx::isGenerativeModel(*model, config.decoder)) {
+      OwningOpRef<ModuleOp> module =
+          onnx::importModel(*model, context, config.import, config.input);
+      if (!module || failed(verify(*module)))
+        return nullptr;
+      return module;
+    }
+    // A decoder with key-value caches: prefill and decode functions on
+    // in-place caches.
+    OwningOpRef<ModuleOp> module = onnx::importDecoder(
+        *model, context, config.import, config.decoder, config.input);
+    if (!module)
+      return nullptr;
+    PassManager pm(context);
+    pm.addNestedPass<func::FuncOp>(bitnet::createKVCacheInPlacePass());
+    if (failed(pm.run(*module)))
       return nullptr;
     return module;
   }
@@ -377,9 +411,21 @@ bool runPipelineStage(const CompileConfig &config, CpuStage stage,
                       ModuleOp module) {
   PassManager pm(module->getContext());
   if (stage == CpuStage::LLVM) {
-    bitnet::EmitEntryPointPassOptions entry;
-    entry.funcName = config.import.functionName;
-    pm.addPass(bitnet::createEmitEntryPointPass(entry));
+    // A generative model has `prefill` and `decode` (importDecoder).
+    bool generative = module.lookupSymbol("prefill") && module.lookupSymbol("decode");
+    for (const char *name : {"prefill", "decode"}) {
+      if (!generative)
+        break;
+      bitnet::EmitEntryPointPassOptions entry;
+      entry.funcName = name;
+      entry.entryName = name;
+      pm.addPass(bitnet::createEmitEntryPointPass(entry));
+    }
+    if (!generative) {
+      bitnet::EmitEntryPointPassOptions entry;
+      entry.funcName = config.import.functionName;
+      pm.addPass(bitnet::createEmitEntryPointPass(entry));
+    }
   }
   addCpuStage(pm, config.pipeline, stage);
   return succeeded(pm.run(module));

@@ -2,6 +2,8 @@
 //
 //   bitnet-run MODEL.so --input NAME=FILE.npy|FILE.pb ... --output-dir DIR
 //                       [--threads T] [--repeat N] [--print-info]
+//   bitnet-run MODEL.so --generate --prompt-ids 1,2,3 --max-new-tokens N
+//                       [--threads T] [--logits-out FILE.npy]
 //
 // Loads the model through the C API (include/bitnet-c/bitnet.h), checks each
 // input file against the model's tensor (dtype and shape), runs it, writes
@@ -49,14 +51,35 @@ int fail(const std::string &message) {
 const char *const kUsage =
     "usage: bitnet-run MODEL.so --input NAME=FILE.npy|FILE.pb ... [--output-dir DIR]\n"
     "                  [--threads T] [--repeat N] [--print-info]\n"
-    "Runs a model compiled by bitnet-compile --emit=lib.\n";
+    "       bitnet-run MODEL.so --generate --prompt-ids 1,2,3 --max-new-tokens N\n"
+    "                  [--threads T] [--logits-out FILE.npy]\n"
+    "Runs a model compiled by bitnet-compile --emit=lib. --generate decodes\n"
+    "greedily with a generative model (one compiled from a decoder with\n"
+    "past_key_values inputs) and prints the new token ids and tokens/s.\n";
 
 struct Options {
-  std::string model, outputDir;
+  std::string model, outputDir, logitsOut;
   std::vector<std::string> inputs;
-  int threads = 0, repeat = 1;
-  bool printInfo = false;
+  std::vector<int64_t> promptIds;
+  int threads = 0, repeat = 1, maxNewTokens = 16;
+  bool printInfo = false, generate = false;
 };
+
+/// Parses `1,2,3`; false on anything else.
+bool parseIds(const std::string &text, std::vector<int64_t> &ids) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, comma - start);
+    char *end = nullptr;
+    long long id = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || id < 0)
+      return false;
+    ids.push_back(id);
+    start = comma + 1;
+  }
+  return !ids.empty();
+}
 
 /// Parses `--name value` and `--name=value`; false with `error` set on bad
 /// usage.
@@ -95,7 +118,19 @@ bool parseOptions(int argc, char **argv, Options &options, std::string &error) {
     } else if (takeValue("--repeat")) {
       if (!positive("--repeat", options.repeat))
         return false;
-    } else if (arg == "--print-info")
+    } else if (takeValue("--max-new-tokens")) {
+      if (!positive("--max-new-tokens", options.maxNewTokens))
+        return false;
+    } else if (takeValue("--prompt-ids")) {
+      if (!parseIds(value, options.promptIds)) {
+        error = "--prompt-ids takes token ids like 1,2,3, not '" + value + "'";
+        return false;
+      }
+    } else if (takeValue("--logits-out"))
+      options.logitsOut = value;
+    else if (arg == "--generate")
+      options.generate = true;
+    else if (arg == "--print-info")
       options.printInfo = true;
     else if (arg.rfind("-", 0) != 0 && options.model.empty())
       options.model = arg;
@@ -108,7 +143,84 @@ bool parseOptions(int argc, char **argv, Options &options, std::string &error) {
     error = "no model given";
     return false;
   }
+  if (options.generate && options.promptIds.empty()) {
+    error = "--generate needs --prompt-ids";
+    return false;
+  }
+  if (options.generate && !options.inputs.empty()) {
+    error = "--generate feeds the model itself; --input is for single runs";
+    return false;
+  }
   return true;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// --generate: greedy decoding in a session (the runtime owns the caches).
+int generate(bitnet_model *model, const Options &options) {
+  char error[512] = "";
+  std::unique_ptr<bitnet_session, void (*)(bitnet_session *)> session(
+      bitnet_session_new(model, error, sizeof(error)), bitnet_session_free);
+  if (!session)
+    return fail(options.model + ": " + error);
+  int64_t vocab = bitnet_model_vocab_size(model);
+  int64_t capacity = bitnet_model_max_context(model);
+  const std::vector<int64_t> &prompt = options.promptIds;
+  for (int64_t id : prompt)
+    if (id >= vocab)
+      return fail("prompt token " + std::to_string(id) + " is outside the vocabulary (" +
+                  std::to_string(vocab) + " tokens)");
+  int64_t newTokens = std::min<int64_t>(options.maxNewTokens,
+                                        capacity - static_cast<int64_t>(prompt.size()) + 1);
+  if (newTokens < 1)
+    return fail("the prompt (" + std::to_string(prompt.size()) +
+                " tokens) does not fit the model's context of " +
+                std::to_string(capacity) + " tokens (bitnet-compile --max-context)");
+  if (newTokens < options.maxNewTokens)
+    std::fprintf(stderr, "bitnet-run: the context holds %lld tokens: generating %lld\n",
+                 static_cast<long long>(capacity), static_cast<long long>(newTokens));
+
+  // Row t: the logits that chose new token t.
+  bitnet::npy::Array logits;
+  logits.descr = "<f4";
+  logits.shape = {newTokens, vocab};
+  logits.bytes.resize(static_cast<size_t>(newTokens * vocab) * sizeof(float));
+  auto row = [&](int64_t t) {
+    return reinterpret_cast<float *>(logits.bytes.data()) + t * vocab;
+  };
+  auto argmax = [&](const float *values) {
+    return static_cast<int64_t>(std::max_element(values, values + vocab) - values);
+  };
+
+  std::vector<int64_t> tokens;
+  auto start = std::chrono::steady_clock::now();
+  if (bitnet_session_append(session.get(), prompt.data(), prompt.size(), row(0)) != 0)
+    return fail("prefill failed");
+  double promptSeconds = secondsSince(start);
+  tokens.push_back(argmax(row(0)));
+  start = std::chrono::steady_clock::now();
+  for (int64_t t = 1; t < newTokens; ++t) {
+    if (bitnet_session_append(session.get(), &tokens.back(), 1, row(t)) != 0)
+      return fail("decode step failed");
+    tokens.push_back(argmax(row(t)));
+  }
+  double decodeSeconds = secondsSince(start);
+
+  for (size_t i = 0; i < tokens.size(); ++i)
+    std::printf("%s%lld", i ? "," : "", static_cast<long long>(tokens[i]));
+  std::printf("\n");
+  std::fprintf(stderr, "bitnet-run: prompt %zu tokens in %.3f ms (%.1f tokens/s)\n",
+               prompt.size(), 1e3 * promptSeconds, prompt.size() / promptSeconds);
+  if (newTokens > 1)
+    std::fprintf(stderr, "bitnet-run: decode %lld tokens in %.3f ms (%.1f tokens/s)\n",
+                 static_cast<long long>(newTokens - 1), 1e3 * decodeSeconds,
+                 (newTokens - 1) / decodeSeconds);
+  std::string message;
+  if (!options.logitsOut.empty() && !bitnet::npy::write(options.logitsOut, logits, message))
+    return fail(message);
+  return 0;
 }
 
 } // namespace
@@ -131,6 +243,12 @@ int bitnet::bitnetRunMain(int argc, char **argv) {
   if (!model)
     return fail(error);
 
+  if (options.threads > 0 &&
+      bitnet_model_set_num_threads(model.get(), options.threads) != 0)
+    std::fputs("bitnet-run: the model is single-threaded; --threads ignored\n", stderr);
+  if (options.generate)
+    return generate(model.get(), options);
+
   int numInputs = bitnet_model_num_inputs(model.get());
   int numOutputs = bitnet_model_num_outputs(model.get());
   if (options.printInfo) {
@@ -138,8 +256,14 @@ int bitnet::bitnetRunMain(int argc, char **argv) {
       std::printf("%s %s %s %s\n", kind, info->name, bitnet_dtype_name(info->dtype),
                   shapeText(shapeOf(*info)).c_str());
     };
-    for (int i = 0; i < numInputs; ++i)
-      print("input", bitnet_model_input(model.get(), i));
+    if (bitnet_model_is_generative(model.get()))
+      std::printf("generative: context %lld tokens, vocabulary %lld; prefill entry point:\n",
+                  static_cast<long long>(bitnet_model_max_context(model.get())),
+                  static_cast<long long>(bitnet_model_vocab_size(model.get())));
+    for (int i = 0; i < numInputs; ++i) {
+      const bitnet_tensor_info *info = bitnet_model_input(model.get(), i);
+      print(info->state ? "state" : "input", info);
+    }
     for (int j = 0; j < numOutputs; ++j)
       print("output", bitnet_model_output(model.get(), j));
     return 0;
@@ -180,10 +304,6 @@ int bitnet::bitnetRunMain(int argc, char **argv) {
     if (!given[i])
       return fail(std::string("missing --input ") +
                   bitnet_model_input(model.get(), i)->name + "=FILE.npy");
-
-  if (options.threads > 0 &&
-      bitnet_model_set_num_threads(model.get(), options.threads) != 0)
-    std::fputs("bitnet-run: the model is single-threaded; --threads ignored\n", stderr);
 
   std::vector<bitnet::npy::Array> outputs(numOutputs);
   std::vector<const void *> inputData;

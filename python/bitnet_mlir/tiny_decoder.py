@@ -95,20 +95,39 @@ class Attention(nn.Module):
         self.o_proj = BitLinear(cfg.hidden, cfg.hidden)
         self.sub_norm = RMSNorm(cfg.hidden, cfg.eps)
 
-    def forward(self, x, cos, sin, mask):
+    def repeat_kv(self, t):
+        """Each kv head serves `heads / kv_heads` consecutive query heads
+        (repeat_interleave on dim 1, written so it exports without
+        data-dependent shapes)."""
+        groups = self.cfg.heads // self.cfg.kv_heads
+        if groups == 1:
+            return t
+        return t[:, :, None].expand(-1, -1, groups, -1, -1).flatten(1, 2)
+
+    def forward(self, x, cos, sin, mask, past=None):
+        """`mask` is added to the scores; with a cache, `past` is (key, value)
+        [b, kv_heads, past, head_dim], `mask` a boolean "blocked" tensor, and
+        the result is (output, (key, value) with the new tokens appended)."""
         b, s, _ = x.shape
         q = self.q_proj(x).view(b, s, self.cfg.heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(b, s, self.cfg.kv_heads, self.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(b, s, self.cfg.kv_heads, self.head_dim).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
-        groups = self.cfg.heads // self.cfg.kv_heads
-        k = k.repeat_interleave(groups, dim=1)
-        v = v.repeat_interleave(groups, dim=1)
-        scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim) + mask
+        if past is not None:
+            k = torch.cat([past[0], k], dim=2)
+            v = torch.cat([past[1], v], dim=2)
+        present = (k, v)
+        k, v = self.repeat_kv(k), self.repeat_kv(v)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim)
+        if past is None:
+            scores = scores + mask
+        else:
+            scores = scores.masked_fill(mask, float("-inf"))
         out = scores.softmax(dim=-1) @ v
         out = out.transpose(1, 2).reshape(b, s, self.cfg.hidden)
-        return self.o_proj(self.sub_norm(out))
+        out = self.o_proj(self.sub_norm(out))
+        return out if past is None else (out, present)
 
 
 class FeedForward(nn.Module):
@@ -132,9 +151,13 @@ class Block(nn.Module):
         self.post_attn_norm = RMSNorm(cfg.hidden, cfg.eps)
         self.mlp = FeedForward(cfg)
 
-    def forward(self, x, cos, sin, mask):
-        x = x + self.attn(self.input_norm(x), cos, sin, mask)
-        return x + self.mlp(self.post_attn_norm(x))
+    def forward(self, x, cos, sin, mask, past=None):
+        if past is None:
+            x = x + self.attn(self.input_norm(x), cos, sin, mask)
+            return x + self.mlp(self.post_attn_norm(x))
+        attn, present = self.attn(self.input_norm(x), cos, sin, mask, past)
+        x = x + attn
+        return x + self.mlp(self.post_attn_norm(x)), present
 
 
 class TinyBitNet(nn.Module):
@@ -153,6 +176,100 @@ class TinyBitNet(nn.Module):
         for block in self.blocks:
             x = block(x, cos, sin, mask)
         return F.linear(self.norm(x), self.embed.weight)  # tied embeddings
+
+
+class TinyBitNetWithCache(nn.Module):
+    """The same model with the Hugging Face / onnxruntime-genai decoding
+    signature: (input_ids, attention_mask, position_ids, past_key_values.N.key,
+    past_key_values.N.value, ...) -> (logits, present.N.key, present.N.value,
+    ...), caches [batch, kv_heads, length, head_dim].
+
+    The attention mask is built from positions, not from tensor shapes: key
+    slot j is visible to a token at position p when j <= p and
+    attention_mask[j] is 1. That keeps the graph exact when the compiler
+    gives the cache a fixed capacity (slots past the context are masked) and
+    when a prompt is padded to a compiled length."""
+
+    def __init__(self, model, max_positions=4096):
+        super().__init__()
+        self.model = model
+        cos, sin = rope_tables(model.cfg, max_positions)
+        self.register_buffer("cos_table", cos)
+        self.register_buffer("sin_table", sin)
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        m = self.model
+        cos = self.cos_table[position_ids].unsqueeze(1)  # [b, 1, s, head_dim]
+        sin = self.sin_table[position_ids].unsqueeze(1)
+        key_slots = torch.arange(attention_mask.shape[1], device=input_ids.device)
+        blocked = (key_slots[None, None, :] > position_ids[:, :, None]) | (
+            attention_mask[:, None, :] == 0)
+        blocked = blocked.unsqueeze(1)  # [b, 1, s, total]
+        x = m.embed(input_ids)
+        presents = []
+        for i, block in enumerate(m.blocks):
+            x, (k, v) = block(x, cos, sin, blocked, (past[2 * i], past[2 * i + 1]))
+            presents += [k, v]
+        return (F.linear(m.norm(x), m.embed.weight), *presents)
+
+
+def cache_names(layers):
+    past, present = [], []
+    for i in range(layers):
+        for kind in ("key", "value"):
+            past.append(f"past_key_values.{i}.{kind}")
+            present.append(f"present.{i}.{kind}")
+    return past, present
+
+
+def empty_cache(cfg, length=0):
+    head_dim = cfg.hidden // cfg.heads
+    return [torch.zeros(1, cfg.kv_heads, length, head_dim) for _ in range(2 * cfg.layers)]
+
+
+def export_with_cache(path, seed=0, cfg=None, opset=17):
+    """Exports the decoding form with dynamic sequence and past lengths
+    (traced with a 2-token past and a 3-token step)."""
+    model = build(seed, cfg)
+    wrapper = TinyBitNetWithCache(model).eval()
+    past_len, step = 2, 3
+    ids = torch.arange(step, dtype=torch.int64).reshape(1, -1) % model.cfg.vocab
+    mask = torch.ones(1, past_len + step, dtype=torch.int64)
+    positions = torch.arange(past_len, past_len + step, dtype=torch.int64).reshape(1, -1)
+    past = empty_cache(model.cfg, past_len)
+    past_names, present_names = cache_names(model.cfg.layers)
+    dynamic = {"input_ids": {1: "sequence_length"},
+               "attention_mask": {1: "total_sequence_length"},
+               "position_ids": {1: "sequence_length"},
+               "logits": {1: "sequence_length"}}
+    dynamic.update({n: {2: "past_sequence_length"} for n in past_names})
+    dynamic.update({n: {2: "total_sequence_length"} for n in present_names})
+    torch.onnx.export(wrapper, (ids, mask, positions, *past), path,
+                      input_names=["input_ids", "attention_mask", "position_ids", *past_names],
+                      output_names=["logits", *present_names],
+                      dynamic_axes=dynamic, opset_version=opset)
+    return model, wrapper
+
+
+def greedy_with_cache(wrapper, prompt, new_tokens):
+    """PyTorch greedy decoding with a growing cache: the prompt in one step,
+    then one token per step. Returns (tokens, per-step last-token logits)."""
+    cfg = wrapper.model.cfg
+    past = empty_cache(cfg)
+    ids = torch.tensor([prompt], dtype=torch.int64)
+    tokens, step_logits, length = [], [], 0
+    with torch.no_grad():
+        for _ in range(new_tokens):
+            s = ids.shape[1]
+            mask = torch.ones(1, length + s, dtype=torch.int64)
+            positions = torch.arange(length, length + s, dtype=torch.int64).reshape(1, -1)
+            logits, *past = wrapper(ids, mask, positions, *past)
+            length += s
+            last = logits[0, -1]
+            step_logits.append(last.numpy().copy())
+            tokens.append(int(last.argmax()))
+            ids = torch.tensor([[tokens[-1]]], dtype=torch.int64)
+    return tokens, step_logits
 
 
 # Named sizes: "tiny" for tests (odd sizes, fast), "demo" for `make demo`
@@ -202,11 +319,32 @@ if __name__ == "__main__":
     parser.add_argument("--layers", type=int, help="override the preset's layer count")
     parser.add_argument("--save-case", metavar="DIR",
                         help="also write DIR/input_ids.npy and DIR/logits.npy (PyTorch)")
+    parser.add_argument("--kv-cache", action="store_true",
+                        help="export the decoding form (past/present key-value caches)")
+    parser.add_argument("--generate", metavar="DIR",
+                        help="with --kv-cache: write DIR/prompt.txt and PyTorch's greedy "
+                             "tokens (DIR/tokens.txt) and step logits (DIR/step_logits.npy)")
+    parser.add_argument("--prompt-len", type=int, default=5)
+    parser.add_argument("--new-tokens", type=int, default=6)
     args = parser.parse_args()
     cfg = PRESETS[args.preset]
     if args.layers:
         import dataclasses
         cfg = dataclasses.replace(cfg, layers=args.layers)
+    if args.kv_cache:
+        import numpy as np
+        model, wrapper = export_with_cache(args.out, args.seed, cfg)
+        if args.generate:
+            os.makedirs(args.generate, exist_ok=True)
+            prompt = [(7 * i + 3) % cfg.vocab for i in range(args.prompt_len)]
+            tokens, logits = greedy_with_cache(wrapper, prompt, args.new_tokens)
+            with open(os.path.join(args.generate, "prompt.txt"), "w") as f:
+                f.write(",".join(map(str, prompt)) + "\n")
+            with open(os.path.join(args.generate, "tokens.txt"), "w") as f:
+                f.write(",".join(map(str, tokens)) + "\n")
+            np.save(os.path.join(args.generate, "step_logits.npy"),
+                    np.stack(logits).astype(np.float32))
+        raise SystemExit(0)
     model, ids = export(args.out, args.seed, cfg)
     if args.save_case:
         import numpy as np

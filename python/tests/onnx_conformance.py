@@ -27,7 +27,8 @@ OPS = ["Constant", "ConstantOfShape", "Shape", "Gather", "Unsqueeze", "Squeeze",
        "Div", "Pow", "Sqrt", "Reciprocal", "Neg", "Abs", "Round", "Clip", "Relu",
        "Sigmoid", "Softmax", "ReduceMean", "ReduceMax", "ReduceSum", "Max", "Min",
        "Cos", "Sin", "Tanh", "Erf", "QuantizeLinear", "DequantizeLinear",
-       "MatMulInteger"]
+       "MatMulInteger", "Greater", "Less", "GreaterOrEqual", "LessOrEqual",
+       "And", "Or", "Xor", "Not"]
 
 
 def node_op(model_path):

@@ -58,6 +58,49 @@ def bitwise():
 
 
 @model
+def compare():
+    """Comparisons to bool and the logical ops on their results (a decoder's
+    position-based attention mask)."""
+    N = helper.make_node
+    nodes = [N("Greater", ["a", "b"], ["gt"], name="gt"),
+             N("Less", ["a", "b"], ["lt"], name="lt"),
+             N("GreaterOrEqual", ["a", "b"], ["ge"], name="ge"),
+             N("LessOrEqual", ["a", "b"], ["le"], name="le"),
+             N("Or", ["gt", "lt"], ["or"], name="or"),
+             N("And", ["ge", "le"], ["and"], name="and"),
+             N("Xor", ["or", "and"], ["xor"], name="xor"),
+             N("Not", ["xor"], ["not"], name="not")]
+    B = TensorProto.BOOL
+    return make(nodes, [value("a", [2, 3]), value("b", [3])], [value("not", [2, 3], B)])
+
+
+@model
+def compare_unsigned():
+    u8 = TensorProto.UINT8
+    node = helper.make_node("Greater", ["a", "b"], ["gt"], name="gt_u8")
+    return make([node], [value("a", [4], u8), value("b", [4], u8)],
+                [value("gt", [4], TensorProto.BOOL)])
+
+
+@model
+def kv_cache_graph():
+    """The smallest decoder-like graph with a key-value cache: the new
+    entries are embeddings of the tokens, appended to the past on axis 2."""
+    N = helper.make_node
+    table = np.arange(20, dtype=np.float32).reshape(10, 2)
+    nodes = [N("Gather", ["table", "input_ids"], ["logits"], name="embed"),
+             N("Unsqueeze", ["logits", "one"], ["entries"], name="heads"),
+             N("Concat", ["past_key_values.0.key", "entries"], ["present.0.key"],
+               name="append", axis=2)]
+    I64 = TensorProto.INT64
+    return make(nodes,
+                [value("input_ids", [1, "seq"], I64),
+                 value("past_key_values.0.key", [1, 1, "past", 2])],
+                [value("logits", [1, "seq", 2]), value("present.0.key", [1, 1, "total", 2])],
+                [const("table", table), const("one", np.array([1], np.int64))])
+
+
+@model
 def unary():
     ops = ["Abs", "Neg", "Reciprocal", "Sqrt", "Exp", "Tanh", "Sigmoid", "Erf",
            "Cos", "Sin", "Round", "Relu", "Identity"]

@@ -139,6 +139,25 @@ LogicalResult importTosaBinaryAs(NodeImporter &n, Type resultElementType) {
   return success();
 }
 
+/// Greater/Less/GreaterOrEqual/LessOrEqual as TOSA comparisons (Less swaps
+/// the operands). TOSA compares signed: unsigned inputs are refused rather
+/// than compared wrongly.
+template <typename TosaOp, bool swapOperands>
+LogicalResult importComparison(NodeImporter &n) {
+  Value lhs = n.input(0), rhs = n.input(1);
+  if (!lhs || !rhs)
+    return failure();
+  if (n.isUnsigned(0) || n.isUnsigned(1))
+    return n.failure("comparisons of unsigned integers are not supported");
+  if (swapOperands)
+    std::swap(lhs, rhs);
+  FailureOr<Value> result = emitTosaBinary<TosaOp>(n, lhs, rhs, n.b.getI1Type());
+  if (failed(result))
+    return failure();
+  n.setResult(0, *result);
+  return success();
+}
+
 /// BitShift: logical shifts (ONNX bit shifts are defined on unsigned types).
 LogicalResult importBitShift(NodeImporter &n) {
   Value lhs = n.input(0), rhs = n.input(1);
@@ -450,6 +469,14 @@ void mlir::bitnet::onnx::registerElementwiseImporters(OpImportRegistry &r) {
   r["Equal"] = [](NodeImporter &n) {
     return importTosaBinaryAs<tosa::EqualOp>(n, n.b.getI1Type());
   };
+  r["Greater"] = importComparison<tosa::GreaterOp, false>;
+  r["Less"] = importComparison<tosa::GreaterOp, true>;
+  r["GreaterOrEqual"] = importComparison<tosa::GreaterEqualOp, false>;
+  r["LessOrEqual"] = importComparison<tosa::GreaterEqualOp, true>;
+  r["And"] = importTosaBinary<tosa::LogicalAndOp>;
+  r["Or"] = importTosaBinary<tosa::LogicalOrOp>;
+  r["Xor"] = importTosaBinary<tosa::LogicalXorOp>;
+  r["Not"] = importTosaUnary<tosa::LogicalNotOp>;
   r["Where"] = importWhere;
   r["BitwiseAnd"] = importBitwiseAnd;
   r["BitShift"] = importBitShift;

@@ -383,9 +383,16 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       return nullptr;
     }
     auto type = RankedTensorType::get(init.dims, elementType);
-    Value constant = arith::ConstantOp::create(
-        builder, loc, type,
-        constantAttr(init, type, options.resourceThresholdBytes));
+    ElementsAttr value;
+    if (options.sharedInitializers) {
+      ElementsAttr &shared = (*options.sharedInitializers)[init.name];
+      if (!shared || shared.getType() != type)
+        shared = constantAttr(init, type, options.resourceThresholdBytes);
+      value = shared;
+    } else {
+      value = constantAttr(init, type, options.resourceThresholdBytes);
+    }
+    Value constant = arith::ConstantOp::create(builder, loc, type, value);
     values[init.name] = constant;
     if (isUnsignedDataType(init.type))
       unsignedValues.insert(constant);

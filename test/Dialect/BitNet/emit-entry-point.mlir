@@ -1,4 +1,9 @@
 // RUN: bitnet-opt %s --split-input-file --bitnet-emit-entry-point --verify-diagnostics | FileCheck %s
+// RUN: bitnet-opt %s --split-input-file --bitnet-emit-entry-point="name=decode" --verify-diagnostics | FileCheck %s --check-prefix=NAMED
+
+// With a name, the symbols carry it (one library, several entry points).
+// NAMED: llvm.mlir.global external constant @bitnet_model_info_decode("bitnet-model 1\0Ainput ids
+// NAMED-LABEL: func.func @bitnet_run_decode(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
 
 // The signature record names the tensors from the importer's attributes;
 // bitnet_run views inputs[i] / outputs[j] as memrefs, calls the model and
@@ -44,4 +49,23 @@ func.func @main(%x: tensor<?x7xf32>) -> tensor<?x7xf32> {
 // expected-error @+1 {{bitnet-emit-entry-point: no function @main}}
 module {
   func.func private @main(tensor<2xf32>) -> tensor<2xf32>
+}
+
+// -----
+
+// A key-value cache (bitnet.state) is a `state` line in argument order, is
+// viewed as a writable buffer (the model updates it in place), and loses its
+// mark, which means nothing to LLVM.
+// CHECK-LABEL: func.func @main(%arg0: tensor<1x1xi64>, %arg1: tensor<1x2x8x4xf32>, %arg2: tensor<1xi64>)
+// CHECK: @bitnet_model_info("bitnet-model 1\0Ainput ids i64 1x1\0Astate past_key_values.0.key f32 1x2x8x4\0Ainput cache_position i64 1\0Aoutput logits f32 1x4\0A\00")
+// CHECK-LABEL: func.func @bitnet_run
+// CHECK:         bufferization.to_tensor %{{.*}} restrict : memref<1x1xi64>
+// CHECK:         bufferization.to_tensor %{{.*}} restrict writable : memref<1x2x8x4xf32>
+// CHECK:         bufferization.to_tensor %{{.*}} restrict : memref<1xi64>
+func.func @main(%ids: tensor<1x1xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state},
+                %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.input_names = ["ids", "past_key_values.0.key", "cache_position"],
+                bitnet.output_names = ["logits"]} {
+  %c = arith.constant dense<1.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
 }

@@ -26,6 +26,11 @@ struct ImportOptions {
   std::string functionName = "main";
   /// Give the function a C-callable `_mlir_ciface_<name>` wrapper.
   bool emitCInterface = false;
+  /// Initializer constants by name, shared by several imports of one model
+  /// into one context (a generative model's prefill and decode functions):
+  /// later imports reuse the attributes of the first, so every function
+  /// refers to the same weights and later passes see them as equal.
+  std::map<std::string, ElementsAttr> *sharedInitializers = nullptr;
 };
 
 /// Imports a loaded model. Errors are emitted as diagnostics located at the
@@ -38,6 +43,32 @@ OwningOpRef<ModuleOp> importModel(const Model &model, MLIRContext *context,
 OwningOpRef<ModuleOp> importModelFile(llvm::StringRef path,
                                       MLIRContext *context,
                                       const ImportOptions &options);
+
+/// Generative decoders exported with key-value caches (the Hugging Face /
+/// onnxruntime-genai signature: input_ids, attention_mask, position_ids,
+/// `<pastPrefix>N.key|value` [batch, kv_heads, past, head_dim]).
+struct DecoderImportOptions {
+  /// Cache capacity in tokens: prompt plus generated tokens.
+  int64_t maxContext = 512;
+  /// New tokens per call of the `prefill` function (a prompt is processed
+  /// in chunks of this size, the last one padded).
+  int64_t prefillTokens = 64;
+  std::string pastPrefix = "past_key_values.";
+};
+
+/// Whether the graph has key-value cache inputs (`options.pastPrefix`).
+bool isGenerativeModel(const Model &model, const DecoderImportOptions &options);
+
+/// Imports a generative decoder twice into one module, as `prefill`
+/// (`prefillTokens` new tokens) and `decode` (one token), with the dynamic
+/// sizes fixed so each cache concatenation has `maxContext` entries (the
+/// past inputs get `maxContext - S`), and the weights shared between the two
+/// functions. `bitnet-kv-cache-in-place` then makes the caches in-place
+/// state. Errors name the input that cannot be sized.
+OwningOpRef<ModuleOp> importDecoder(const Model &model, MLIRContext *context,
+                                    const ImportOptions &options,
+                                    const DecoderImportOptions &decoder,
+                                    llvm::StringRef fileName);
 
 /// Parses `NAME=1x128` into `options.inputShapes`; false on bad syntax.
 bool parseInputShape(llvm::StringRef spec, ImportOptions &options);

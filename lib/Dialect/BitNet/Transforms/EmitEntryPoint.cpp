@@ -91,7 +91,10 @@ struct EmitEntryPointPass
       module.emitError() << "bitnet-emit-entry-point: no function @" << funcName;
       return signalPassFailure();
     }
-    if (module.lookupSymbol("bitnet_run") || module.lookupSymbol("bitnet_model_info"))
+    std::string suffix = entryName.empty() ? "" : "_" + entryName;
+    std::string runSymbol = "bitnet_run" + suffix;
+    std::string infoSymbol = "bitnet_model_info" + suffix;
+    if (module.lookupSymbol(runSymbol) || module.lookupSymbol(infoSymbol))
       return; // already there
 
     // The signature record; every tensor must have a static shape.
@@ -122,8 +125,11 @@ struct EmitEntryPointPass
     FunctionType type = model.getFunctionType();
     auto inputNames = model->getAttrOfType<ArrayAttr>("bitnet.input_names");
     auto outputNames = model->getAttrOfType<ArrayAttr>("bitnet.output_names");
+    auto isState = [&](unsigned i) {
+      return bool(model.getArgAttr(i, kStateArgAttr));
+    };
     for (auto [i, t] : llvm::enumerate(type.getInputs()))
-      if (!describe("input", inputNames, i, t))
+      if (!describe(isState(i) ? "state" : "input", inputNames, i, t))
         return signalPassFailure();
     for (auto [i, t] : llvm::enumerate(type.getResults()))
       if (!describe("output", outputNames, i, t))
@@ -134,19 +140,20 @@ struct EmitEntryPointPass
     b.setInsertionPointToEnd(module.getBody());
     auto textType = LLVM::LLVMArrayType::get(b.getI8Type(), info.size() + 1);
     LLVM::GlobalOp::create(b, textType, /*isConstant=*/true, LLVM::Linkage::External,
-                           "bitnet_model_info",
+                           infoSymbol,
                            b.getStringAttr(StringRef(info.c_str(), info.size() + 1)));
 
     Type ptr = LLVM::LLVMPointerType::get(ctx);
-    auto entry = func::FuncOp::create(b, "bitnet_run", b.getFunctionType({ptr, ptr}, {}));
+    auto entry = func::FuncOp::create(b, runSymbol, b.getFunctionType({ptr, ptr}, {}));
     b.setInsertionPointToStart(entry.addEntryBlock());
     Value inputs = entry.getArgument(0), outputs = entry.getArgument(1);
     SmallVector<Value> args;
     for (auto [i, t] : llvm::enumerate(type.getInputs())) {
       auto tensorType = cast<RankedTensorType>(t);
       Value memref = bufferAsMemRef(b, inputs, i, tensorType);
+      // State (a key-value cache) is updated in the caller's buffer.
       args.push_back(bufferization::ToTensorOp::create(
-          b, tensorType, memref, /*restrict=*/true, /*writable=*/false));
+          b, tensorType, memref, /*restrict=*/true, /*writable=*/isState(i)));
     }
     auto call = func::CallOp::create(b, model, args);
     for (auto [j, result] : llvm::enumerate(call.getResults())) {
@@ -157,6 +164,10 @@ struct EmitEntryPointPass
       store.setWritable(true);
     }
     func::ReturnOp::create(b);
+    // The record and the writable buffers carry the state marks now; LLVM
+    // has no meaning for them.
+    for (unsigned i = 0; i < model.getNumArguments(); ++i)
+      model.removeArgAttr(i, kStateArgAttr);
   }
 };
 

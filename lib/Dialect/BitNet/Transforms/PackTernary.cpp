@@ -9,6 +9,7 @@
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Target/CpuTargetInfo.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -38,8 +39,13 @@ struct PackTernaryPass
         unpacked.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    // Weights packed so far, by their ternary constant: functions that share
+    // weights (a generative model's prefill and decode entry points) share
+    // one packed copy, packed once.
+    DenseMap<Attribute, Attribute> packedWeights;
     for (TernaryMatmulOp op : unpacked) {
-      if (!matchPattern(op.getWeight(), m_Constant())) {
+      Attribute weight;
+      if (!matchPattern(op.getWeight(), m_Constant(&weight))) {
         op.emitRemark("weight is not a constant; left unpacked");
         continue;
       }
@@ -48,8 +54,17 @@ struct PackTernaryPass
       auto packedType = RankedTensorType::get(
           {m, getPackedRowBytes(*chosen, k)}, rewriter.getI8Type());
       rewriter.setInsertionPoint(op);
-      Value packed = PackOp::create(rewriter, op.getLoc(), packedType,
-                                    op.getWeight(), *chosen);
+      Value packed;
+      if (Attribute known = packedWeights.lookup(weight)) {
+        packed = arith::ConstantOp::create(rewriter, op.getLoc(), packedType,
+                                           cast<TypedAttr>(known));
+      } else {
+        packed = rewriter.createOrFold<PackOp>(op.getLoc(), packedType,
+                                               op.getWeight(), *chosen);
+        Attribute folded;
+        if (matchPattern(packed, m_Constant(&folded)))
+          packedWeights[weight] = folded;
+      }
       rewriter.replaceOpWithNewOp<TernaryMatmulOp>(
           op, op.getType(), op.getActivations(), packed,
           PackedFormatAttr::get(&getContext(), *chosen));

@@ -20,6 +20,12 @@ namespace mlir::bitnet {
 /// quantize / ternary_matmul / dequantize.
 void populateDecomposeBitLinearPatterns(RewritePatternSet &patterns);
 
+/// Argument attribute of a tensor the model updates in place (a key-value
+/// cache, set by `bitnet-kv-cache-in-place`), and the name of the input that
+/// pass adds: the number of tokens already in the caches.
+constexpr char kStateArgAttr[] = "bitnet.state";
+constexpr char kCachePositionInput[] = "cache_position";
+
 /// The weights side file (docs/abi.md): a 64-byte header, then the data.
 constexpr char kWeightsMagic[9] = "BITNETW1";
 constexpr uint32_t kWeightsVersion = 1;

@@ -1,0 +1,121 @@
+//===- ImportDecoder.cpp - prefill and decode functions from one ONNX decoder ===//
+//
+// A decoder exported with key-value caches has dynamic sequence and past
+// lengths; the compiler wants static shapes. We import the graph twice, for
+// a prompt chunk and for one token, with the caches sized to one capacity so
+// that both functions can run in place on the same cache buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Target/ONNX/ImportONNX.h"
+#include "bitnet/Target/ONNX/OnnxModel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+
+using namespace mlir;
+using namespace mlir::bitnet::onnx;
+
+bool mlir::bitnet::onnx::isGenerativeModel(const Model &model,
+                                           const DecoderImportOptions &options) {
+  return llvm::any_of(model.graph.inputs, [&](const ValueInfo &input) {
+    return llvm::StringRef(input.name).starts_with(options.pastPrefix);
+  });
+}
+
+namespace {
+
+/// The static shape of graph input `input` for a call with `newTokens` new
+/// tokens, or an error naming the input.
+FailureOr<std::vector<int64_t>> inputShape(const ValueInfo &input,
+                                           int64_t newTokens,
+                                           const DecoderImportOptions &options,
+                                           Location loc) {
+  llvm::StringRef name = input.name;
+  // Which dimension is the dynamic length, and its size.
+  int64_t lengthDim, length;
+  if (name.starts_with(options.pastPrefix)) {
+    lengthDim = 2; // [batch, kv_heads, past, head_dim]
+    length = options.maxContext - newTokens;
+  } else if (name == "attention_mask") {
+    lengthDim = 1; // [batch, past + new]
+    length = options.maxContext;
+  } else if (name == "input_ids" || name == "position_ids") {
+    lengthDim = 1; // [batch, new]
+    length = newTokens;
+  } else {
+    lengthDim = -1;
+    length = 0;
+  }
+  if (!input.hasShape ||
+      (lengthDim >= 0 && static_cast<int64_t>(input.dims.size()) <= lengthDim)) {
+    emitError(loc) << "generative model input '" << name << "' has "
+                   << (input.hasShape ? "rank " + std::to_string(input.dims.size())
+                                      : std::string("no shape"))
+                   << "; expected input_ids/position_ids [batch, sequence], "
+                      "attention_mask [batch, total_sequence], and caches "
+                      "[batch, heads, past_sequence, head_dim]";
+    return failure();
+  }
+  std::vector<int64_t> shape;
+  for (auto [d, dim] : llvm::enumerate(input.dims)) {
+    if (dim.value >= 0) {
+      shape.push_back(dim.value);
+    } else if (static_cast<int64_t>(d) == lengthDim) {
+      shape.push_back(length);
+    } else if (d == 0) {
+      shape.push_back(1); // batch
+    } else {
+      emitError(loc) << "generative model input '" << name << "': cannot size "
+                     << "dimension " << d << " ('" << dim.param << "'); "
+                     << "expected input_ids/position_ids [batch, sequence], "
+                        "attention_mask [batch, total_sequence], and caches "
+                        "[batch, heads, past_sequence, head_dim]";
+      return failure();
+    }
+  }
+  return shape;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> mlir::bitnet::onnx::importDecoder(
+    const Model &model, MLIRContext *context, const ImportOptions &options,
+    const DecoderImportOptions &decoder, llvm::StringRef fileName) {
+  Location loc = FileLineColLoc::get(context, fileName, 0, 0);
+  if (decoder.prefillTokens < 1 || decoder.maxContext <= decoder.prefillTokens) {
+    emitError(loc) << "a generative model needs 1 <= prefill tokens ("
+                   << decoder.prefillTokens << ") < maximum context ("
+                   << decoder.maxContext << ")";
+    return nullptr;
+  }
+  std::map<std::string, ElementsAttr> shared;
+  OwningOpRef<ModuleOp> module;
+  for (auto [function, newTokens] :
+       {std::pair<const char *, int64_t>{"prefill", decoder.prefillTokens},
+        {"decode", 1}}) {
+    ImportOptions entry = options;
+    entry.functionName = function;
+    entry.sharedInitializers = &shared;
+    entry.inputShapes.clear();
+    for (const ValueInfo &input : model.graph.inputs) {
+      FailureOr<std::vector<int64_t>> shape =
+          inputShape(input, newTokens, decoder, loc);
+      if (failed(shape))
+        return nullptr;
+      entry.inputShapes[input.name] = *shape;
+    }
+    OwningOpRef<ModuleOp> imported = importModel(model, context, entry, fileName);
+    if (!imported)
+      return nullptr;
+    if (!module) {
+      module = std::move(imported);
+      continue;
+    }
+    for (Operation &op : llvm::make_early_inc_range(*imported->getBody())) {
+      op.remove();
+      module->getBody()->push_back(&op);
+    }
+  }
+  return module;
+}
