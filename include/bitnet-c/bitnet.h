@@ -62,6 +62,13 @@ bitnet_model *bitnet_model_load_with_weights(const char *path,
                                              const char *weights_path,
                                              char *error, size_t error_size);
 
+/* The model linked into the running executable (bitnet-compile
+ * --emit=exe), with its weights file at `weights_path` (NULL: the
+ * executable's path + ".weights"). NULL and a message when the program has
+ * no model. */
+bitnet_model *bitnet_model_load_linked(const char *weights_path, char *error,
+                                       size_t error_size);
+
 /* Releases the model (NULL is allowed). */
 void bitnet_model_free(bitnet_model *model);
 

@@ -339,6 +339,12 @@ struct bitnet_session {
   }
 };
 
+namespace {
+bitnet_model *loadModel(void *library, const std::string &display,
+                        const std::string &weights, bool weightsGiven,
+                        char *error, size_t errorSize);
+} // namespace
+
 extern "C" {
 
 bitnet_model *bitnet_model_load(const char *path, char *error, size_t errorSize) {
@@ -355,12 +361,53 @@ bitnet_model *bitnet_model_load_with_weights(const char *path,
   };
   if (!path)
     return fail("no model path");
-  auto model = std::make_unique<bitnet_model>();
   // A bare file name is a file here, not a name for the library search path.
   std::string file = std::strchr(path, '/') ? path : std::string("./") + path;
-  model->library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!model->library)
+  void *library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library)
     return fail(std::string("cannot load ") + path + ": " + dlerror());
+  return loadModel(library, path,
+                   weightsPath ? weightsPath : std::string(path) + ".weights",
+                   weightsPath != nullptr, error, errorSize);
+}
+
+bitnet_model *bitnet_model_load_linked(const char *weightsPath, char *error,
+                                       size_t errorSize) {
+  // The executable itself (bitnet-compile --emit=exe exports the model's
+  // symbols from it).
+  char self[4096] = "";
+  ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string program = length > 0 ? std::string(self, static_cast<size_t>(length))
+                                   : std::string("this program");
+  void *library = dlopen(nullptr, RTLD_NOW);
+  if (!library) {
+    if (error && errorSize > 0)
+      std::snprintf(error, errorSize, "cannot open %s: %s", program.c_str(), dlerror());
+    return nullptr;
+  }
+  return loadModel(library, program,
+                   weightsPath ? weightsPath : program + ".weights",
+                   weightsPath != nullptr, error, errorSize);
+}
+
+} // extern "C"
+
+namespace {
+
+/// Loads the model whose symbols `library` (a dlopen handle, owned by the
+/// result) has; `display` names it in messages.
+bitnet_model *loadModel(void *library, const std::string &display,
+                        const std::string &weights, bool weightsGiven,
+                        char *error, size_t errorSize) {
+  auto fail = [&](const std::string &message) -> bitnet_model * {
+    if (error && errorSize > 0)
+      std::snprintf(error, errorSize, "%s", message.c_str());
+    return nullptr;
+  };
+  const char *path = display.c_str();
+  const char *weightsPath = weightsGiven ? weights.c_str() : nullptr;
+  auto model = std::make_unique<bitnet_model>();
+  model->library = library;
   std::string message;
   bool plain = loadEntry(model->library, "", model->primary, message);
   if (!plain && message.empty()) {
@@ -396,7 +443,6 @@ bitnet_model *bitnet_model_load_with_weights(const char *path,
       return fail(std::string(path) +
                   " has bitnet_weights_base but no bitnet_weights_size / "
                   "bitnet_weights_hash");
-    std::string weights = weightsPath ? weightsPath : std::string(path) + ".weights";
     message = mapWeights(weights, path, base, *size, *hash);
     if (!message.empty())
       return fail(message);
@@ -410,6 +456,10 @@ bitnet_model *bitnet_model_load_with_weights(const char *path,
       reinterpret_cast<void (*)(int)>(dlsym(model->library, "omp_set_num_threads"));
   return model.release();
 }
+
+} // namespace
+
+extern "C" {
 
 void bitnet_model_free(bitnet_model *model) { delete model; }
 

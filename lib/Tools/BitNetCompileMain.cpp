@@ -270,23 +270,20 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
                                      .Default(std::nullopt);
   if (!emitKind) {
     error("unknown --emit=" + emitName +
-          "; expected mlir, llvm, asm, obj or lib");
+          "; expected mlir, llvm, asm, obj, lib or exe");
     return false;
   }
   config.emit = *emitKind;
-  if (config.emit == Emit::Exe) {
-    error("--emit=exe is not implemented yet: executables come with the C ABI "
-          "runtime and bitnet-run (docs/driver.md); use --emit=lib or obj");
-    return false;
-  }
   if (config.emit != Emit::Mlir && !stopAfter.empty() &&
       config.stopAfter != CpuStage::LLVM) {
     error("--emit=" + emitName + " needs the whole pipeline, but --stop-after=" +
           stopAfter + " stops before the LLVM dialect; use --emit=mlir");
     return false;
   }
-  if (config.emit == Emit::Lib && config.output == "-") {
-    error("--emit=lib needs an output file (-o libmodel.so)");
+  bool linked = config.emit == Emit::Lib || config.emit == Emit::Exe;
+  if (linked && config.output == "-") {
+    error("--emit=" + emitName + " needs an output file (-o " +
+          (config.emit == Emit::Lib ? "libmodel.so" : "model") + ")");
     return false;
   }
 
@@ -296,7 +293,7 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
     return false;
   }
   config.weightsFile = weightsFile;
-  if (config.emit == Emit::Lib && weightsFile.empty() && !embedWeights)
+  if (linked && weightsFile.empty() && !embedWeights)
     config.weightsFile = config.output + ".weights";
   if (!config.weightsFile.empty() && config.stopAfter != CpuStage::LLVM) {
     error("--weights-file needs the whole pipeline (weights leave the module "
@@ -327,6 +324,11 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
   config.pipeline.mcpu = cpu;
   config.pipeline.openmp = openmp == cl::BOU_UNSET ? !isAArch64
                                                    : openmp == cl::BOU_TRUE;
+  if (config.emit == Emit::Exe && isAArch64) {
+    error("--emit=exe links the host's runtime (x86_64); for aarch64 use "
+          "--emit=lib and a bitnet-run built for AArch64 (docs/driver.md)");
+    return false;
+  }
   if (config.emit == Emit::Lib && isAArch64 && config.pipeline.openmp) {
     error("--emit=lib for aarch64 links without an OpenMP runtime (there is "
           "no AArch64 libomp here); use --openmp=false");
@@ -341,6 +343,9 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
     }
   config.import.emitCInterface = true;
   config.import.functionName = functionName;
+  // An executable has its own `main`.
+  if (config.emit == Emit::Exe && functionName.getNumOccurrences() == 0)
+    config.import.functionName = "model";
   config.decoder.maxContext = maxContext;
   config.decoder.prefillTokens = prefillTokens;
   return true;
@@ -590,10 +595,31 @@ bool writeTemporaryFile(llvm::StringRef suffix, llvm::StringRef bytes,
   return true;
 }
 
+/// The archive an executable links (lib/Tools/CMakeLists.txt: bitnet_exe),
+/// next to this program's lib directory; empty with an error if missing.
+std::string findExeArchive() {
+  std::string self = llvm::sys::fs::getMainExecutable(
+      nullptr, reinterpret_cast<void *>(&findExeArchive));
+  llvm::SmallString<256> archive(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(archive, "lib", "libbitnet_exe.a");
+  if (!llvm::sys::fs::exists(archive)) {
+    error("cannot link an executable: " + archive +
+          " (the runtime archive built with bitnet-compile) not found");
+    return "";
+  }
+  return archive.str().str();
+}
+
 /// Stage `link`: the object (plus kSupportSource) as a shared library,
 /// linked by clang-22 (x86_64, with libomp when OpenMP is on) or
-/// aarch64-linux-gnu-gcc.
+/// aarch64-linux-gnu-gcc; or, for --emit=exe, as an executable with the
+/// runtime archive (bitnet-run's driver and main).
 bool linkStage(const CompileConfig &config, llvm::ArrayRef<char> object) {
+  bool executable = config.emit == Emit::Exe;
+  std::string archive = executable ? findExeArchive() : "";
+  if (executable && archive.empty())
+    return false;
   llvm::SmallString<128> objectPath, supportPath;
   bool written = writeTemporaryFile(
       "o", llvm::StringRef(object.data(), object.size()), objectPath);
@@ -616,16 +642,14 @@ bool linkStage(const CompileConfig &config, llvm::ArrayRef<char> object) {
   // -z defs: a symbol nothing provides is a link error, not a load error.
   // -Bsymbolic: the library's references to its own functions bind locally
   // (see translateStage: a program's `main` must not replace the model's).
-  std::vector<std::string> args = {*program,
-                                   "-shared",
-                                   "-fPIC",
-                                   "-O2",
-                                   "-Wl,-z,defs",
-                                   "-Wl,-Bsymbolic",
-                                   "-o",
-                                   config.output,
-                                   objectPath.str().str(),
-                                   supportPath.str().str()};
+  std::vector<std::string> args = {*program, "-O2", "-o", config.output,
+                                   objectPath.str().str(), supportPath.str().str()};
+  if (executable) {
+    // The runtime finds the model's symbols in the program itself.
+    args.insert(args.end(), {archive, "-Wl,--export-dynamic", "-lstdc++", "-ldl"});
+  } else {
+    args.insert(args.end(), {"-shared", "-fPIC", "-Wl,-z,defs", "-Wl,-Bsymbolic"});
+  }
   if (config.pipeline.openmp) {
     args.push_back("-L" BITNET_OMP_LIBRARY_DIR);
     args.push_back("-lomp");
@@ -679,6 +703,12 @@ int compile(const CompileConfig &config, MLIRContext &context,
                         [&] { return runPipelineStage(config, stage, *module); }))
         return 1;
     }
+  }
+  if (config.emit == Emit::Exe && module->lookupSymbol("main")) {
+    error("--emit=exe: the model's function is called 'main', which the "
+          "executable's own main would clash with; name it otherwise "
+          "(--function-name for ONNX models)");
+    return 1;
   }
   // Weights leave the module before translation, so LLVM never sees them.
   std::string weights;
@@ -735,7 +765,7 @@ int compile(const CompileConfig &config, MLIRContext &context,
         return codegenStage(*llvmModule, *machine, fileType, code);
       }))
     return 1;
-  if (config.emit == Emit::Lib)
+  if (config.emit == Emit::Lib || config.emit == Emit::Exe)
     return finish(timings.time("link", [&] { return linkStage(config, code); }));
   return finish(writeOutput(config, [&](llvm::raw_ostream &os) {
     os.write(code.data(), code.size());

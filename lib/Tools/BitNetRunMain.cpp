@@ -1,7 +1,7 @@
 //===- BitNetRunMain.cpp - run a compiled model on .npy files ----------===//
 //
 //   bitnet-run MODEL.so --input NAME=FILE.npy|FILE.pb ... --output-dir DIR
-//                       [--threads T] [--repeat N] [--print-info]
+//                       [--threads T] [--repeat N] [--print-info] [--weights FILE]
 //   bitnet-run MODEL.so --generate --prompt-ids 1,2,3 --max-new-tokens N
 //                       [--threads T] [--logits-out FILE.npy]
 //
@@ -50,7 +50,7 @@ int fail(const std::string &message) {
 
 const char *const kUsage =
     "usage: bitnet-run MODEL.so --input NAME=FILE.npy|FILE.pb ... [--output-dir DIR]\n"
-    "                  [--threads T] [--repeat N] [--print-info]\n"
+    "                  [--threads T] [--repeat N] [--print-info] [--weights FILE]\n"
     "       bitnet-run MODEL.so --generate --prompt-ids 1,2,3 --max-new-tokens N\n"
     "                  [--threads T] [--logits-out FILE.npy]\n"
     "Runs a model compiled by bitnet-compile --emit=lib. --generate decodes\n"
@@ -58,7 +58,8 @@ const char *const kUsage =
     "past_key_values inputs) and prints the new token ids and tokens/s.\n";
 
 struct Options {
-  std::string model, outputDir, logitsOut;
+  std::string model, outputDir, logitsOut, weights;
+  bool linkedModel = false;
   std::vector<std::string> inputs;
   std::vector<int64_t> promptIds;
   int threads = 0, repeat = 1, maxNewTokens = 16;
@@ -126,20 +127,22 @@ bool parseOptions(int argc, char **argv, Options &options, std::string &error) {
         error = "--prompt-ids takes token ids like 1,2,3, not '" + value + "'";
         return false;
       }
-    } else if (takeValue("--logits-out"))
+    } else if (takeValue("--weights"))
+      options.weights = value;
+    else if (takeValue("--logits-out"))
       options.logitsOut = value;
     else if (arg == "--generate")
       options.generate = true;
     else if (arg == "--print-info")
       options.printInfo = true;
-    else if (arg.rfind("-", 0) != 0 && options.model.empty())
+    else if (arg.rfind("-", 0) != 0 && options.model.empty() && !options.linkedModel)
       options.model = arg;
     else {
       error = "unexpected argument '" + arg + "'";
       return false;
     }
   }
-  if (options.model.empty()) {
+  if (options.model.empty() && !options.linkedModel) {
     error = "no model given";
     return false;
   }
@@ -225,10 +228,14 @@ int generate(bitnet_model *model, const Options &options) {
 
 } // namespace
 
-int bitnet::bitnetRunMain(int argc, char **argv) {
+int bitnet::bitnetRunMain(int argc, char **argv, bool linkedModel) {
   Options options;
+  options.linkedModel = linkedModel;
   std::string usageError;
   if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    if (linkedModel)
+      std::printf("%s: a model compiled by bitnet-compile --emit=exe, run like bitnet-run "
+                  "without the MODEL.so argument:\n", argv[0]);
     std::fputs(kUsage, stdout);
     return 0;
   }
@@ -238,8 +245,12 @@ int bitnet::bitnetRunMain(int argc, char **argv) {
   }
 
   char error[512] = "";
+  const char *weights = options.weights.empty() ? nullptr : options.weights.c_str();
   std::unique_ptr<bitnet_model, void (*)(bitnet_model *)> model(
-      bitnet_model_load(options.model.c_str(), error, sizeof(error)), bitnet_model_free);
+      linkedModel ? bitnet_model_load_linked(weights, error, sizeof(error))
+                  : bitnet_model_load_with_weights(options.model.c_str(), weights, error,
+                                                   sizeof(error)),
+      bitnet_model_free);
   if (!model)
     return fail(error);
 

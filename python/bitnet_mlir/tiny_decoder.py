@@ -255,7 +255,8 @@ def greedy_with_cache(wrapper, prompt, new_tokens):
     """PyTorch greedy decoding with a growing cache: the prompt in one step,
     then one token per step. Returns (tokens, per-step last-token logits)."""
     cfg = wrapper.model.cfg
-    past = empty_cache(cfg)
+    dtype = wrapper.cos_table.dtype
+    past = [p.to(dtype) for p in empty_cache(cfg)]
     ids = torch.tensor([prompt], dtype=torch.int64)
     tokens, step_logits, length = [], [], 0
     with torch.no_grad():
@@ -266,7 +267,7 @@ def greedy_with_cache(wrapper, prompt, new_tokens):
             logits, *past = wrapper(ids, mask, positions, *past)
             length += s
             last = logits[0, -1]
-            step_logits.append(last.numpy().copy())
+            step_logits.append(last.float().numpy().copy())
             tokens.append(int(last.argmax()))
             ids = torch.tensor([[tokens[-1]]], dtype=torch.int64)
     return tokens, step_logits
@@ -324,6 +325,11 @@ if __name__ == "__main__":
     parser.add_argument("--generate", metavar="DIR",
                         help="with --kv-cache: write DIR/prompt.txt and PyTorch's greedy "
                              "tokens (DIR/tokens.txt) and step logits (DIR/step_logits.npy)")
+    parser.add_argument("--reference-dtype", choices=["float32", "float64"],
+                        default="float32",
+                        help="with --generate: PyTorch's precision (float64 is the "
+                             "exact reference where float32 rounds activation codes "
+                             "differently; see docs/numerics.md)")
     parser.add_argument("--prompt-len", type=int, default=5)
     parser.add_argument("--new-tokens", type=int, default=6)
     args = parser.parse_args()
@@ -337,6 +343,8 @@ if __name__ == "__main__":
         if args.generate:
             os.makedirs(args.generate, exist_ok=True)
             prompt = [(7 * i + 3) % cfg.vocab for i in range(args.prompt_len)]
+            if args.reference_dtype == "float64":
+                wrapper = wrapper.double()
             tokens, logits = greedy_with_cache(wrapper, prompt, args.new_tokens)
             with open(os.path.join(args.generate, "prompt.txt"), "w") as f:
                 f.write(",".join(map(str, prompt)) + "\n")

@@ -16,7 +16,8 @@ Passes when, for a prompt processed as a full prefill chunk plus a decode
 step and for a prompt shorter than the chunk (padded), every step's logits
 are within relative L2 1e-3 of PyTorch's and onnxruntime's and the greedy
 tokens are equal; and when a context overflow and a non-generative use are
-refused with clear messages.
+refused with clear messages. On x86-64 the model is also compiled as an
+executable (`--emit=exe`) that must generate the same tokens.
 """
 
 import os
@@ -135,7 +136,22 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None):
                   f"step logits relative L2 {error:.2e}")
             ok &= tokens == ref_tokens and error <= 1e-3
 
-    # A prompt that does not fit, and --generate on a model without caches.
+    # The same model as an executable (bitnet-compile --emit=exe): bitnet-run
+    # with the model built in, the same tokens.
+    if not aarch64_cpu:
+        exe = os.path.join(work_dir, "tiny_kv")
+        built = run([bitnet_compile, model_path, "--emit=exe", "-o", exe] + flags)
+        ok &= built.returncode == 0 and os.path.exists(exe + ".weights")
+        prompt = PROMPTS[0]
+        result = run([exe, "--generate", "--prompt-ids", ",".join(map(str, prompt)),
+                      "--max-new-tokens", str(NEW_TOKENS)])
+        print(result.stdout + result.stderr + built.stderr, end="")
+        expected_tokens, _ = torch_reference(wrapper, prompt)
+        exe_tokens = result.stdout.strip()
+        print(f"executable: tokens {exe_tokens} (PyTorch {expected_tokens})")
+        ok &= result.returncode == 0 and exe_tokens == ",".join(map(str, expected_tokens))
+
+    # A prompt that does not fit, and an out-of-vocabulary token.
     too_long = run(runner + [library, "--generate", "--prompt-ids",
                              ",".join(["1"] * (MAX_CONTEXT + 1))])
     print(too_long.stderr, end="")
