@@ -7,6 +7,7 @@ caches). Compared, step by step, with PyTorch decoding with a growing cache
 and with onnxruntime running the same ONNX file the same way.
 
 Usage: run_generate.py BITNET_COMPILE BITNET_RUN WORK_DIR [--aarch64 MCPU]
+                       [--abi-test ABI_TEST]
 
 With --aarch64, the model is compiled for AArch64 and bitnet-run itself is
 cross-compiled (aarch64-linux-gnu-g++, from the runtime's sources) and run
@@ -17,7 +18,8 @@ step and for a prompt shorter than the chunk (padded), every step's logits
 are within relative L2 1e-3 of PyTorch's and onnxruntime's and the greedy
 tokens are equal; and when a context overflow and a non-generative use are
 refused with clear messages. On x86-64 the model is also compiled as an
-executable (`--emit=exe`) that must generate the same tokens.
+executable (`--emit=exe`) that must generate the same tokens, and with
+--abi-test, test/Runtime/abi_test.c checks the session API on the library.
 """
 
 import os
@@ -87,7 +89,7 @@ def build_aarch64_runner(work_dir):
     return runner
 
 
-def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None):
+def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
     import torch  # noqa: F401  (PyTorch is the reference)
     from bitnet_mlir import tiny_decoder
 
@@ -151,6 +153,12 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None):
         print(f"executable: tokens {exe_tokens} (PyTorch {expected_tokens})")
         ok &= result.returncode == 0 and exe_tokens == ",".join(map(str, expected_tokens))
 
+    # The session API from C (test/Runtime/abi_test.c), on the same library.
+    if abi_test and not aarch64_cpu:
+        abi = run([abi_test, "--generative", library])
+        print(abi.stdout + abi.stderr, end="")
+        ok &= abi.returncode == 0
+
     # A prompt that does not fit, and an out-of-vocabulary token.
     too_long = run(runner + [library, "--generate", "--prompt-ids",
                              ",".join(["1"] * (MAX_CONTEXT + 1))])
@@ -166,11 +174,15 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    cpu = None
+    cpu = abi = None
+    if "--abi-test" in args:
+        i = args.index("--abi-test")
+        abi = args[i + 1]
+        del args[i:i + 2]
     if "--aarch64" in args:
         i = args.index("--aarch64")
         cpu = args[i + 1]
         del args[i:i + 2]
     if len(args) != 3:
         sys.exit(__doc__)
-    main(*args, aarch64_cpu=cpu)
+    main(*args, aarch64_cpu=cpu, abi_test=abi)

@@ -1,9 +1,11 @@
 /* The C API (include/bitnet-c/bitnet.h) from C: compiled as C11 with
  * -pedantic, so the header stays plain C. Usage:
  *   abi_test MODEL.so INPUT_NAME OUTPUT_NAME
+ *   abi_test --generative DECODER.so
  * Loads the model, checks its tensor descriptions and error paths, runs it
- * on zero inputs and checks the outputs are finite. Exits non-zero on any
- * failure, naming it. */
+ * on zero inputs and checks the outputs are finite. With --generative, checks
+ * the session API on a model compiled with key-value caches. Exits non-zero
+ * on any failure, naming it. */
 
 #include "bitnet-c/bitnet.h"
 
@@ -23,6 +25,82 @@ static int failures = 0;
     }                                                                          \
   } while (0)
 
+/* Sessions of a generative model: contexts are independent, reset empties
+ * one, and bad appends change nothing. */
+static int test_generative(const char *path) {
+  char error[256];
+  bitnet_model *model = bitnet_model_load(path, error, sizeof error);
+  bitnet_session *first, *second;
+  int64_t vocab, capacity, tokens[3] = {1, 2, 3}, bad = -1;
+  float *a, *b, *c;
+  int i, states = 0;
+  if (!model) {
+    fprintf(stderr, "abi_test: %s\n", error);
+    return 1;
+  }
+  CHECK(bitnet_model_is_generative(model) == 1);
+  vocab = bitnet_model_vocab_size(model);
+  capacity = bitnet_model_max_context(model);
+  CHECK(vocab > 3 && capacity > 3);
+  /* The plain API describes the prefill entry point, caches marked. */
+  for (i = 0; i < bitnet_model_num_inputs(model); ++i)
+    states += bitnet_model_input(model, i)->state;
+  CHECK(states > 0);
+  CHECK(bitnet_model_find_input(model, "cache_position") >= 0);
+
+  first = bitnet_session_new(model, error, sizeof error);
+  second = bitnet_session_new(model, error, sizeof error);
+  CHECK(first != NULL && second != NULL);
+  if (!first || !second)
+    return 1;
+  a = malloc(sizeof(float) * (size_t)vocab);
+  b = malloc(sizeof(float) * (size_t)vocab);
+  c = malloc(sizeof(float) * (size_t)vocab);
+  CHECK(bitnet_session_append(first, tokens, 3, a) == 0);
+  CHECK(bitnet_session_length(first) == 3);
+  /* One token at a time gives the same logits (decode vs prefill). */
+  for (i = 0; i < 3; ++i)
+    CHECK(bitnet_session_append(second, &tokens[i], 1, b) == 0);
+  {
+    double diff = 0, norm = 0;
+    int64_t v;
+    for (v = 0; v < vocab; ++v) {
+      diff += (a[v] - b[v]) * (double)(a[v] - b[v]);
+      norm += a[v] * (double)a[v];
+    }
+    CHECK(norm > 0 && diff <= 1e-6 * norm);
+  }
+  /* Bad appends: refused, nothing appended. */
+  CHECK(bitnet_session_append(first, &bad, 1, c) == -1);
+  tokens[0] = vocab;
+  CHECK(bitnet_session_append(first, tokens, 1, c) == -1);
+  tokens[0] = 1;
+  CHECK(bitnet_session_append(first, tokens, 0, c) == -1);
+  CHECK(bitnet_session_append(NULL, tokens, 1, c) == -1);
+  CHECK(bitnet_session_length(first) == 3);
+  /* Reset: the same prompt gives the same logits again. */
+  bitnet_session_reset(first);
+  CHECK(bitnet_session_length(first) == 0);
+  CHECK(bitnet_session_append(first, tokens, 3, c) == 0);
+  CHECK(memcmp(a, c, sizeof(float) * (size_t)vocab) == 0);
+  /* Filling the context exactly works; one more token does not. */
+  while (bitnet_session_length(first) < capacity)
+    CHECK(bitnet_session_append(first, tokens, 1, NULL) == 0);
+  CHECK(bitnet_session_append(first, tokens, 1, c) == -1);
+  CHECK(bitnet_session_length(first) == capacity);
+
+  free(a);
+  free(b);
+  free(c);
+  bitnet_session_free(first);
+  bitnet_session_free(second);
+  bitnet_session_free(NULL);
+  bitnet_model_free(model);
+  if (failures == 0)
+    printf("abi_test: all session checks passed\n");
+  return failures == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   char error[256];
   bitnet_model *model;
@@ -31,8 +109,11 @@ int main(int argc, char **argv) {
   int i, j;
   size_t k;
 
+  if (argc == 3 && strcmp(argv[1], "--generative") == 0)
+    return test_generative(argv[2]);
   if (argc != 4) {
-    fprintf(stderr, "usage: abi_test MODEL.so INPUT_NAME OUTPUT_NAME\n");
+    fprintf(stderr, "usage: abi_test MODEL.so INPUT_NAME OUTPUT_NAME\n"
+                    "       abi_test --generative DECODER.so\n");
     return 2;
   }
 
@@ -94,6 +175,11 @@ int main(int argc, char **argv) {
 
   CHECK(bitnet_model_run(model, NULL, (void *const *)outputs) == -1);
   CHECK(bitnet_model_run(NULL, (const void *const *)inputs, (void *const *)outputs) == -1);
+  CHECK(bitnet_model_is_generative(model) == 0);
+  CHECK(bitnet_model_max_context(model) == 0);
+  error[0] = '\0';
+  CHECK(bitnet_session_new(model, error, sizeof error) == NULL);
+  CHECK(strstr(error, "no prefill/decode entry points") != NULL);
   CHECK(bitnet_model_set_num_threads(model, 0) == -1);
   CHECK(bitnet_model_set_num_threads(model, 2) == 0);
   CHECK(bitnet_model_run(model, (const void *const *)inputs, (void *const *)outputs) == 0);
