@@ -221,6 +221,25 @@ def KVCacheInPlacePass
   ];
 }
 
+def LastTokenLogitsPass
+    : Pass<"bitnet-last-token-logits", "::mlir::func::FuncOp"> {
+  let summary = "A generative prefill computes the logits of one token, not all";
+  let description = [{
+    Generation needs the logits of the last prompt token only, yet a prefill
+    chunk of `S` tokens computes `[1, S, vocab]`: for a 128k vocabulary the
+    lm_head is a quarter of the prefill's work. In a function with key-value
+    cache state (`bitnet.state` arguments, from `bitnet-kv-cache-in-place`)
+    whose output `logits` (`[1, S, V]`, `S > 1`) is a `tosa.matmul` of the
+    hidden states, this pass slices that product's left operand to the one
+    row at the new input `logits_index` (`tensor<1xi64>`, the last real
+    token of a padded chunk) before the product: the output becomes
+    `[1, 1, V]`. Functions without state, or whose logits take another
+    form, are left unchanged (the runtime reads either form).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def ExternalizeWeightsPass
     : Pass<"bitnet-externalize-weights", "::mlir::ModuleOp"> {
   let summary = "Move large constant globals into a memory-mapped weights file";

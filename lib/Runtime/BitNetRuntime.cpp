@@ -253,6 +253,7 @@ constexpr char kInputIds[] = "input_ids";
 constexpr char kAttentionMask[] = "attention_mask";
 constexpr char kPositionIds[] = "position_ids";
 constexpr char kCachePosition[] = "cache_position";
+constexpr char kLogitsIndex[] = "logits_index";
 constexpr char kLogits[] = "logits";
 
 /// Checks that a generative model's entry point has the signature the
@@ -264,7 +265,15 @@ std::string checkGenerativeEntry(const Entry &entry, const char *name,
       entry.outputs[0]->info.dtype != BITNET_DTYPE_F32 ||
       entry.outputs[0]->shape.size() != 3)
     return prefix + "expected one output, logits f32 [1, tokens, vocab]";
-  int64_t tokens = entry.outputs[0]->shape[1];
+  const Tensor *ids = entry.find(entry.inputs, kInputIds);
+  if (!ids || ids->shape.size() != 2)
+    return prefix + "expected an input input_ids i64 [1, tokens]";
+  int64_t tokens = ids->shape[1];
+  // With logits_index, the logits of that one token (bitnet-last-token-logits).
+  int64_t logitRows = entry.find(entry.inputs, kLogitsIndex) ? 1 : tokens;
+  if (entry.outputs[0]->shape[1] != logitRows)
+    return prefix + "logits has " + std::to_string(entry.outputs[0]->shape[1]) +
+           " rows; expected " + std::to_string(logitRows);
   for (const auto &input : entry.inputs) {
     const Tensor &t = *input;
     if (t.info.state) {
@@ -278,11 +287,11 @@ std::string checkGenerativeEntry(const Entry &entry, const char *name,
       expected = {1, tokens};
     else if (t.name == kAttentionMask)
       expected = {1, capacity};
-    else if (t.name == kCachePosition)
+    else if (t.name == kCachePosition || t.name == kLogitsIndex)
       expected = {1};
     else
       return prefix + "input " + t.name + " is not one the runtime can fill "
-             "(input_ids, attention_mask, position_ids, cache_position)";
+             "(input_ids, attention_mask, position_ids, cache_position, logits_index)";
     if (t.info.dtype != BITNET_DTYPE_I64 || t.shape != expected)
       return prefix + "input " + t.name + " has an unexpected type or shape";
   }
@@ -304,7 +313,8 @@ struct bitnet_session {
   /// and copies the last real token's logits to `out`.
   void step(const Entry &entry, const int64_t *tokens, int64_t count,
             float *out) {
-    int64_t slots = entry.outputs[0]->shape[1];
+    int64_t slots = entry.find(entry.inputs, kInputIds)->shape[1];
+    int64_t logitRows = entry.outputs[0]->shape[1];
     int64_t vocab = entry.outputs[0]->shape[2];
     int64_t capacity = model->decode.find(model->decode.inputs, kAttentionMask)->shape[1];
     std::vector<int64_t> ids(slots, 0), positions(slots), mask(capacity, 0);
@@ -314,7 +324,7 @@ struct bitnet_session {
     }
     for (int64_t j = 0; j < length + count; ++j)
       mask[j] = 1;
-    int64_t position = length;
+    int64_t position = length, lastToken = count - 1;
     logits.resize(entry.outputs[0]->info.bytes);
     std::vector<void *> inputs;
     for (const auto &input : entry.inputs) {
@@ -327,14 +337,17 @@ struct bitnet_session {
         inputs.push_back(positions.data());
       else if (name == kAttentionMask)
         inputs.push_back(mask.data());
+      else if (name == kLogitsIndex)
+        inputs.push_back(&lastToken);
       else
         inputs.push_back(&position);
     }
     void *outputs[] = {logits.data()};
     entry.run(inputs.data(), outputs);
     length += count;
+    int64_t row = logitRows == 1 ? 0 : count - 1;
     if (out)
-      std::memcpy(out, logits.data() + (count - 1) * vocab * sizeof(float),
+      std::memcpy(out, logits.data() + row * vocab * sizeof(float),
                   vocab * sizeof(float));
   }
 };
@@ -582,7 +595,7 @@ int bitnet_session_append(bitnet_session *session, const int64_t *tokens,
   for (size_t i = 0; i < count; ++i)
     if (tokens[i] < 0 || tokens[i] >= vocab)
       return -1;
-  int64_t chunk = model->prefill.outputs[0]->shape[1];
+  int64_t chunk = model->prefill.find(model->prefill.inputs, kInputIds)->shape[1];
   while (count > 0) {
     // Several tokens go through prefill (padded to its size) while its
     // padding still fits in the cache; single tokens through decode.

@@ -385,6 +385,7 @@ OwningOpRef<ModuleOp> importStage(const CompileConfig &config,
       return nullptr;
     PassManager pm(context);
     pm.addNestedPass<func::FuncOp>(bitnet::createKVCacheInPlacePass());
+    pm.addNestedPass<func::FuncOp>(bitnet::createLastTokenLogitsPass());
     if (failed(pm.run(*module)))
       return nullptr;
     return module;

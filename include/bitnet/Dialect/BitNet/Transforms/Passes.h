@@ -25,6 +25,9 @@ void populateDecomposeBitLinearPatterns(RewritePatternSet &patterns);
 /// pass adds: the number of tokens already in the caches.
 constexpr char kStateArgAttr[] = "bitnet.state";
 constexpr char kCachePositionInput[] = "cache_position";
+/// The input `bitnet-last-token-logits` adds: the token whose logits a
+/// prefill returns.
+constexpr char kLogitsIndexInput[] = "logits_index";
 
 /// The weights side file (docs/abi.md): a 64-byte header, then the data.
 constexpr char kWeightsMagic[9] = "BITNETW1";
