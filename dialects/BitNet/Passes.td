@@ -240,6 +240,26 @@ def LastTokenLogitsPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def GroupedQueryAttentionPass
+    : Pass<"bitnet-grouped-query-attention", "::mlir::func::FuncOp"> {
+  let summary = "Multiply grouped-query attention without repeating the "
+                "key/value heads";
+  let description = [{
+    Exported grouped-query attention repeats each of the `kv` key and value
+    heads `g` times (`repeat_interleave` / `repeat_kv`: reshape, `tosa.tile`,
+    reshape) before the batched products with the `H = kv * g` query heads,
+    materialising `g` copies of the keys and values (of the whole cache,
+    every decode step). Since query head `h` uses kv head `h / g`, the
+    product of `[H, S, a]` queries with the repeated `[H, a, b]` keys is the
+    product of the queries viewed as `[kv, g * S, a]` (a free reshape) with
+    the `[kv, a, b]` keys. This pass rewrites `tosa.matmul(A, B)` whose `B`
+    is such a repetition (optionally transposed in its last two dimensions,
+    as `q @ k^T` has it) into that form; the repetition dies if nothing
+    else uses it.
+  }];
+  let dependentDialects = ["::mlir::tosa::TosaDialect"];
+}
+
 def ExternalizeWeightsPass
     : Pass<"bitnet-externalize-weights", "::mlir::ModuleOp"> {
   let summary = "Move large constant globals into a memory-mapped weights file";

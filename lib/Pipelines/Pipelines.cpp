@@ -158,6 +158,8 @@ void mlir::bitnet::addCpuStage(OpPassManager &pm,
   switch (stage) {
   case CpuStage::Raise:
     pm.addPass(bitnet::createRaiseBitLinearPass());
+    // Graph-level rewrites of the imported attention.
+    pm.addNestedPass<func::FuncOp>(bitnet::createGroupedQueryAttentionPass());
     return;
   case CpuStage::Quantize:
     pm.addPass(bitnet::createQuantizeActivationsPass());
