@@ -258,4 +258,82 @@ def ParallelizeContractionsPass : Pass<"bitnet-parallelize-contractions"> {
   ];
 }
 
+def ShareTransposedWeightsPass : Pass<"bitnet-share-transposed-weights"> {
+  let summary = "Read a tied lm_head from the embedding table instead of its transposed copy";
+  let description = [{
+    Exporters fold the transpose of a tied lm_head (`F.linear(x,
+    embed.weight)`): the ONNX file then holds the [vocab x hidden] embedding
+    and, as a second initializer, its [hidden x vocab] transpose, and the
+    compiled model would carry both (393 of 408 MB of the weights file of
+    a 0.7B-shaped model). For every float contraction with a 2-D constant
+    operand (possibly expanded with unit dimensions), this pass looks for
+    another constant of the function that is its transpose, element by
+    element (bitwise), and rewrites the contraction into a `linalg.generic`
+    that reads that constant through a transposed indexing map:
+
+    ```
+    C[b, m, n] += A[b, m, k] * W[k, n]   ->   C[b, m, n] += A[b, m, k] * E[n, k]
+    ```
+
+    The transposed copy is then unused and dropped; each logit is the dot
+    product of the activations with a row of the table, the form
+    `bitnet-tile-float-contractions` turns into dot-product kernels (and
+    the natural matrix-vector form for one token). Results are unchanged
+    (same values, same operations).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
+  let summary = "Register-blocked, cache-tiled, threaded kernels for float matrix products";
+  let description = [{
+    Turns every static f32 contraction `C[b.., m, n] += A[b.., m, k] *
+    B[b.., k, n]` (NN) or `* B[b.., n, k]` (NT, a matmul with transposed
+    B: the lm_head on its [vocab x hidden] table, see
+    `bitnet-share-transposed-weights`) — `linalg.matmul`,
+    `linalg.batch_matmul` and generic contractions, with any loops of size
+    1 — into register-blocked vector kernels:
+
+    1. **Threads**: an `scf.forall` (OpenMP threads in the CPU pipeline)
+       with one piece per batch element (attention heads), else at most
+       `tiles` blocks of n (NT: each thread streams its part of the
+       table once; also for one row) or of m (NN with many rows), in whole
+       register tiles; the rest of the dimension (less than one register
+       tile per piece) follows the forall.
+    2. **Cache blocks** of n: a block of B of at most half of the target's
+       L2, reused by every row tile (`scf.for`).
+    3. **Register tiles** (`scf.for` over m, then n; edges split off with
+       `linalg::splitOp` into smaller tiles): rows x cols of C, sized from
+       the target's vector registers (`CpuTargetInfo`: 4 x 5 with 32
+       registers, 2 x 4 with 16; NN: 4 x up to 5 vectors).
+    4. **Kernel**: an `scf.for` over k whose loop-carried vectors are the
+       tile's accumulators, updated with `vector.fma`. NT (dot form): one
+       vector of V partial sums along k per (row, column), V = the
+       target's f32 lanes, a masked (zero-padded) last step when V does not
+       divide k, and one `vector.reduction` (reassociating) per element at
+       the end. NN (outer-product form): vectors of C columns, one
+       broadcast element of A per row and k.
+
+    A `linalg.fill` initial value is folded into the kernels (C is then
+    written, not read). The tiling uses MLIR's TilingInterface
+    (`scf::tileUsingSCF`); NN columns that are not a multiple of V are
+    left to `bitnet-interchange-matmul-loops`. The summation order changes
+    (FMA; NT: V interleaved partial sums, then a tree): results are within
+    float rounding of the sequential sums (docs/numerics.md).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"x86_64\"",
+           "Target architecture: x86_64 or aarch64">,
+    Option<"mcpu", "mcpu", "std::string", /*default=*/"\"\"",
+           "Target CPU: an LLVM CPU name, or native">,
+    Option<"tiles", "tiles", "int64_t", /*default=*/"8",
+           "Most scf.forall pieces per contraction (1: no forall)">,
+  ];
+}
+
 #endif // BITNET_PASSES_TD
