@@ -212,6 +212,8 @@ private:
     rewriter.modifyOpInPlace(op, [&] {
       op.getDpsInitsMutable()[0].set(fill.getOutputs()[0]);
     });
+    if (fill->use_empty())
+      rewriter.eraseOp(fill);
     return value;
   }
 
