@@ -333,6 +333,10 @@ def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
            "Target CPU: an LLVM CPU name, or native">,
     Option<"tiles", "tiles", "int64_t", /*default=*/"8",
            "Most scf.forall pieces per contraction (1: no forall)">,
+    Option<"rows", "rows", "int64_t", /*default=*/"0",
+           "Register tile rows of C (0: from the target)">,
+    Option<"cols", "cols", "int64_t", /*default=*/"0",
+           "Register tile columns: rows of B (NT) or vectors (NN); 0: from the target">,
   ];
 }
 

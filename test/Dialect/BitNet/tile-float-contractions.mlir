@@ -1,5 +1,6 @@
 // RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=znver4 tiles=2" | FileCheck %s
 // RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=x86-64-v3 tiles=1" | FileCheck %s --check-prefix=AVX2
+// RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=znver4 tiles=1 rows=2 cols=3" | FileCheck %s --check-prefix=OVERRIDE
 
 // lm_head on a [vocab x hidden] table (NT, dot form). AVX-512: V = 16,
 // 4 x 5 register tiles. Threads: 2 blocks of 20 table rows, the last 2 rows
@@ -34,6 +35,9 @@
 // AVX2-LABEL: func @lm_head
 // AVX2-NOT:   scf.forall
 // AVX2:       scf.for %{{.*}} = %{{.*}} to %c64 step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// rows=2 cols=3: 2 x 3 tiles.
+// OVERRIDE-LABEL: func @lm_head
+// OVERRIDE:       scf.for %{{.*}} = %{{.*}} to %c64 step %c16{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
 #a = affine_map<(b, m, n, k) -> (b, m, k)>
 #w = affine_map<(b, m, n, k) -> (n, k)>
 #c = affine_map<(b, m, n, k) -> (b, m, n)>

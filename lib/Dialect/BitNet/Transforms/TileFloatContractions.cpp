@@ -127,6 +127,7 @@ struct Kernels {
   int64_t registers; // vector registers
   int64_t l2Bytes;
   int64_t pieces; // scf.forall pieces (1: no threads)
+  int64_t rows = 0, cols = 0; // overrides (0: from the target)
 };
 
 /// Tiles `op` by `sizes` (0: not tiled) with loops in `order` (loop
@@ -190,6 +191,8 @@ private:
 
   /// Register tile: rows of C.
   int64_t maxRows(int64_t rows) const {
+    if (kernels.rows)
+      return std::min(rows, kernels.rows);
     if (rows < 4)
       return rows;
     return kernels.registers >= 32 ? 4 : 2;
@@ -198,6 +201,8 @@ private:
   /// keeps rows x cols accumulators, `cols` loads of B and one of A.
   int64_t maxCols(int64_t rows) const {
     int64_t r = maxRows(rows);
+    if (kernels.cols)
+      return kernels.cols;
     if (f.transposedB && r == 1)
       return 8; // decode: 8 rows of the table streamed at once
     return std::max<int64_t>(1, (kernels.registers - 3) / (r + 1));
@@ -522,6 +527,8 @@ struct TileFloatContractionsPass
     kernels.registers = std::max<unsigned>(16, info.vectorRegisters);
     kernels.l2Bytes = info.l2Bytes;
     kernels.pieces = tiles;
+    kernels.rows = rows;
+    kernels.cols = cols;
 
     SmallVector<linalg::LinalgOp> contractions;
     getOperation()->walk([&](linalg::LinalgOp op) {
