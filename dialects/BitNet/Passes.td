@@ -228,7 +228,10 @@ def InterchangeMatmulLoopsPass : Pass<"bitnet-interchange-matmul-loops"> {
     element still adds its products in the same order (k ascending), so
     results are bit-identical. Contractions where no input is contiguous
     along the output's innermost dimension (a matrix-vector product) are
-    left alone: the new inner loop would stride them.
+    left alone: the new inner loop would stride them. In the CPU pipeline
+    `bitnet-tile-float-contractions` runs first and turns the static f32
+    contractions into register-blocked kernels; this pass gets what it
+    leaves (and every contraction of the portable `bitnet-to-llvm`).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -248,7 +251,9 @@ def ParallelizeContractionsPass : Pass<"bitnet-parallelize-contractions"> {
     each row of the other operand is read once for all 8 rows (0.7B-shaped
     lm_head: 1035 -> 507 ms per 128-token prompt on one thread). Each
     output element still adds its products in the same order, so results
-    are bit-identical.
+    are bit-identical. Contractions already inside an `scf.forall` (those
+    of `bitnet-tile-float-contractions`, which runs before it in the CPU
+    pipeline) are left alone.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
