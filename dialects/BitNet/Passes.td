@@ -312,7 +312,8 @@ def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
        the target's vector registers (`CpuTargetInfo`: 4 x 5 with 32
        registers, 2 x 4 with 16; NN: 4 x up to 5 vectors).
     4. **Kernel**: an `scf.for` over k whose loop-carried vectors are the
-       tile's accumulators, updated with `vector.fma`. NT (dot form): one
+       tile's accumulators, updated with `vector.fma` (a multiply and an
+       add where the target has no FMA: baseline x86-64). NT (dot form): one
        vector of V partial sums along k per (row, column), V = the
        target's f32 lanes, a masked (zero-padded) last step when V does not
        divide k, and one `vector.reduction` (reassociating) per element at

@@ -1,6 +1,7 @@
 // RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=znver4 tiles=2" | FileCheck %s
 // RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=x86-64-v3 tiles=1" | FileCheck %s --check-prefix=AVX2
 // RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=znver4 tiles=1 rows=2 cols=3" | FileCheck %s --check-prefix=OVERRIDE
+// RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=x86-64 tiles=1" | FileCheck %s --check-prefix=BASE
 
 // lm_head on a [vocab x hidden] table (NT, dot form). AVX-512: V = 16,
 // 4 x 5 register tiles. Threads: 2 blocks of 20 table rows, the last 2 rows
@@ -35,6 +36,12 @@
 // AVX2-LABEL: func @lm_head
 // AVX2-NOT:   scf.forall
 // AVX2:       scf.for %{{.*}} = %{{.*}} to %c64 step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// Baseline x86-64 (SSE, no FMA): V = 4, a multiply and an add (vector.fma
+// would become calls to fmaf).
+// BASE-LABEL: func @lm_head
+// BASE-NOT:   vector.fma
+// BASE:       arith.mulf {{.*}} : vector<4xf32>
+// BASE-NEXT:  arith.addf {{.*}} : vector<4xf32>
 // rows=2 cols=3: 2 x 3 tiles.
 // OVERRIDE-LABEL: func @lm_head
 // OVERRIDE:       scf.for %{{.*}} = %{{.*}} to %c64 step %c16{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {

@@ -127,6 +127,7 @@ struct Kernels {
   int64_t registers; // vector registers
   int64_t l2Bytes;
   int64_t pieces; // scf.forall pieces (1: no threads)
+  bool fma;       // vector.fma is one instruction (else: multiply, add)
   int64_t rows = 0, cols = 0; // overrides (0: from the target)
 };
 
@@ -351,6 +352,15 @@ private:
     rewriter.replaceOp(op, result);
   }
 
+  /// acc + a * b: one FMA where the target has them; else a multiply and
+  /// an add (LLVM would expand vector.fma into libm calls).
+  Value multiplyAdd(ImplicitLocOpBuilder &b, Type type, Value x, Value y,
+                    Value acc) {
+    if (kernels.fma)
+      return vector::FMAOp::create(b, type, x, y, acc);
+    return arith::AddFOp::create(b, acc, arith::MulFOp::create(b, x, y));
+  }
+
   Value index(ImplicitLocOpBuilder &b, int64_t v) {
     return arith::ConstantIndexOp::create(b, v);
   }
@@ -406,7 +416,7 @@ private:
             zero, ArrayRef<bool>{inBounds});
         for (int64_t j = 0; j < cols; ++j) {
           Value &acc = accs[i * cols + j];
-          acc = vector::FMAOp::create(kb, vecType, av, bv[j], acc);
+          acc = multiplyAdd(kb, vecType, av, bv[j], acc);
         }
       }
       return accs;
@@ -495,7 +505,7 @@ private:
             Value av = vector::BroadcastOp::create(kb, vecType, elem);
             for (int64_t j = 0; j < vectors; ++j) {
               Value &acc = next[i * vectors + j];
-              acc = vector::FMAOp::create(kb, vecType, av, bv[j], acc);
+              acc = multiplyAdd(kb, vecType, av, bv[j], acc);
             }
           }
           scf::YieldOp::create(kb, next);
@@ -527,6 +537,7 @@ struct TileFloatContractionsPass
     kernels.registers = std::max<unsigned>(16, info.vectorRegisters);
     kernels.l2Bytes = info.l2Bytes;
     kernels.pieces = tiles;
+    kernels.fma = info.hasFma;
     kernels.rows = rows;
     kernels.cols = cols;
 
