@@ -321,7 +321,11 @@ def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
        broadcast element of A per row and k.
 
     A `linalg.fill` initial value is folded into the kernels (C is then
-    written, not read). The tiling uses MLIR's TilingInterface
+    written, not read). The register tile itself is emitted as vector ops,
+    not through `linalg::vectorize` and `vector.contract` lowering: a
+    vectorized k-tile of the dot form reduces horizontally at every step,
+    and C stays in registers only as loop-carried vectors, which the tiled
+    linalg form would keep in memory. The tiling uses MLIR's TilingInterface
     (`scf::tileUsingSCF`); NN columns that are not a multiple of V are
     left to `bitnet-interchange-matmul-loops`. The summation order changes
     (FMA; NT: V interleaved partial sums, then a tree): results are within
