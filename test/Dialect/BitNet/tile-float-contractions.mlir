@@ -63,6 +63,37 @@ func.func @lm_head(%x: tensor<1x8x64xf32>, %e: tensor<42x64xf32>) -> tensor<1x8x
 
 // -----
 
+// k = 1024 with two row tiles: a tile's 4 + 5 rows of 4 KB would not stay
+// in znver4's 32 KiB L1d, so k is split into blocks of 512
+// (linalg::splitOp on the reduction, then scf.for): the first block starts
+// from the fill, the others read C and add.
+// CHECK-LABEL: func @k_blocks
+// CHECK:       scf.forall
+// CHECK:         scf.for {{.*}} to %c512{{.*}} step %c16{{.*}} iter_args
+// CHECK-NOT:     vector.transfer_read {{.*}} : tensor<1x4x5xf32>, vector<5xf32>
+// CHECK:         vector.transfer_write {{.*}} : vector<5xf32>, tensor<1x4x5xf32>
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c512{{.*}} step %c512
+// CHECK:         scf.for {{.*}} to %c512{{.*}} step %c16{{.*}} iter_args
+// CHECK:         %[[C:.*]] = vector.transfer_read {{.*}} : tensor<1x4x5xf32>, vector<5xf32>
+// CHECK:         arith.addf %[[C]], {{.*}} : vector<5xf32>
+#a = affine_map<(b, m, n, k) -> (b, m, k)>
+#w = affine_map<(b, m, n, k) -> (n, k)>
+#c = affine_map<(b, m, n, k) -> (b, m, n)>
+func.func @k_blocks(%x: tensor<1x8x1024xf32>, %e: tensor<40x1024xf32>) -> tensor<1x8x40xf32> {
+  %cst = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<1x8x40xf32>
+  %fill = linalg.fill ins(%cst : f32) outs(%empty : tensor<1x8x40xf32>) -> tensor<1x8x40xf32>
+  %r = linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %e : tensor<1x8x1024xf32>, tensor<40x1024xf32>) outs(%fill : tensor<1x8x40xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x40xf32>
+  return %r : tensor<1x8x40xf32>
+}
+
+// -----
+
 // Decode (one token, a matrix-vector product): 1 x 8 tiles, 8 table rows
 // streamed at once; k = 20 is not a multiple of 16: one full step, then a
 // masked (zero-padded) one.

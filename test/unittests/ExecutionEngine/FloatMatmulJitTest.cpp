@@ -195,10 +195,13 @@ TEST_P(FloatMatmulJit, MatchesReference) {
 
 // m around the register tiles (4 or 2 rows; 1 = decode), n around the
 // tiles (5 or 4 table rows, 8 for one row; vectors of 16 or 8 columns) and
-// the thread pieces, k around the vector width (masked last step).
+// the thread pieces, k around the vector width (masked last step); k =
+// 1040 with several row tiles: blocks of k (the first from the fill, the
+// others adding to C).
 const Dims kDims[] = {{1, 1, 42, 20},  {1, 1, 1, 1},     {1, 7, 20, 20},
                       {1, 8, 42, 64},  {1, 128, 37, 96}, {1, 5, 133, 300},
-                      {1, 3, 16, 17},  {4, 16, 24, 33},  {3, 9, 64, 8}};
+                      {1, 3, 16, 17},  {4, 16, 24, 33},  {3, 9, 64, 8},
+                      {1, 9, 45, 1040}};
 const char *const kCpus[] = {"native", "x86-64-v3", "x86-64"};
 
 INSTANTIATE_TEST_SUITE_P(

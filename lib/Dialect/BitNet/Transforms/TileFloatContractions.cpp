@@ -125,7 +125,7 @@ int64_t largestDivisorAtMost(int64_t n, int64_t cap) {
 struct Kernels {
   int64_t lanes;     // f32 per vector register
   int64_t registers; // vector registers
-  int64_t l2Bytes;
+  int64_t l1Bytes, l2Bytes;
   int64_t pieces; // scf.forall pieces (1: no threads)
   bool fma;       // vector.fma is one instruction (else: multiply, add)
   int64_t rows = 0, cols = 0; // overrides (0: from the target)
@@ -317,7 +317,7 @@ private:
   /// tile), then row tiles, then column tiles, then the kernel.
   void emit(linalg::LinalgOp op, int64_t rows, int64_t cols) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    int64_t n = ranges[f.n], k = ranges[f.k];
+    int64_t m = f.m ? ranges[*f.m] : 1, n = ranges[f.n], k = ranges[f.k];
     int64_t capCols = std::max<int64_t>(cols, kernels.l2Bytes / 2 / (k * 4));
     int64_t block = cols * largestDivisorAtMost(n / cols, capCols / cols);
     if (block < n) {
@@ -327,6 +327,35 @@ private:
       if (!op)
         return;
     }
+    // NT with several row tiles: blocks of k small enough that a tile's
+    // rows of A and B (reused by the next tiles) stay in L1d. The first
+    // block starts from C's initial value, the others add to C.
+    int64_t kBlock = k;
+    if (f.transposedB && m > rows) {
+      int64_t cap = kernels.l1Bytes * 2 / 3 / ((rows + cols) * 4) / kernels.lanes;
+      if (cap * kernels.lanes < k && k % kernels.lanes == 0)
+        kBlock = kernels.lanes * largestDivisorAtMost(k / kernels.lanes, cap);
+      if (kBlock < kernels.lanes)
+        kBlock = k;
+    }
+    if (kBlock == k)
+      return registerTiles(op, rows, cols, init);
+    auto [first, rest] = split(rewriter, op, f.k, kBlock);
+    if (first)
+      registerTiles(first, rows, cols, init);
+    if (!rest)
+      return;
+    SmallVector<int64_t> sizes(ranges.size(), 0);
+    sizes[f.k] = kBlock;
+    if (linalg::LinalgOp inner =
+            tile(rewriter, rest, sizes, {}, scf::SCFTilingOptions::LoopType::ForOp))
+      registerTiles(inner, rows, cols, /*start=*/nullptr);
+  }
+
+  /// Row tiles, then column tiles, then the kernel; C starts from `start`
+  /// (a scalar) or is read.
+  void registerTiles(linalg::LinalgOp op, int64_t rows, int64_t cols, Value start) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     SmallVector<int64_t> sizes(ranges.size(), 0);
     SmallVector<int64_t> order;
     for (unsigned d : f.batch) {
@@ -347,8 +376,8 @@ private:
       return;
     rewriter.setInsertionPoint(op);
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Value result = f.transposedB ? dotKernel(b, op, rows, cols)
-                                 : outerProductKernel(b, op, rows, cols);
+    Value result = f.transposedB ? dotKernel(b, op, rows, cols, start)
+                                 : outerProductKernel(b, op, rows, cols, start);
     rewriter.replaceOp(op, result);
   }
 
@@ -388,7 +417,7 @@ private:
   /// NT tile: rows x cols accumulators of `lanes` partial sums along k,
   /// one FMA per (row, column) and vector of k; reduced at the end.
   Value dotKernel(ImplicitLocOpBuilder &b, linalg::LinalgOp op, int64_t rows,
-                  int64_t cols) {
+                  int64_t cols, Value init) {
     int64_t lanes = kernels.lanes;
     int64_t k = op.getStaticLoopRanges()[f.k];
     auto vecType = VectorType::get({lanes}, b.getF32Type());
@@ -465,7 +494,7 @@ private:
   /// NN tile: rows x (cols / lanes) vectors of C; per k, one broadcast
   /// element of A per row and cols / lanes vectors of B.
   Value outerProductKernel(ImplicitLocOpBuilder &b, linalg::LinalgOp op,
-                           int64_t rows, int64_t cols) {
+                           int64_t rows, int64_t cols, Value init) {
     int64_t lanes = kernels.lanes, vectors = cols / lanes;
     int64_t k = op.getStaticLoopRanges()[f.k];
     auto vecType = VectorType::get({lanes}, b.getF32Type());
@@ -535,6 +564,7 @@ struct TileFloatContractionsPass
     Kernels kernels;
     kernels.lanes = std::max<int64_t>(4, info.vectorBits / 32);
     kernels.registers = std::max<unsigned>(16, info.vectorRegisters);
+    kernels.l1Bytes = info.l1DataBytes;
     kernels.l2Bytes = info.l2Bytes;
     kernels.pieces = tiles;
     kernels.fma = info.hasFma;
