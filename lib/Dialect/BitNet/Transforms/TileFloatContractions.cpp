@@ -234,7 +234,9 @@ private:
     if (!f.batch.empty()) {
       for (unsigned d : f.batch)
         sizes[d] = 1;
-      return tile(rewriter, op, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
+      linalg::LinalgOp inner =
+          tile(rewriter, op, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
+      return inner ? inner : op; // not tiled: one piece
     }
     bool byColumns = f.transposedB || !f.m || rows < 2 * maxRows(rows) * kernels.pieces;
     unsigned dim = byColumns ? f.n : *f.m;
@@ -248,14 +250,15 @@ private:
     linalg::LinalgOp rest;
     if (whole < size) {
       auto [main, tail] = split(rewriter, op, dim, whole);
+      if (!main)
+        return op; // not split: one piece
       op = main;
       rest = tail;
     }
     sizes[dim] = piece;
     linalg::LinalgOp inner =
         tile(rewriter, op, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
-    if (inner)
-      cover(inner, maxRows(rows), maxCols(rows));
+    cover(inner ? inner : op, maxRows(rows), maxCols(rows));
     return rest;
   }
 
@@ -268,8 +271,9 @@ private:
     int64_t rows = std::min(rowCap, m);
     if (m % rows != 0) {
       auto [main, rest] = split(rewriter, op, *f.m, m - m % rows);
-      if (main)
-        cover(main, rows, colCap);
+      if (!main)
+        return leaveAsLoops(op);
+      cover(main, rows, colCap);
       if (rest)
         cover(rest, 1, colCap);
       return;
@@ -278,8 +282,9 @@ private:
       int64_t cols = std::min(colCap, n);
       if (n % cols != 0) {
         auto [main, rest] = split(rewriter, op, f.n, n - n % cols);
-        if (main)
-          cover(main, rows, cols);
+        if (!main)
+          return leaveAsLoops(op);
+        cover(main, rows, cols);
         if (rest)
           cover(rest, rows, 1);
         return;
@@ -292,8 +297,9 @@ private:
       return leaveAsLoops(op);
     if (n % kernels.lanes != 0) {
       auto [main, rest] = split(rewriter, op, f.n, vectors * kernels.lanes);
-      if (main)
-        cover(main, rows, colCap);
+      if (!main)
+        return leaveAsLoops(op);
+      cover(main, rows, colCap);
       if (rest)
         leaveAsLoops(rest);
       return;
@@ -303,14 +309,15 @@ private:
 
   /// Not a register tile: the contraction stays (the later passes make
   /// vectorizable loops of it); it gets back its fill.
-  void leaveAsLoops(linalg::LinalgOp op) {
-    if (!init)
+  void leaveAsLoops(linalg::LinalgOp op, Value start) {
+    if (!start)
       return;
     rewriter.setInsertionPoint(op);
     Value out = op.getDpsInits()[0];
-    Value filled = linalg::FillOp::create(rewriter, op.getLoc(), init, out).getResult(0);
+    Value filled = linalg::FillOp::create(rewriter, op.getLoc(), start, out).getResult(0);
     rewriter.modifyOpInPlace(op, [&] { op.getDpsInitsMutable()[0].set(filled); });
   }
+  void leaveAsLoops(linalg::LinalgOp op) { leaveAsLoops(op, init); }
 
   /// `op` (rows and columns multiples of the tile) as cache blocks of
   /// columns (a block of B of at most half of L2, reused by every row
@@ -323,9 +330,11 @@ private:
     if (block < n) {
       SmallVector<int64_t> sizes(ranges.size(), 0);
       sizes[f.n] = block;
-      op = tile(rewriter, op, sizes, {}, scf::SCFTilingOptions::LoopType::ForOp);
-      if (!op)
-        return;
+      linalg::LinalgOp inner =
+          tile(rewriter, op, sizes, {}, scf::SCFTilingOptions::LoopType::ForOp);
+      if (!inner)
+        return leaveAsLoops(op);
+      op = inner;
     }
     // NT with several row tiles: blocks of k small enough that a tile's
     // rows of A and B (reused by the next tiles) stay in L1d. The first
@@ -341,15 +350,16 @@ private:
     if (kBlock == k)
       return registerTiles(op, rows, cols, init);
     auto [first, rest] = split(rewriter, op, f.k, kBlock);
-    if (first)
-      registerTiles(first, rows, cols, init);
+    if (!first)
+      return registerTiles(op, rows, cols, init);
+    registerTiles(first, rows, cols, init);
     if (!rest)
       return;
     SmallVector<int64_t> sizes(ranges.size(), 0);
     sizes[f.k] = kBlock;
-    if (linalg::LinalgOp inner =
-            tile(rewriter, rest, sizes, {}, scf::SCFTilingOptions::LoopType::ForOp))
-      registerTiles(inner, rows, cols, /*start=*/nullptr);
+    linalg::LinalgOp inner =
+        tile(rewriter, rest, sizes, {}, scf::SCFTilingOptions::LoopType::ForOp);
+    registerTiles(inner ? inner : rest, rows, cols, /*start=*/nullptr);
   }
 
   /// Row tiles, then column tiles, then the kernel; C starts from `start`
@@ -371,9 +381,11 @@ private:
     for (unsigned d = 0; d < ranges.size(); ++d)
       if (!llvm::is_contained(order, d))
         order.push_back(d);
-    op = tile(rewriter, op, sizes, order, scf::SCFTilingOptions::LoopType::ForOp);
-    if (!op)
-      return;
+    linalg::LinalgOp inner =
+        tile(rewriter, op, sizes, order, scf::SCFTilingOptions::LoopType::ForOp);
+    if (!inner)
+      return leaveAsLoops(op, start);
+    op = inner;
     rewriter.setInsertionPoint(op);
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value result = f.transposedB ? dotKernel(b, op, rows, cols, start)
