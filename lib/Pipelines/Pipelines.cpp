@@ -67,8 +67,19 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   pm.addPass(bitnet::createConvertBitNetToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // Float matrix products (attention, lm_head): vectorizable loop order,
-  // and split over threads where the kernels are.
+  // Float matrix products (attention, lm_head): in the CPU pipeline,
+  // register-blocked kernels for the target (a tied lm_head reads the
+  // embedding table, not a transposed copy); what they leave (and the
+  // portable pipeline's products) as vectorizable loops, split over threads
+  // where the kernels are.
+  if (threadContractions) {
+    pm.addPass(bitnet::createShareTransposedWeightsPass());
+    bitnet::TileFloatContractionsPassOptions floats;
+    floats.target = target.str();
+    floats.mcpu = mcpu.str();
+    floats.tiles = openmp ? 8 : 1;
+    pm.addPass(bitnet::createTileFloatContractionsPass(floats));
+  }
   pm.addPass(bitnet::createInterchangeMatmulLoopsPass());
   if (threadContractions && openmp)
     pm.addPass(bitnet::createParallelizeContractionsPass());

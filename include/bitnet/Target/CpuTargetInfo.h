@@ -44,6 +44,8 @@ struct CpuTargetInfo {
 
   bool hasAvx2 = false, hasAvx512bw = false, hasAvx512vnni = false;
   bool hasNeon = false, hasDotProd = false, hasI8mm = false;
+  /// Fused float multiply-add in vector registers (x86 FMA3, AArch64 NEON).
+  bool hasFma = false;
 
   /// Widest integer SIMD register in bits (0 without SIMD).
   unsigned vectorBits = 0;

@@ -140,6 +140,7 @@ bool mlir::bitnet::getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
     info.hasAvx2 = has("avx2");
     info.hasAvx512bw = has("avx512bw");
     info.hasAvx512vnni = has("avx512vnni");
+    info.hasFma = has("fma");
     bool avx512 = has("avx512f");
     info.vectorBits = avx512 ? 512 : info.hasAvx2 || has("avx") ? 256 : 128;
     info.vectorRegisters = avx512 ? 32 : 16;
@@ -147,6 +148,7 @@ bool mlir::bitnet::getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
     info.hasNeon = has("neon");
     info.hasDotProd = has("dotprod");
     info.hasI8mm = has("i8mm");
+    info.hasFma = info.hasNeon;
     info.vectorBits = info.hasNeon ? 128 : 0;
     info.vectorRegisters = info.hasNeon ? 32 : 0;
   }

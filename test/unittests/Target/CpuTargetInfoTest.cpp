@@ -22,6 +22,7 @@ TEST(CpuTargetInfo, Zen4HasAvx512Vnni) {
   EXPECT_EQ(info.vectorRegisters, 32u);
   EXPECT_EQ(info.dotProduct(), DotProductKind::Vnni512);
   EXPECT_EQ(info.l2Bytes, 1024 * 1024);
+  EXPECT_TRUE(info.hasFma);
 }
 
 TEST(CpuTargetInfo, SkylakeAvx512HasNoVnni) {
@@ -34,6 +35,7 @@ TEST(CpuTargetInfo, SkylakeAvx512HasNoVnni) {
 TEST(CpuTargetInfo, X86_64V3IsAvx2) {
   CpuTargetInfo info = get("x86_64", "x86-64-v3");
   EXPECT_TRUE(info.hasAvx2);
+  EXPECT_TRUE(info.hasFma);
   EXPECT_EQ(info.vectorBits, 256u);
   EXPECT_EQ(info.dotProduct(), DotProductKind::Avx2Maddubs);
 }
@@ -41,6 +43,7 @@ TEST(CpuTargetInfo, X86_64V3IsAvx2) {
 TEST(CpuTargetInfo, BaselineX86_64IsGeneric) {
   CpuTargetInfo info = get("x86_64", "");
   EXPECT_FALSE(info.hasAvx2);
+  EXPECT_FALSE(info.hasFma);
   EXPECT_EQ(info.dotProduct(), DotProductKind::Generic);
 }
 
@@ -55,6 +58,7 @@ TEST(CpuTargetInfo, NeoverseN1HasDotProd) {
 TEST(CpuTargetInfo, GenericAArch64IsPlainNeon) {
   CpuTargetInfo info = get("aarch64", "generic");
   EXPECT_TRUE(info.hasNeon);
+  EXPECT_TRUE(info.hasFma);
   EXPECT_FALSE(info.hasDotProd);
   EXPECT_EQ(info.dotProduct(), DotProductKind::NeonMull);
 }
