@@ -31,3 +31,21 @@ func.func @untied(%x: tensor<2x3xf32>, %y: tensor<2x4xf32>) -> (tensor<4x3xf32>,
   %r = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x4xf32>) outs(%y : tensor<2x4xf32>) -> tensor<2x4xf32>
   return %e, %r : tensor<4x3xf32>, tensor<2x4xf32>
 }
+
+// -----
+
+// The table is in another function (a generative model's prefill and decode
+// are two): it cannot be read from here, so the product keeps its operand.
+// CHECK-LABEL: func @table_here
+// CHECK-LABEL: func @product_there
+// CHECK:       %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<3x4xf32>
+// CHECK:       linalg.matmul ins(%{{.*}}, %[[W]] : tensor<2x3xf32>, tensor<3x4xf32>)
+func.func @table_here() -> tensor<4x3xf32> {
+  %e = arith.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [10.0, 11.0, 12.0]]> : tensor<4x3xf32>
+  return %e : tensor<4x3xf32>
+}
+func.func @product_there(%x: tensor<2x3xf32>, %y: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<[[1.0, 4.0, 7.0, 10.0], [2.0, 5.0, 8.0, 11.0], [3.0, 6.0, 9.0, 12.0]]> : tensor<3x4xf32>
+  %r = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x4xf32>) outs(%y : tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %r : tensor<2x4xf32>
+}

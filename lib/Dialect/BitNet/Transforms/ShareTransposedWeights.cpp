@@ -138,9 +138,14 @@ struct ShareTransposedWeightsPass
         if (data.empty())
           continue;
         arith::ConstantOp table;
+        // Only a table in the same function can be read (several functions,
+        // such as a generative model's prefill and decode, each have one).
+        Operation *scope = op->getParentWithTrait<OpTrait::IsIsolatedFromAbove>();
         for (arith::ConstantOp other : constants) {
           auto otherType = cast<RankedTensorType>(other.getType());
-          if (other == cst || otherType.getElementType() != type.getElementType() ||
+          if (other == cst ||
+              other->getParentWithTrait<OpTrait::IsIsolatedFromAbove>() != scope ||
+              otherType.getElementType() != type.getElementType() ||
               otherType.getDimSize(0) != type.getDimSize(1) ||
               otherType.getDimSize(1) != type.getDimSize(0))
             continue;
