@@ -52,7 +52,9 @@ def ConvertTernaryMatmulToVectorPass
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bitnet::BitNetDialect",
+    "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect",
@@ -70,6 +72,13 @@ def ConvertTernaryMatmulToVectorPass
     Option<"rowTile", "row-tile", "int64_t", /*default=*/"0",
            "Output rows sharing each activation slice (0: as many as the "
            "registers hold)">,
+    Option<"prefetchDistance", "prefetch-distance", "int64_t", /*default=*/"-1",
+           "Decode: bytes ahead of the weight loads to software-prefetch "
+           "(-1: the target's CpuTargetInfo::prefetchDistance, 0: none)">,
+    Option<"decodeAccumulators", "decode-accumulators", "int64_t",
+           /*default=*/"0",
+           "Decode: accumulators per row, 1, 2 or 4 (0: 4 with the software "
+           "prefetch, 1 without)">,
   ];
 }
 
