@@ -48,6 +48,17 @@ def ConvertTernaryMatmulToVectorPass
     activations in L1d, up to a quarter of the vector registers), then the
     rows of the block, then the chunks. `rows-per-block` and `token-tile`
     override the derived sizes.
+
+    Decode (one-token tiles) reads each weight byte once, from DRAM in a
+    real model. With a prefetch distance D (`prefetch-distance`, by default
+    the target's `CpuTargetInfo::prefetchDistance`: Zen 4/5 only, measured;
+    0 elsewhere), every full chunk issues a `memref.prefetch` of the weight
+    byte D ahead in memory order (through a read-only
+    `bufferization.to_buffer` of the weights, so no copy), and each row
+    keeps one accumulator per code plane (`decode-accumulators`), which
+    breaks the `dot4` latency chain. Without the prefetch the chain stays:
+    faster demand loads alone outran the hardware prefetchers and read DRAM
+    slower.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
