@@ -48,11 +48,24 @@ def ConvertTernaryMatmulToVectorPass
     activations in L1d, up to a quarter of the vector registers), then the
     rows of the block, then the chunks. `rows-per-block` and `token-tile`
     override the derived sizes.
+
+    Decode (one-token tiles) reads each weight byte once, from DRAM in a
+    real model. With a prefetch distance D (`prefetch-distance`, by default
+    the target's `CpuTargetInfo::prefetchDistance`: Zen 4/5 only, measured;
+    0 elsewhere), every full chunk issues a `memref.prefetch` of the weight
+    byte D ahead in memory order (through a read-only
+    `bufferization.to_buffer` of the weights, so no copy), and each row
+    keeps one accumulator per code plane (`decode-accumulators`), which
+    breaks the `dot4` latency chain. Without the prefetch the chain stays:
+    faster demand loads alone outran the hardware prefetchers and read DRAM
+    slower.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bitnet::BitNetDialect",
+    "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect",
@@ -70,6 +83,13 @@ def ConvertTernaryMatmulToVectorPass
     Option<"rowTile", "row-tile", "int64_t", /*default=*/"0",
            "Output rows sharing each activation slice (0: as many as the "
            "registers hold)">,
+    Option<"prefetchDistance", "prefetch-distance", "int64_t", /*default=*/"-1",
+           "Decode: bytes ahead of the weight loads to software-prefetch "
+           "(-1: the target's CpuTargetInfo::prefetchDistance, 0: none)">,
+    Option<"decodeAccumulators", "decode-accumulators", "int64_t",
+           /*default=*/"0",
+           "Decode: accumulators per row, 1, 2 or 4 (0: 4 with the software "
+           "prefetch, 1 without)">,
   ];
 }
 

@@ -53,6 +53,10 @@ struct CpuTargetInfo {
   unsigned vectorRegisters = 0;
   /// Per-core data cache sizes.
   int64_t l1DataBytes = 32 * 1024, l2Bytes = 512 * 1024;
+  /// How far ahead (bytes) a kernel streaming from DRAM should
+  /// software-prefetch; 0 where the hardware prefetchers are left alone
+  /// (CPUs not measured).
+  int64_t prefetchDistance = 0;
 
   DotProductKind dotProduct() const;
   /// The packed format multiply-add kernels read (i2s for every CPU now).

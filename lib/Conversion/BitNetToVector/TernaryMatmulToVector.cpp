@@ -28,6 +28,8 @@
 #include "bitnet/Target/CpuTargetInfo.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -58,6 +60,8 @@ struct KernelShape {
   int64_t l2Bytes;        // bounds the row block
   int64_t rowsPerBlock;   // 0: derive from L2 and the row count
   int64_t tokenTile;      // 0: derive from L1
+  int64_t prefetchBytes;  // decode: weights prefetched this far ahead, 0: none
+  int64_t decodeAccs;     // decode: accumulators per row (1, 2 or 4)
 };
 
 Value indexConst(ImplicitLocOpBuilder &b, int64_t v) {
@@ -200,6 +204,16 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
         b, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(3)));
     Value zeroAcc = arith::ConstantOp::create(
         b, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(0)));
+    // Software prefetch needs an address: the weights' buffer (read-only,
+    // so bufferization aliases the argument, no copy), as one byte stream so
+    // a prefetch past a row's end lands in the next row.
+    Value weightStream;
+    if (shape.prefetchBytes > 0) {
+      Value buffer = bufferization::ToBufferOp::create(
+          b, MemRefType::get({m, rowBytes}, i8), w, /*read_only=*/true);
+      weightStream = memref::CollapseShapeOp::create(
+          b, buffer, ArrayRef<ReassociationIndices>{{0, 1}});
+    }
 
     // One register tile: `rows` (block-local row indices) x `tokens`
     // accumulators over all chunks; each decoded code plane meets every
@@ -208,15 +222,19 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
                             ArrayRef<Value> rows, ArrayRef<Value> tokens,
                             ArrayRef<Value> tokenSums) -> Value {
       int64_t numRows = rows.size(), numTokens = tokens.size();
-      // One accumulator per (row, token). (A 1 x 1 tile with one
-      // accumulator per plane runs 1.7x faster from L1/L2 but reads DRAM at
-      // half the bandwidth: the hardware prefetchers fall behind. Decode is
-      // read from DRAM, so it keeps the dependent chain; see
-      // docs/performance.md.)
+      // One accumulator per (row, token), except decode: `decodeAccs` per
+      // row (plane p adds into accumulator p % decodeAccs), which breaks the
+      // dot4 latency chain. That runs faster from L1/L2 but, alone, reads
+      // DRAM slower than the chain (its demand loads outrun the hardware
+      // prefetchers), so it comes with the software prefetch; see
+      // docs/performance.md.
       SmallVector<Value> globalRows;
       for (Value r : rows)
         globalRows.push_back(arith::AddIOp::create(b, firstRow, r));
-      SmallVector<Value> zeros(numRows * numTokens, zeroAcc);
+      const bool decode = numTokens == 1;
+      const int64_t sets = decode ? shape.decodeAccs : 1;
+      const int64_t tileAccs = numRows * numTokens;
+      SmallVector<Value> zeros(sets * tileAccs, zeroAcc);
       // One chunk of every row of the tile. Only a row's last chunk can
       // reach past it (rows of 32-byte blocks, V = 64): the others are plain
       // loads, which the hardware prefetchers follow (masked loads made
@@ -225,6 +243,18 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
                            SmallVector<Value> accs, bool inBounds) {
         Value byteCol = arith::MulIOp::create(kb, chunk, indexConst(kb, vectorBytes));
         SmallVector<Value> packed;
+        // Decode streams each weight byte once, from DRAM: prefetch
+        // `prefetchBytes` ahead in memory order (clamped to the weights).
+        if (decode && inBounds && weightStream)
+          for (Value row : globalRows) {
+            Value at = arith::AddIOp::create(
+                kb, arith::MulIOp::create(kb, row, indexConst(kb, rowBytes)), byteCol);
+            at = arith::AddIOp::create(kb, at, indexConst(kb, shape.prefetchBytes));
+            at = arith::MinUIOp::create(kb, at, indexConst(kb, m * rowBytes - 1));
+            memref::PrefetchOp::create(kb, weightStream, ValueRange{at},
+                                       /*isWrite=*/false, /*localityHint=*/3,
+                                       /*isDataCache=*/true);
+          }
         for (Value row : globalRows)
           packed.push_back(vector::TransferReadOp::create(
               kb, bytes, w, ValueRange{row, byteCol}, codePad,
@@ -244,7 +274,7 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
                 kb, bytes, qPerm, ValueRange{tokens[t], col}, actPad,
                 ArrayRef<bool>{true});
             for (int64_t r = 0; r < numRows; ++r) {
-              Value &a = accs[r * numTokens + t];
+              Value &a = accs[(plane % sets) * tileAccs + r * numTokens + t];
               // Codes are 0..2: signed and unsigned agree.
               a = Dot4Op::create(kb, a, codes[r], act, /*a_fits_i8=*/true);
             }
@@ -263,6 +293,9 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
       SmallVector<Value> accs(loop.getResults());
       if (fullChunks < chunks)
         accs = chunkStep(b, indexConst(b, fullChunks), accs, false);
+      for (int64_t s = 1; s < sets; ++s)
+        for (int64_t i = 0; i < tileAccs; ++i)
+          accs[i] = arith::AddIOp::create(b, accs[i], accs[s * tileAccs + i]);
       for (int64_t r = 0; r < numRows; ++r)
         for (int64_t t = 0; t < numTokens; ++t) {
           Value total = vector::ReductionOp::create(b, vector::CombiningKind::ADD,
@@ -400,6 +433,19 @@ struct ConvertTernaryMatmulToVectorPass
     shape.l2Bytes = info.l2Bytes;
     shape.rowsPerBlock = rowsPerBlock;
     shape.tokenTile = tokenTile;
+    shape.prefetchBytes =
+        prefetchDistance >= 0 ? prefetchDistance : info.prefetchDistance;
+    // Breaking the chain only pays with the prefetch (see registerTile).
+    shape.decodeAccs = decodeAccumulators > 0 ? decodeAccumulators
+                       : shape.prefetchBytes > 0 ? 4
+                                                 : 1;
+    if (4 % shape.decodeAccs != 0) {
+      getOperation()->emitError()
+          << "convert-bitnet-ternary-matmul-to-vector: decode-accumulators must "
+             "be 1, 2 or 4, not "
+          << shape.decodeAccs;
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     patterns.add<I2sMatmulKernel>(&getContext(), shape);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -41,14 +41,16 @@ std::string CpuTargetInfo::describe() const {
 
 namespace {
 
-/// Per-core cache sizes of CPUs we tune for; others keep the defaults.
+/// Per-core cache sizes of CPUs we tune for, and the software prefetch
+/// distance where measured (docs/performance.md); others keep the defaults.
 void setCacheSizes(CpuTargetInfo &info) {
   struct Entry {
     const char *prefix;
     int64_t l1, l2;
+    int64_t prefetch = 0;
   };
   static const Entry table[] = {
-      {"znver4", 32, 1024},          {"znver5", 48, 1024},
+      {"znver4", 32, 1024, 4096},    {"znver5", 48, 1024, 4096},
       {"znver3", 32, 512},           {"znver2", 32, 512},
       {"sapphirerapids", 48, 2048},  {"emeraldrapids", 48, 2048},
       {"icelake-server", 48, 1280},  {"skylake-avx512", 32, 1024},
@@ -62,6 +64,7 @@ void setCacheSizes(CpuTargetInfo &info) {
     if (llvm::StringRef(info.cpu).starts_with(e.prefix)) {
       info.l1DataBytes = e.l1 * 1024;
       info.l2Bytes = e.l2 * 1024;
+      info.prefetchDistance = e.prefetch;
       return;
     }
 }

@@ -85,7 +85,9 @@ func.func @tl1(%q: tensor<2x8xi8>, %p: tensor<3x2xi8>) -> tensor<2x3xi32> {
 // Prefill: tokens in tiles share each decoded chunk, rows in register
 // tiles share each activation slice. With 32 registers: 4 tokens x 4 rows,
 // 4 planes x 16 = 64 dot4 per chunk; the 9th token takes the 1-token loop
-// (one row at a time: decode streams the weights in memory order).
+// (one row at a time: decode streams the weights in memory order, with
+// Zen 4's software prefetch and one accumulator per plane; see
+// ternary-matmul-prefetch.mlir).
 // CHECK-LABEL: func @prefill
 // CHECK: scf.forall
 // CHECK: scf.for %{{.*}} = %c0 to %c8 step %c4
@@ -94,7 +96,8 @@ func.func @tl1(%q: tensor<2x8xi8>, %p: tensor<3x2xi8>) -> tensor<2x3xi32> {
 // CHECK-COUNT-64: bitnet.dot4
 // CHECK: scf.for %{{.*}} = %c8 to %c9 step %c1
 // CHECK:   scf.for %{{.*}} step %c1
-// CHECK:     scf.for {{.*}} -> (vector<16xi32>)
+// CHECK:     scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK:       memref.prefetch
 // CHECK-COUNT-4: bitnet.dot4
 // AVX2-LABEL: func @prefill
 // AVX2: scf.for %{{.*}} = %c0 to %c8 step %c2

@@ -1,0 +1,69 @@
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 prefetch-distance=256" | FileCheck %s
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 prefetch-distance=0" | FileCheck %s --check-prefix=NOPF
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 prefetch-distance=0 decode-accumulators=2" | FileCheck %s --check-prefix=ACC2
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4" | FileCheck %s --check-prefix=ZEN4
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=x86-64-v3" | FileCheck %s --check-prefix=AVX2
+// RUN: not bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 decode-accumulators=3" 2>&1 | FileCheck %s --check-prefix=BADACC
+
+// Decode (one token): the weights are streamed once, from DRAM. With a
+// prefetch distance, each full chunk of a row prefetches the byte
+// `distance` ahead in the weights' memory order (the buffer seen as one
+// stream, clamped to its last byte), and the row keeps one accumulator per
+// code plane (no dot4 latency chain); the last, partial chunk (a masked
+// read) is not a prefetch point. The planes' sums are added at the end.
+// CHECK-LABEL: func @decode
+// CHECK: %[[BUF:.*]] = bufferization.to_buffer %arg1 read_only : tensor<8x160xi8> to memref<8x160xi8>
+// CHECK: %[[STREAM:.*]] = memref.collapse_shape %[[BUF]] {{\[\[}}0, 1]] : memref<8x160xi8> into memref<1280xi8>
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %c0 to %c2 {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK:   %[[AHEAD:.*]] = arith.addi %{{.*}}, %c256
+// CHECK:   %[[AT:.*]] = arith.minui %[[AHEAD]], %c1279
+// CHECK:   memref.prefetch %[[STREAM]][%[[AT]]], read, locality<3>, data : memref<1280xi8>
+// CHECK:   vector.transfer_read %arg1{{.*}} {in_bounds = [true]} : tensor<8x160xi8>, vector<64xi8>
+// CHECK-COUNT-4: bitnet.dot4
+// CHECK: scf.yield
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.transfer_read %arg1{{.*}} : tensor<8x160xi8>, vector<64xi8>
+// CHECK-COUNT-3: arith.addi %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: vector.reduction <add>
+// Distance 0: no prefetch, no buffer, one accumulator (the dependent chain
+// keeps demand loads from outrunning the hardware prefetchers).
+// NOPF-LABEL: func @decode
+// NOPF-NOT: bufferization.to_buffer
+// NOPF-NOT: memref.prefetch
+// NOPF: scf.for %{{.*}} = %c0 to %c2 {{.*}} -> (vector<16xi32>) {
+// NOPF-NOT: memref.prefetch
+// NOPF: vector.reduction <add>
+// Two accumulators per row: planes 0, 2 and 1, 3.
+// ACC2-LABEL: func @decode
+// ACC2: scf.for %{{.*}} = %c0 to %c2 {{.*}} iter_args(%[[A0:.*]] = %{{.*}}, %[[A1:.*]] = %{{.*}}) -> (vector<16xi32>, vector<16xi32>) {
+// ACC2: %[[P0:.*]] = bitnet.dot4 %[[A0]],
+// ACC2: %[[P1:.*]] = bitnet.dot4 %[[A1]],
+// ACC2: bitnet.dot4 %[[P0]],
+// ACC2: bitnet.dot4 %[[P1]],
+// The target's distance (CpuTargetInfo): Zen 4 prefetches; CPUs not
+// measured (here AVX2's x86-64-v3) leave it to the hardware.
+// ZEN4-LABEL: func @decode
+// ZEN4: memref.prefetch
+// AVX2-LABEL: func @decode
+// AVX2-NOT: memref.prefetch
+// AVX2: vector.reduction
+// BADACC: decode-accumulators must be 1, 2 or 4, not 3
+func.func @decode(%q: tensor<1x640xi8>, %p: tensor<8x160xi8>) -> tensor<1x8xi32> {
+  %a = bitnet.ternary_matmul %q, %p format <i2s> : tensor<1x640xi8>, tensor<8x160xi8> -> tensor<1x8xi32>
+  return %a : tensor<1x8xi32>
+}
+
+// -----
+
+// Prefill tiles re-read their block's weights from L2: no prefetch, one
+// accumulator per (row, token).
+// CHECK-LABEL: func @prefill
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @prefill(%q: tensor<8x640xi8>, %p: tensor<8x160xi8>) -> tensor<8x8xi32> {
+  %a = bitnet.ternary_matmul %q, %p format <i2s> : tensor<8x640xi8>, tensor<8x160xi8> -> tensor<8x8xi32>
+  return %a : tensor<8x8xi32>
+}
