@@ -60,6 +60,57 @@ class BitLinear(nn.Linear):
         return F.linear(x_quant, w_quant)
 
 
+class PackedBitLinear(nn.Module):
+    """A BitLinear as Hugging Face stores and runs it (transformers
+    integrations/bitnet.py): the ternary weight packed four to a byte, uint8
+    [out/4, in] where bits 2i..2i+1 of row r hold W[i*(out/4) + r] + 1,
+    unpacked in the graph with masks and shifts; int8 activation codes; the
+    product divided by (activation scale * weight_scale), weight_scale =
+    1 / gamma. This is the form bitnet-raise-bitlinear recognises, and it
+    keeps a 2B-parameter model's ONNX file under protobuf's 2 GB (2 bits a
+    weight instead of 32)."""
+
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        assert out_features % 4 == 0, "packed rows hold 4 output rows each"
+        self.register_buffer("weight", torch.zeros(out_features // 4, in_features,
+                                                   dtype=torch.uint8))
+        self.register_buffer("weight_scale", torch.ones(1))
+
+    @classmethod
+    def from_bitlinear(cls, layer):
+        """The packed form of `layer`'s absmean ternarization."""
+        packed = cls(layer.in_features, layer.out_features)
+        with torch.no_grad():
+            w = layer.weight
+            gamma = w.abs().mean().clamp(min=1e-5)
+            codes = ((w / gamma).round().clamp(-1, 1) + 1).to(torch.uint8)
+            rows = codes.shape[0] // 4
+            for i in range(4):
+                packed.weight |= codes[i * rows:(i + 1) * rows] << (2 * i)
+            packed.weight_scale.fill_(1.0 / gamma.item())
+        return packed
+
+    def forward(self, x):
+        u8 = lambda v: torch.tensor(v, dtype=torch.uint8)  # ONNX: same type
+        codes = torch.cat([torch.bitwise_right_shift(
+            torch.bitwise_and(self.weight, u8(3 << (2 * i))), u8(2 * i)) for i in range(4)])
+        w = codes.to(x.dtype) - 1
+        scale = 127.0 / x.abs().max(dim=-1, keepdim=True).values.clamp(min=1e-5)
+        q = (x * scale).round().clamp(-128, 127).to(torch.int8).to(x.dtype)
+        return F.linear(q, w) / (scale * self.weight_scale)
+
+
+def pack_bitlinears(module):
+    """Replaces every BitLinear in `module` by its PackedBitLinear."""
+    for name, child in module.named_children():
+        if isinstance(child, BitLinear):
+            setattr(module, name, PackedBitLinear.from_bitlinear(child))
+        else:
+            pack_bitlinears(child)
+    return module
+
+
 class RMSNorm(nn.Module):
     def __init__(self, dim, eps):
         super().__init__()
@@ -227,10 +278,60 @@ def empty_cache(cfg, length=0):
     return [torch.zeros(1, cfg.kv_heads, length, head_dim) for _ in range(2 * cfg.layers)]
 
 
-def export_with_cache(path, seed=0, cfg=None, opset=17):
+# torch 1.13 exports up to opset 17, BitwiseAnd is opset 18: the packed
+# form's bit ops are exported in a placeholder domain, then moved to the
+# default domain at opset 18 (to_opset18).
+_BIT_OPS_DOMAIN = "bitnet_export"
+
+
+def _bit_op_symbolics(register):
+    ops = {"aten::bitwise_and": lambda g, a, b: g.op(f"{_BIT_OPS_DOMAIN}::BitwiseAnd", a, b),
+           "aten::bitwise_right_shift": lambda g, a, b: g.op(
+               f"{_BIT_OPS_DOMAIN}::BitShift", a, b, direction_s="RIGHT")}
+    for name, symbolic in ops.items():
+        if register:
+            torch.onnx.register_custom_op_symbolic(name, symbolic, 17)
+        else:
+            torch.onnx.unregister_custom_op_symbolic(name, 17)
+
+
+def to_opset18(path):
+    """Rewrites an opset-17 export with placeholder bit ops as opset 18: the
+    bit ops join the default domain and the reductions whose `axes` became
+    an input in opset 18 get it as one. In place, one file (the packed
+    weights keep even 2B4T under protobuf's 2 GB)."""
+    import onnx
+    from onnx import helper, numpy_helper
+    import numpy as np
+    m = onnx.load(path)
+    changed_in_18 = {"ReduceMax", "ReduceMin", "ReduceMean", "ReduceProd", "ReduceL1",
+                     "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"}
+    for node in m.graph.node:
+        if node.domain == _BIT_OPS_DOMAIN:
+            node.domain = ""
+        if node.op_type in changed_in_18 and node.domain == "":
+            axes = next((a for a in node.attribute if a.name == "axes"), None)
+            if axes is not None:
+                name = f"{node.output[0]}_axes"
+                m.graph.initializer.append(
+                    numpy_helper.from_array(np.array(axes.ints, np.int64), name))
+                node.input.append(name)
+                node.attribute.remove(axes)
+    kept = [o for o in m.opset_import if o.domain not in ("", _BIT_OPS_DOMAIN)]
+    del m.opset_import[:]
+    m.opset_import.extend(kept + [helper.make_opsetid("", 18)])
+    onnx.save(m, path)
+
+
+def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
     """Exports the decoding form with dynamic sequence and past lengths
-    (traced with a 2-token past and a 3-token step)."""
+    (traced with a 2-token past and a 3-token step). With `packed`, the
+    BitLinear weights are stored packed (PackedBitLinear) and the file is
+    opset 18."""
     model = build(seed, cfg)
+    if packed:
+        pack_bitlinears(model)
+        _bit_op_symbolics(register=True)
     wrapper = TinyBitNetWithCache(model).eval()
     past_len, step = 2, 3
     ids = torch.arange(step, dtype=torch.int64).reshape(1, -1) % model.cfg.vocab
@@ -247,7 +348,11 @@ def export_with_cache(path, seed=0, cfg=None, opset=17):
     torch.onnx.export(wrapper, (ids, mask, positions, *past), path,
                       input_names=["input_ids", "attention_mask", "position_ids", *past_names],
                       output_names=["logits", *present_names],
-                      dynamic_axes=dynamic, opset_version=opset)
+                      dynamic_axes=dynamic, opset_version=opset,
+                      custom_opsets={_BIT_OPS_DOMAIN: 1} if packed else None)
+    if packed:
+        _bit_op_symbolics(register=False)
+        to_opset18(path)
     return model, wrapper
 
 
