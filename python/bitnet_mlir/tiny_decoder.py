@@ -37,6 +37,8 @@ class TinyConfig:
     # weights put a few of millions near a rounding boundary, where PyTorch,
     # onnxruntime and we (means in double) round differently.
     ternary_weights: bool = False
+    # BitLinears built as PackedBitLinear (no float weights; build(packed=True)).
+    packed_weights: bool = False
 
 
 def activation_quant(x):
@@ -134,16 +136,21 @@ def rotate_half(x):
     return torch.cat([-x[..., half:], x[..., :half]], dim=-1)
 
 
+def bitlinear(cfg, in_features, out_features):
+    cls = PackedBitLinear if cfg.packed_weights else BitLinear
+    return cls(in_features, out_features)
+
+
 class Attention(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
         self.head_dim = cfg.hidden // cfg.heads
         kv_dim = self.head_dim * cfg.kv_heads
-        self.q_proj = BitLinear(cfg.hidden, cfg.hidden)
-        self.k_proj = BitLinear(cfg.hidden, kv_dim)
-        self.v_proj = BitLinear(cfg.hidden, kv_dim)
-        self.o_proj = BitLinear(cfg.hidden, cfg.hidden)
+        self.q_proj = bitlinear(cfg, cfg.hidden, cfg.hidden)
+        self.k_proj = bitlinear(cfg, cfg.hidden, kv_dim)
+        self.v_proj = bitlinear(cfg, cfg.hidden, kv_dim)
+        self.o_proj = bitlinear(cfg, cfg.hidden, cfg.hidden)
         self.sub_norm = RMSNorm(cfg.hidden, cfg.eps)
 
     def repeat_kv(self, t):
@@ -184,9 +191,9 @@ class Attention(nn.Module):
 class FeedForward(nn.Module):
     def __init__(self, cfg):
         super().__init__()
-        self.gate_proj = BitLinear(cfg.hidden, cfg.ffn)
-        self.up_proj = BitLinear(cfg.hidden, cfg.ffn)
-        self.down_proj = BitLinear(cfg.ffn, cfg.hidden)
+        self.gate_proj = bitlinear(cfg, cfg.hidden, cfg.ffn)
+        self.up_proj = bitlinear(cfg, cfg.hidden, cfg.ffn)
+        self.down_proj = bitlinear(cfg, cfg.ffn, cfg.hidden)
         self.sub_norm = RMSNorm(cfg.ffn, cfg.eps)
 
     def forward(self, x):
@@ -328,9 +335,8 @@ def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
     (traced with a 2-token past and a 3-token step). With `packed`, the
     BitLinear weights are stored packed (PackedBitLinear) and the file is
     opset 18."""
-    model = build(seed, cfg)
+    model = build(seed, cfg, packed)
     if packed:
-        pack_bitlinears(model)
         _bit_op_symbolics(register=True)
     wrapper = TinyBitNetWithCache(model).eval()
     past_len, step = 2, 3
@@ -388,12 +394,26 @@ PRESETS = {
     # DESIGN section 6 "large (0.7B)" shapes, 128-token prompt.
     "large": TinyConfig(vocab=32002, hidden=1536, layers=24, heads=16, kv_heads=16,
                         ffn=4096, seq=128, ternary_weights=True),
+    # DESIGN's BitNet b1.58 2B4T shapes (tied embedding), with the 32002-token
+    # vocabulary of the other presets and with the real 128256 ("-128k").
+    "2b4t": TinyConfig(vocab=32002, hidden=2560, layers=30, heads=20, kv_heads=5,
+                       ffn=6912, seq=128, ternary_weights=True),
+    "2b4t-128k": TinyConfig(vocab=128256, hidden=2560, layers=30, heads=20, kv_heads=5,
+                            ffn=6912, seq=128, ternary_weights=True),
 }
 
 
-def build(seed=0, cfg=None):
+def build(seed=0, cfg=None, packed=False):
+    """The model with seeded random weights. With `packed`, its BitLinears
+    are PackedBitLinear; ternary-stored weights are then drawn packed, so
+    that a 2B-parameter model never exists in float (8 GB)."""
+    cfg = cfg or TinyConfig()
+    if packed and cfg.ternary_weights:
+        return build_packed_ternary(seed, cfg)
+    if packed:
+        return pack_bitlinears(build(seed, cfg))
     torch.manual_seed(seed)
-    model = TinyBitNet(cfg or TinyConfig()).eval()
+    model = TinyBitNet(cfg).eval()
     with torch.no_grad():
         for p in model.parameters():
             if p.dim() == 2:
@@ -407,6 +427,31 @@ def build(seed=0, cfg=None):
                     trits = (codes == 3).float() - (codes == 0).float()
                     layer.weight.copy_(0.05 * trits)
     return model
+
+
+def build_packed_ternary(seed, cfg):
+    """build() for ternary-stored weights, drawn straight into packed form:
+    the same distribution (codes 0..3 -> -1, 0, 0, +1 times 0.05), not the
+    same values as the float build."""
+    import dataclasses
+    torch.manual_seed(seed)
+    model = TinyBitNet(dataclasses.replace(cfg, packed_weights=True))
+    with torch.no_grad():
+        model.embed.weight.normal_(0.0, 0.05)
+        for p in model.parameters():
+            if p.dim() == 1:
+                p.uniform_(0.8, 1.2)
+        for layer in model.modules():
+            if isinstance(layer, PackedBitLinear):
+                rows = layer.weight.shape[0]
+                codes = torch.randint(0, 4, (4 * rows, layer.weight.shape[1]))
+                trits = (codes == 3).long() - (codes == 0).long()
+                stored = (trits + 1).to(torch.uint8)
+                layer.weight.zero_()
+                for i in range(4):
+                    layer.weight |= stored[i * rows:(i + 1) * rows] << (2 * i)
+                layer.weight_scale.fill_(1.0 / 0.05)
+    return model.eval()
 
 
 def export(path, seed=0, cfg=None, opset=17):
@@ -435,6 +480,9 @@ if __name__ == "__main__":
                         help="with --generate: PyTorch's precision (float64 is the "
                              "exact reference where float32 rounds activation codes "
                              "differently; see docs/numerics.md)")
+    parser.add_argument("--packed", action="store_true",
+                        help="with --kv-cache: store BitLinear weights in Hugging Face's "
+                             "packed uint8 form (opset 18; keeps 2B models under 2 GB)")
     parser.add_argument("--prompt-len", type=int, default=5)
     parser.add_argument("--new-tokens", type=int, default=6)
     args = parser.parse_args()
@@ -444,7 +492,7 @@ if __name__ == "__main__":
         cfg = dataclasses.replace(cfg, layers=args.layers)
     if args.kv_cache:
         import numpy as np
-        model, wrapper = export_with_cache(args.out, args.seed, cfg)
+        model, wrapper = export_with_cache(args.out, args.seed, cfg, packed=args.packed)
         if args.generate:
             os.makedirs(args.generate, exist_ok=True)
             prompt = [(7 * i + 3) % cfg.vocab for i in range(args.prompt_len)]
