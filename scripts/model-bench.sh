@@ -1,35 +1,48 @@
 #!/usr/bin/env bash
 # Model-level benchmark: a random-weight BitNet decoder of a DESIGN shape
-# (python/bitnet_mlir/tiny_decoder.py presets; ternary-stored weights),
-# exported to ONNX, compiled by bitnet-compile (time and peak memory), and a
-# prompt (the preset's length: 128 tokens for "large") run by bitnet-run and
-# by onnxruntime on the same file, at 1 and 2 threads.
-#   scripts/model-bench.sh [PRESET] [LAYERS]     (default: large 2)
-# Decode tokens/s needs the KV cache (not there yet): prefill only.
+# (python/bitnet_mlir/tiny_decoder.py presets: large = 0.7B, 2b4t,
+# 2b4t-128k; ternary weights stored packed as Hugging Face does), exported
+# with a key-value cache, compiled by bitnet-compile (wall time and peak
+# RSS), and a 128-token prompt then 32 generated tokens run by the compiled
+# executable and by onnxruntime on the same file, at 1 and 2 threads.
+#   scripts/model-bench.sh [PRESET] [LAYERS]   (default: large, the preset's layers)
+# Environment: BUILD_DIR (build), THREADS ("1 2"), NEW_TOKENS (32),
+# KEEP=1 to keep the export, compiled model and logs in $BUILD_DIR/model-bench.
 set -euo pipefail
 PRESET="${1:-large}"
-LAYERS="${2:-2}"
+LAYERS="${2:-}"
 BUILD_DIR="${BUILD_DIR:-build}"
+THREADS="${THREADS:-1 2}"
+NEW_TOKENS="${NEW_TOKENS:-32}"
 BIN="$BUILD_DIR/bin"
-WORK="$BUILD_DIR/model-bench/$PRESET-$LAYERS"
+WORK="$BUILD_DIR/model-bench/$PRESET-${LAYERS:-all}"
 PYTHON=.venv/bin/python
+[ -x "$PYTHON" ] || PYTHON=/usr/bin/python3
+PROMPT_LEN=128
+MAX_CONTEXT=$((PROMPT_LEN + NEW_TOKENS))
 mkdir -p "$WORK"
+[ "${KEEP:-0}" = 1 ] || trap 'rm -f "$WORK"/model "$WORK"/model.weights "$WORK"/model.onnx' EXIT
 
-echo "== $PRESET preset, $LAYERS layers: export"
+echo "== $PRESET preset, ${LAYERS:-all} layers: export (key-value cache, packed weights)"
 PYTHONPATH=python "$PYTHON" -W ignore -m bitnet_mlir.tiny_decoder --preset "$PRESET" \
-  --layers "$LAYERS" --out "$WORK/model.onnx" --save-case "$WORK"
+  ${LAYERS:+--layers "$LAYERS"} --kv-cache --packed --out "$WORK/model.onnx"
 ls -l "$WORK/model.onnx"
 
 echo "== compile"
 /usr/bin/time -f "bitnet-compile: %e s wall, %M KiB peak RSS" \
-  "$BIN/bitnet-compile" "$WORK/model.onnx" --emit=lib -o "$WORK/model.so" --timings 2>&1 |
-  grep -E "total|weights file|bitnet-compile:"
+  "$BIN/bitnet-compile" "$WORK/model.onnx" --emit=exe -o "$WORK/model" \
+  --max-context="$MAX_CONTEXT" --prefill-tokens="$PROMPT_LEN" --timings \
+  > "$WORK/compile.log" 2>&1 || { cat "$WORK/compile.log"; exit 1; }
+cat "$WORK/compile.log"
 
-for threads in 1 2; do
-  "$BIN/bitnet-run" "$WORK/model.so" --input "input_ids=$WORK/input_ids.npy" \
-    --output-dir "$WORK/out" --threads "$threads" --repeat 3 2> "$WORK/run.log"
-  ms=$(sed -n 's/^bitnet-run: \([0-9.]*\) ms per run.*/\1/p' "$WORK/run.log")
-  echo "== $threads thread(s)"
-  PYTHONPATH=python "$PYTHON" -m bitnet_mlir.demo_report "$WORK" "$WORK/out" "$ms" "$threads" ||
-    echo "(logits check: see above; a fake-quantized graph of this size is discontinuous in float rounding)"
+PROMPT=$(PYTHONPATH=python "$PYTHON" -m bitnet_mlir.model_bench --prompt "$PRESET" "$PROMPT_LEN")
+for threads in $THREADS; do
+  echo "== BitNet-MLIR, $threads thread(s)"
+  "$WORK/model" --generate --prompt-ids "$PROMPT" --max-new-tokens "$NEW_TOKENS" \
+    --threads "$threads" > "$WORK/generate-$threads.log" 2>&1
+  cat "$WORK/generate-$threads.log"
 done
+
+echo "== onnxruntime on the same file, and the table"
+PYTHONPATH=python "$PYTHON" -m bitnet_mlir.model_bench "$WORK" "$PRESET" "${LAYERS:-0}" \
+  "$PROMPT_LEN" "$NEW_TOKENS" $THREADS

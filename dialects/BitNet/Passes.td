@@ -299,6 +299,30 @@ def ExternalizeWeightsPass
   ];
 }
 
+def OutlineLoopNestsPass
+    : Pass<"bitnet-outline-loop-nests", "::mlir::ModuleOp"> {
+  let summary = "Move each top-level loop nest of a function into its own function";
+  let description = [{
+    A decoder's entry point is one function holding every layer's loops
+    (thousands of loop nests for a 30-layer model). LLVM's function passes
+    are superlinear in a function's size (the loop vectorizer updates the
+    dominator tree of the whole function for each loop it versions), so
+    compile time grew quadratically with the layer count. This pass, run on
+    buffers, moves each top-level op with regions (a loop nest, a
+    `linalg` op on memrefs) of a public function into a private `noinline`
+    function called in its place; captured constants and globals are cloned
+    in (loop bounds stay constant), other captured values become arguments.
+    Ops with results, and functions with fewer than `min-ops` such ops, are
+    left alone.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"minOps", "min-ops", "int64_t", /*default=*/"2",
+           "Outline only in functions with at least this many loop nests">,
+  ];
+}
+
 def InterchangeMatmulLoopsPass : Pass<"bitnet-interchange-matmul-loops"> {
   let summary = "Put the reduction loop of float matrix products outside the output's innermost loop";
   let description = [{

@@ -94,6 +94,12 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   bufferization::buildBufferDeallocationPipeline(pm);
   // Returned globals and arguments get a bufferization.clone: a copy.
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Small functions for LLVM: its loop passes are superlinear in function
+  // size, and an entry point holds every layer's loops (~70 nests per
+  // layer); small functions (a kernel, a test) stay whole.
+  bitnet::OutlineLoopNestsPassOptions outline;
+  outline.minOps = 64;
+  pm.addPass(bitnet::createOutlineLoopNestsPass(outline));
 
   // Loops and vectors -> LLVM dialect.
   bitnet::ConvertDot4ToLLVMPassOptions dot4;

@@ -37,6 +37,8 @@ class TinyConfig:
     # weights put a few of millions near a rounding boundary, where PyTorch,
     # onnxruntime and we (means in double) round differently.
     ternary_weights: bool = False
+    # BitLinears built as PackedBitLinear (no float weights; build(packed=True)).
+    packed_weights: bool = False
 
 
 def activation_quant(x):
@@ -58,6 +60,57 @@ class BitLinear(nn.Linear):
         x_quant = x + (activation_quant(x) - x).detach()
         w_quant = w + (weight_quant(w) - w).detach()
         return F.linear(x_quant, w_quant)
+
+
+class PackedBitLinear(nn.Module):
+    """A BitLinear as Hugging Face stores and runs it (transformers
+    integrations/bitnet.py): the ternary weight packed four to a byte, uint8
+    [out/4, in] where bits 2i..2i+1 of row r hold W[i*(out/4) + r] + 1,
+    unpacked in the graph with masks and shifts; int8 activation codes; the
+    product divided by (activation scale * weight_scale), weight_scale =
+    1 / gamma. This is the form bitnet-raise-bitlinear recognises, and it
+    keeps a 2B-parameter model's ONNX file under protobuf's 2 GB (2 bits a
+    weight instead of 32)."""
+
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        assert out_features % 4 == 0, "packed rows hold 4 output rows each"
+        self.register_buffer("weight", torch.zeros(out_features // 4, in_features,
+                                                   dtype=torch.uint8))
+        self.register_buffer("weight_scale", torch.ones(1))
+
+    @classmethod
+    def from_bitlinear(cls, layer):
+        """The packed form of `layer`'s absmean ternarization."""
+        packed = cls(layer.in_features, layer.out_features)
+        with torch.no_grad():
+            w = layer.weight
+            gamma = w.abs().mean().clamp(min=1e-5)
+            codes = ((w / gamma).round().clamp(-1, 1) + 1).to(torch.uint8)
+            rows = codes.shape[0] // 4
+            for i in range(4):
+                packed.weight |= codes[i * rows:(i + 1) * rows] << (2 * i)
+            packed.weight_scale.fill_(1.0 / gamma.item())
+        return packed
+
+    def forward(self, x):
+        u8 = lambda v: torch.tensor(v, dtype=torch.uint8)  # ONNX: same type
+        codes = torch.cat([torch.bitwise_right_shift(
+            torch.bitwise_and(self.weight, u8(3 << (2 * i))), u8(2 * i)) for i in range(4)])
+        w = codes.to(x.dtype) - 1
+        scale = 127.0 / x.abs().max(dim=-1, keepdim=True).values.clamp(min=1e-5)
+        q = (x * scale).round().clamp(-128, 127).to(torch.int8).to(x.dtype)
+        return F.linear(q, w) / (scale * self.weight_scale)
+
+
+def pack_bitlinears(module):
+    """Replaces every BitLinear in `module` by its PackedBitLinear."""
+    for name, child in module.named_children():
+        if isinstance(child, BitLinear):
+            setattr(module, name, PackedBitLinear.from_bitlinear(child))
+        else:
+            pack_bitlinears(child)
+    return module
 
 
 class RMSNorm(nn.Module):
@@ -83,16 +136,21 @@ def rotate_half(x):
     return torch.cat([-x[..., half:], x[..., :half]], dim=-1)
 
 
+def bitlinear(cfg, in_features, out_features):
+    cls = PackedBitLinear if cfg.packed_weights else BitLinear
+    return cls(in_features, out_features)
+
+
 class Attention(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
         self.head_dim = cfg.hidden // cfg.heads
         kv_dim = self.head_dim * cfg.kv_heads
-        self.q_proj = BitLinear(cfg.hidden, cfg.hidden)
-        self.k_proj = BitLinear(cfg.hidden, kv_dim)
-        self.v_proj = BitLinear(cfg.hidden, kv_dim)
-        self.o_proj = BitLinear(cfg.hidden, cfg.hidden)
+        self.q_proj = bitlinear(cfg, cfg.hidden, cfg.hidden)
+        self.k_proj = bitlinear(cfg, cfg.hidden, kv_dim)
+        self.v_proj = bitlinear(cfg, cfg.hidden, kv_dim)
+        self.o_proj = bitlinear(cfg, cfg.hidden, cfg.hidden)
         self.sub_norm = RMSNorm(cfg.hidden, cfg.eps)
 
     def repeat_kv(self, t):
@@ -133,9 +191,9 @@ class Attention(nn.Module):
 class FeedForward(nn.Module):
     def __init__(self, cfg):
         super().__init__()
-        self.gate_proj = BitLinear(cfg.hidden, cfg.ffn)
-        self.up_proj = BitLinear(cfg.hidden, cfg.ffn)
-        self.down_proj = BitLinear(cfg.ffn, cfg.hidden)
+        self.gate_proj = bitlinear(cfg, cfg.hidden, cfg.ffn)
+        self.up_proj = bitlinear(cfg, cfg.hidden, cfg.ffn)
+        self.down_proj = bitlinear(cfg, cfg.ffn, cfg.hidden)
         self.sub_norm = RMSNorm(cfg.ffn, cfg.eps)
 
     def forward(self, x):
@@ -227,10 +285,59 @@ def empty_cache(cfg, length=0):
     return [torch.zeros(1, cfg.kv_heads, length, head_dim) for _ in range(2 * cfg.layers)]
 
 
-def export_with_cache(path, seed=0, cfg=None, opset=17):
+# torch 1.13 exports up to opset 17, BitwiseAnd is opset 18: the packed
+# form's bit ops are exported in a placeholder domain, then moved to the
+# default domain at opset 18 (to_opset18).
+_BIT_OPS_DOMAIN = "bitnet_export"
+
+
+def _bit_op_symbolics(register):
+    ops = {"aten::bitwise_and": lambda g, a, b: g.op(f"{_BIT_OPS_DOMAIN}::BitwiseAnd", a, b),
+           "aten::bitwise_right_shift": lambda g, a, b: g.op(
+               f"{_BIT_OPS_DOMAIN}::BitShift", a, b, direction_s="RIGHT")}
+    for name, symbolic in ops.items():
+        if register:
+            torch.onnx.register_custom_op_symbolic(name, symbolic, 17)
+        else:
+            torch.onnx.unregister_custom_op_symbolic(name, 17)
+
+
+def to_opset18(path):
+    """Rewrites an opset-17 export with placeholder bit ops as opset 18: the
+    bit ops join the default domain and the reductions whose `axes` became
+    an input in opset 18 get it as one. In place, one file (the packed
+    weights keep even 2B4T under protobuf's 2 GB)."""
+    import onnx
+    from onnx import helper, numpy_helper
+    import numpy as np
+    m = onnx.load(path)
+    changed_in_18 = {"ReduceMax", "ReduceMin", "ReduceMean", "ReduceProd", "ReduceL1",
+                     "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"}
+    for node in m.graph.node:
+        if node.domain == _BIT_OPS_DOMAIN:
+            node.domain = ""
+        if node.op_type in changed_in_18 and node.domain == "":
+            axes = next((a for a in node.attribute if a.name == "axes"), None)
+            if axes is not None:
+                name = f"{node.output[0]}_axes"
+                m.graph.initializer.append(
+                    numpy_helper.from_array(np.array(axes.ints, np.int64), name))
+                node.input.append(name)
+                node.attribute.remove(axes)
+    kept = [o for o in m.opset_import if o.domain not in ("", _BIT_OPS_DOMAIN)]
+    del m.opset_import[:]
+    m.opset_import.extend(kept + [helper.make_opsetid("", 18)])
+    onnx.save(m, path)
+
+
+def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
     """Exports the decoding form with dynamic sequence and past lengths
-    (traced with a 2-token past and a 3-token step)."""
-    model = build(seed, cfg)
+    (traced with a 2-token past and a 3-token step). With `packed`, the
+    BitLinear weights are stored packed (PackedBitLinear) and the file is
+    opset 18."""
+    model = build(seed, cfg, packed)
+    if packed:
+        _bit_op_symbolics(register=True)
     wrapper = TinyBitNetWithCache(model).eval()
     past_len, step = 2, 3
     ids = torch.arange(step, dtype=torch.int64).reshape(1, -1) % model.cfg.vocab
@@ -247,7 +354,11 @@ def export_with_cache(path, seed=0, cfg=None, opset=17):
     torch.onnx.export(wrapper, (ids, mask, positions, *past), path,
                       input_names=["input_ids", "attention_mask", "position_ids", *past_names],
                       output_names=["logits", *present_names],
-                      dynamic_axes=dynamic, opset_version=opset)
+                      dynamic_axes=dynamic, opset_version=opset,
+                      custom_opsets={_BIT_OPS_DOMAIN: 1} if packed else None)
+    if packed:
+        _bit_op_symbolics(register=False)
+        to_opset18(path)
     return model, wrapper
 
 
@@ -283,12 +394,26 @@ PRESETS = {
     # DESIGN section 6 "large (0.7B)" shapes, 128-token prompt.
     "large": TinyConfig(vocab=32002, hidden=1536, layers=24, heads=16, kv_heads=16,
                         ffn=4096, seq=128, ternary_weights=True),
+    # DESIGN's BitNet b1.58 2B4T shapes (tied embedding), with the 32002-token
+    # vocabulary of the other presets and with the real 128256 ("-128k").
+    "2b4t": TinyConfig(vocab=32002, hidden=2560, layers=30, heads=20, kv_heads=5,
+                       ffn=6912, seq=128, ternary_weights=True),
+    "2b4t-128k": TinyConfig(vocab=128256, hidden=2560, layers=30, heads=20, kv_heads=5,
+                            ffn=6912, seq=128, ternary_weights=True),
 }
 
 
-def build(seed=0, cfg=None):
+def build(seed=0, cfg=None, packed=False):
+    """The model with seeded random weights. With `packed`, its BitLinears
+    are PackedBitLinear; ternary-stored weights are then drawn packed, so
+    that a 2B-parameter model never exists in float (8 GB)."""
+    cfg = cfg or TinyConfig()
+    if packed and cfg.ternary_weights:
+        return build_packed_ternary(seed, cfg)
+    if packed:
+        return pack_bitlinears(build(seed, cfg))
     torch.manual_seed(seed)
-    model = TinyBitNet(cfg or TinyConfig()).eval()
+    model = TinyBitNet(cfg).eval()
     with torch.no_grad():
         for p in model.parameters():
             if p.dim() == 2:
@@ -302,6 +427,31 @@ def build(seed=0, cfg=None):
                     trits = (codes == 3).float() - (codes == 0).float()
                     layer.weight.copy_(0.05 * trits)
     return model
+
+
+def build_packed_ternary(seed, cfg):
+    """build() for ternary-stored weights, drawn straight into packed form:
+    the same distribution (codes 0..3 -> -1, 0, 0, +1 times 0.05), not the
+    same values as the float build."""
+    import dataclasses
+    torch.manual_seed(seed)
+    model = TinyBitNet(dataclasses.replace(cfg, packed_weights=True))
+    with torch.no_grad():
+        model.embed.weight.normal_(0.0, 0.05)
+        for p in model.parameters():
+            if p.dim() == 1:
+                p.uniform_(0.8, 1.2)
+        for layer in model.modules():
+            if isinstance(layer, PackedBitLinear):
+                rows = layer.weight.shape[0]
+                codes = torch.randint(0, 4, (4 * rows, layer.weight.shape[1]))
+                trits = (codes == 3).long() - (codes == 0).long()
+                stored = (trits + 1).to(torch.uint8)
+                layer.weight.zero_()
+                for i in range(4):
+                    layer.weight |= stored[i * rows:(i + 1) * rows] << (2 * i)
+                layer.weight_scale.fill_(1.0 / 0.05)
+    return model.eval()
 
 
 def export(path, seed=0, cfg=None, opset=17):
@@ -330,6 +480,9 @@ if __name__ == "__main__":
                         help="with --generate: PyTorch's precision (float64 is the "
                              "exact reference where float32 rounds activation codes "
                              "differently; see docs/numerics.md)")
+    parser.add_argument("--packed", action="store_true",
+                        help="with --kv-cache: store BitLinear weights in Hugging Face's "
+                             "packed uint8 form (opset 18; keeps 2B models under 2 GB)")
     parser.add_argument("--prompt-len", type=int, default=5)
     parser.add_argument("--new-tokens", type=int, default=6)
     args = parser.parse_args()
@@ -339,7 +492,7 @@ if __name__ == "__main__":
         cfg = dataclasses.replace(cfg, layers=args.layers)
     if args.kv_cache:
         import numpy as np
-        model, wrapper = export_with_cache(args.out, args.seed, cfg)
+        model, wrapper = export_with_cache(args.out, args.seed, cfg, packed=args.packed)
         if args.generate:
             os.makedirs(args.generate, exist_ok=True)
             prompt = [(7 * i + 3) % cfg.vocab for i in range(args.prompt_len)]

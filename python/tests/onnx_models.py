@@ -395,12 +395,12 @@ def hf_packed_weights(m=12, k=8, seed=3):
 
 
 @model
-def bitlinear_hf_packed():
+def bitlinear_hf_packed(m=12, k=8):
     """Form (c): a Hugging Face BitLinear (transformers integrations/bitnet.py)
     as a current exporter writes it: the packed uint8 weight is unpacked with
     BitwiseAnd/BitShift/Concat, activations are int8 codes, and the product
     is divided by (input_scale * weight_scale), weight_scale = 1/gamma."""
-    _, packed = hf_packed_weights()
+    _, packed = hf_packed_weights(m, k)
     N = helper.make_node
     inits = [const("packed", packed), const("weight_scale", np.array([8.0], np.float32)),
              const("c127", np.float32(127.0)), const("floor", np.float32(1e-5)),
@@ -429,8 +429,16 @@ def bitlinear_hf_packed():
               N("MatMul", ["qf", "wt"], ["acc"], name="proj"),
               N("Mul", ["s", "weight_scale"], ["denom"], name="rescale_denom"),
               N("Div", ["acc", "denom"], ["y"], name="rescale")]
-    return make(nodes, [value("x", [1, 3, 8])], [value("y", [1, 3, 12])], inits,
+    return make(nodes, [value("x", [1, 3, k])], [value("y", [1, 3, m])], inits,
                 opset=18)
+
+
+@model
+def bitlinear_hf_packed_resource():
+    """Form (c) with a packed weight over the importer's 1 KiB limit for
+    plain constants (16 x 80 bytes): it stays a dense_resource and its
+    unpacking stays in the IR for the raise pass to read."""
+    return bitlinear_hf_packed(m=64, k=80)
 
 
 def main():

@@ -6,7 +6,7 @@ in place), then `bitnet-run --generate` (the C runtime's session owns the
 caches). Compared, step by step, with PyTorch decoding with a growing cache
 and with onnxruntime running the same ONNX file the same way.
 
-Usage: run_generate.py BITNET_COMPILE BITNET_RUN WORK_DIR [--aarch64 MCPU]
+Usage: run_generate.py BITNET_COMPILE BITNET_RUN WORK_DIR [--aarch64 MCPU | --packed]
                        [--abi-test ABI_TEST]
 
 With --aarch64, the model is compiled for AArch64 and bitnet-run itself is
@@ -20,6 +20,12 @@ tokens are equal; and when a context overflow and a non-generative use are
 refused with clear messages. On x86-64 the model is also compiled as an
 executable (`--emit=exe`) that must generate the same tokens, and with
 --abi-test, test/Runtime/abi_test.c checks the session API on the library.
+
+With --packed, the model is exported with its BitLinear weights in Hugging
+Face's packed form (uint8, unpacked in the graph: scripts/model-bench.sh's
+export); passes when bitnet-raise-bitlinear raises every BitLinear of both
+entry points and the generated tokens and step logits match PyTorch running
+the packed model.
 """
 
 import os
@@ -172,8 +178,52 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
     print("OK")
 
 
+def main_packed(bitnet_compile, bitnet_run, work_dir):
+    from bitnet_mlir import tiny_decoder
+
+    os.makedirs(work_dir, exist_ok=True)
+    model_path = os.path.join(work_dir, "tiny_kv_packed.onnx")
+    model, wrapper = tiny_decoder.export_with_cache(model_path, packed=True)
+    flags = [f"--max-context={MAX_CONTEXT}", f"--prefill-tokens={PREFILL_TOKENS}"]
+    raised = run([bitnet_compile, model_path, "--stop-after=raise"] + flags)
+    layers = sum(isinstance(m, tiny_decoder.PackedBitLinear) for m in model.modules())
+    count = raised.stdout.count("bitnet.bitlinear")
+    print(raised.stderr, end="")
+    # Each layer appears once in the prefill and once in the decode function.
+    print(f"raised {count} bitnet.bitlinear ops for {layers} packed layers x 2 entry points")
+    ok = raised.returncode == 0 and layers > 0 and count == 2 * layers
+    library = os.path.join(work_dir, "tiny_kv_packed.so")
+    compiled = run([bitnet_compile, model_path, "--emit=lib", "-o", library] + flags)
+    if compiled.returncode != 0:
+        sys.exit(compiled.stderr)
+    for prompt in PROMPTS:
+        expected_tokens, expected_logits = torch_reference(wrapper, prompt)
+        logits_path = os.path.join(work_dir, f"packed_logits_{len(prompt)}.npy")
+        result = run([bitnet_run, library, "--generate", "--prompt-ids",
+                      ",".join(map(str, prompt)), "--max-new-tokens", str(NEW_TOKENS),
+                      "--threads", "2", "--logits-out", logits_path])
+        print(result.stdout + result.stderr, end="")
+        if result.returncode != 0:
+            sys.exit("FAILED: bitnet-run --generate")
+        tokens = [int(t) for t in result.stdout.strip().split(",")]
+        logits = np.load(logits_path)
+        error = np.linalg.norm(logits - expected_logits) / np.linalg.norm(expected_logits)
+        print(f"prompt {prompt}: tokens {tokens} vs PyTorch {expected_tokens}; "
+              f"step logits relative L2 {error:.2e}")
+        ok &= tokens == expected_tokens and error <= 1e-3
+    if not ok:
+        sys.exit("FAILED")
+    print("OK")
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if "--packed" in args:
+        args.remove("--packed")
+        if len(args) != 3:
+            sys.exit(__doc__)
+        main_packed(*args)
+        sys.exit(0)
     cpu = abi = None
     if "--abi-test" in args:
         i = args.index("--abi-test")

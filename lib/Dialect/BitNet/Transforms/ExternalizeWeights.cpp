@@ -34,52 +34,64 @@ namespace {
 
 constexpr uint64_t kBlobAlignment = 64; // a cache line; vector loads stay aligned
 
-/// The initializer's bytes as they lie in memory, or false when the global
+/// The initializer's bytes as they lie in memory (a view of the attribute's
+/// storage; a splat is expanded into `scratch`), or nothing when the global
 /// is not a plain array of byte-sized elements (strings, i1, regions).
-bool initializerBytes(LLVM::GlobalOp global, std::string &bytes) {
+std::optional<ArrayRef<char>> initializerBytes(LLVM::GlobalOp global,
+                                               std::string &scratch) {
   Attribute value = global.getValueOrNull();
   auto elements = dyn_cast_or_null<ElementsAttr>(value);
   if (!elements || !global.getInitializerRegion().empty())
-    return false;
+    return std::nullopt;
   Type element = elements.getElementType();
   // i1 is one byte in memory but one bit in a dense attribute.
   if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
-    return false;
+    return std::nullopt;
   size_t elementBytes = element.getIntOrFloatBitWidth() / 8;
   size_t total = elementBytes * elements.getNumElements();
+  ArrayRef<char> raw;
   if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    ArrayRef<char> raw = dense.getRawData();
+    raw = dense.getRawData();
     if (dense.isSplat()) {
-      bytes.reserve(total);
+      scratch.clear();
+      scratch.reserve(total);
       for (int64_t i = 0, e = elements.getNumElements(); i < e; ++i)
-        bytes.append(raw.data(), elementBytes);
-    } else {
-      bytes.assign(raw.data(), raw.size());
+        scratch.append(raw.data(), elementBytes);
+      raw = ArrayRef<char>(scratch.data(), scratch.size());
     }
   } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
-      return false;
-    ArrayRef<char> raw = blob->getData();
-    bytes.assign(raw.data(), raw.size());
+      return std::nullopt;
+    raw = blob->getData();
   } else {
-    return false;
+    return std::nullopt;
   }
-  return bytes.size() == total;
+  if (raw.size() != total)
+    return std::nullopt;
+  return raw;
 }
 
-/// True when every use of `global` is an `llvm.mlir.addressof` inside a
-/// function, the only uses the rewrite knows how to replace.
-bool onlyAddressedFromFunctions(LLVM::GlobalOp global, ModuleOp module) {
+/// Per symbol, whether every use is an `llvm.mlir.addressof` inside a
+/// function, the only uses the rewrite knows how to replace (symbols without
+/// uses are absent). One walk of the module: a walk per global was
+/// quadratic (30 s for a 24-layer model). Nothing when the uses are unknown.
+std::optional<llvm::DenseMap<StringAttr, bool>>
+addressedOnlyFromFunctions(ModuleOp module) {
   std::optional<SymbolTable::UseRange> uses =
-      SymbolTable::getSymbolUses(global, module);
+      SymbolTable::getSymbolUses(&module.getBodyRegion());
   if (!uses)
-    return false;
-  for (const SymbolTable::SymbolUse &use : *uses)
-    if (!isa<LLVM::AddressOfOp>(use.getUser()) ||
-        !use.getUser()->getParentOfType<LLVM::LLVMFuncOp>())
-      return false;
-  return true;
+    return std::nullopt;
+  llvm::DenseMap<StringAttr, bool> result;
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    bool ok = isa<LLVM::AddressOfOp>(use.getUser()) &&
+              use.getUser()->getParentOfType<LLVM::LLVMFuncOp>();
+    auto [it, inserted] =
+        result.try_emplace(use.getSymbolRef().getRootReference(), ok);
+    if (!inserted)
+      it->second = it->second && ok;
+  }
+  return result;
 }
 
 LLVM::GlobalOp addI64Constant(OpBuilder &b, Location loc, StringRef name,
@@ -130,25 +142,46 @@ LogicalResult mlir::bitnet::externalizeWeights(ModuleOp module,
   Type ptr = LLVM::LLVMPointerType::get(ctx);
   OpBuilder b(ctx);
 
-  // Move the bytes of each large constant into `data`.
+  // Move the bytes of each large constant into `data`, sized once: growing
+  // it by appends would hold up to three times the weights while
+  // reallocating (gigabytes for a 2B model).
   data.clear();
-  llvm::DenseMap<StringAttr, uint64_t> offsets;
-  for (auto global : llvm::make_early_inc_range(module.getOps<LLVM::GlobalOp>())) {
-    std::string bytes;
+  std::string scratch;
+  std::optional<llvm::DenseMap<StringAttr, bool>> addressed =
+      addressedOnlyFromFunctions(module);
+  auto onlyAddressedFromFunctions = [&](LLVM::GlobalOp global) {
+    return addressed && addressed->lookup_or(global.getSymNameAttr(), true);
+  };
+  auto isMoved = [&](LLVM::GlobalOp global) -> std::optional<ArrayRef<char>> {
     // Only constants the module alone sees: others may be addressed from
     // outside it.
     bool local = global.getLinkage() == LLVM::Linkage::Private ||
                  global.getLinkage() == LLVM::Linkage::Internal;
-    if (!global.getConstant() || !local ||
-        !initializerBytes(global, bytes) ||
-        static_cast<int64_t>(bytes.size()) <= threshold ||
-        !onlyAddressedFromFunctions(global, module))
-      continue;
-    uint64_t alignment =
-        std::max<uint64_t>(kBlobAlignment, global.getAlignment().value_or(1));
-    data.resize(llvm::alignTo(data.size(), alignment), '\0');
+    if (!global.getConstant() || !local)
+      return std::nullopt;
+    std::optional<ArrayRef<char>> bytes = initializerBytes(global, scratch);
+    if (!bytes || static_cast<int64_t>(bytes->size()) <= threshold ||
+        !onlyAddressedFromFunctions(global))
+      return std::nullopt;
+    return bytes;
+  };
+  auto alignmentOf = [](LLVM::GlobalOp global) {
+    return std::max<uint64_t>(kBlobAlignment, global.getAlignment().value_or(1));
+  };
+  uint64_t total = 0;
+  SmallVector<LLVM::GlobalOp> moved;
+  for (auto global : module.getOps<LLVM::GlobalOp>())
+    if (std::optional<ArrayRef<char>> bytes = isMoved(global)) {
+      total = llvm::alignTo(total, alignmentOf(global)) + bytes->size();
+      moved.push_back(global);
+    }
+  data.reserve(total);
+  llvm::DenseMap<StringAttr, uint64_t> offsets;
+  for (LLVM::GlobalOp global : moved) {
+    ArrayRef<char> bytes = *initializerBytes(global, scratch);
+    data.resize(llvm::alignTo(data.size(), alignmentOf(global)), '\0');
     offsets[global.getSymNameAttr()] = data.size();
-    data += bytes;
+    data.append(bytes.data(), bytes.size());
     global.erase();
   }
 

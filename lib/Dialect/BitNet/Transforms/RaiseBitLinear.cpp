@@ -289,9 +289,81 @@ std::optional<std::pair<DenseElementsAttr, float>> matchTernaryValued(Value v) {
   return std::make_pair(attr, gamma);
 }
 
-/// Weight side of the "codes" form: W = float(C) - 1 for a constant of
-/// unsigned codes C in {0, 1, 2} (Hugging Face's unpacked weights, folded at
-/// import). Returns the i8 ternary values C - 1.
+/// The bytes of a constant i8 tensor: plain dense (not splat) or a
+/// dense_resource blob (how the importer keeps weights over 1 KiB).
+std::optional<ArrayRef<int8_t>> constantBytes(Value v) {
+  ElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || !attr.getElementType().isInteger(8))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (dense.isSplat())
+      return std::nullopt;
+    ArrayRef<char> raw = dense.getRawData();
+    return ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(raw.data()), raw.size());
+  }
+  if (auto resource = dyn_cast<DenseI8ResourceElementsAttr>(attr))
+    return resource.tryGetAsArrayRef();
+  return std::nullopt;
+}
+
+/// A splat integer constant (through reshapes), zero-extended.
+std::optional<uint64_t> splatUnsigned(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(skipReshapes(v), m_Constant(&attr)) || !attr.isSplat() ||
+      !attr.getElementType().isInteger())
+    return std::nullopt;
+  return attr.getSplatValue<APInt>().getZExtValue();
+}
+
+/// Weight side of the "codes" form before folding: Hugging Face's unpacking
+/// of a packed constant P, concat over axis 0 of (P & mask_i) >> shift_i.
+/// The importer folds it only for weights of up to 1 KiB (larger ones stay
+/// dense_resource); unpacking here reads P's bytes once and makes no
+/// intermediate constants (a 2B model's would take gigabytes). Returns the
+/// i8 ternary values code - 1.
+std::optional<DenseElementsAttr> matchPackedCodes(Value codes) {
+  auto concat = codes.getDefiningOp<tosa::ConcatOp>();
+  auto type = cast<RankedTensorType>(codes.getType());
+  if (!concat || concat.getAxis() != 0 || type.getRank() != 2 ||
+      !type.hasStaticShape())
+    return std::nullopt;
+  struct Part {
+    ArrayRef<int8_t> bytes;
+    uint8_t mask, shift;
+  };
+  SmallVector<Part> parts;
+  for (Value part : concat.getInput1()) {
+    auto shift = part.getDefiningOp<tosa::LogicalRightShiftOp>();
+    auto mask = shift ? shift.getInput1().getDefiningOp<tosa::BitwiseAndOp>() : nullptr;
+    if (!mask)
+      return std::nullopt;
+    std::optional<uint64_t> maskValue = splatUnsigned(mask.getInput2());
+    std::optional<uint64_t> shiftValue = splatUnsigned(shift.getInput2());
+    std::optional<ArrayRef<int8_t>> bytes = constantBytes(mask.getInput1());
+    if (!maskValue || !shiftValue || *shiftValue > 7 || !bytes ||
+        cast<RankedTensorType>(part.getType()).getDimSize(1) != type.getDimSize(1))
+      return std::nullopt;
+    parts.push_back({*bytes, static_cast<uint8_t>(*maskValue),
+                     static_cast<uint8_t>(*shiftValue)});
+  }
+  std::vector<int8_t> trits;
+  trits.reserve(type.getNumElements());
+  for (const Part &part : parts)
+    for (int8_t byte : part.bytes) {
+      unsigned code = (static_cast<uint8_t>(byte) & part.mask) >> part.shift;
+      if (code > 2)
+        return std::nullopt;
+      trits.push_back(static_cast<int8_t>(code) - 1);
+    }
+  if (static_cast<int64_t>(trits.size()) != type.getNumElements())
+    return std::nullopt;
+  return DenseElementsAttr::get(type, ArrayRef<int8_t>(trits));
+}
+
+/// Weight side of the "codes" form: W = float(C) - 1 for unsigned codes C
+/// in {0, 1, 2}: a constant (Hugging Face's unpacked weights, folded at
+/// import) or the unpacking of a packed constant. Returns the i8 ternary
+/// values C - 1.
 std::optional<DenseElementsAttr> matchTernaryCodes(Value v) {
   auto sub = v.getDefiningOp<tosa::SubOp>();
   if (!sub || !isClose(splatDouble(sub.getInput2()), 1.0))
@@ -306,7 +378,9 @@ std::optional<DenseElementsAttr> matchTernaryCodes(Value v) {
   else
     return std::nullopt;
   DenseElementsAttr attr;
-  if (!matchPattern(codes, m_Constant(&attr)) || !attr.getElementType().isInteger(8))
+  if (!matchPattern(codes, m_Constant(&attr)))
+    return matchPackedCodes(codes);
+  if (!attr.getElementType().isInteger(8))
     return std::nullopt;
   SmallVector<int8_t> trits;
   for (const APInt &c : attr.getValues<APInt>()) {
