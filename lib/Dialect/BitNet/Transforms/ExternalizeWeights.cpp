@@ -177,12 +177,23 @@ LogicalResult mlir::bitnet::externalizeWeights(ModuleOp module,
     }
   data.reserve(total);
   llvm::DenseMap<StringAttr, uint64_t> offsets;
+  // Globals whose resource blob nothing else uses: released once copied, so
+  // the weights are not held twice (the blob and `data`) while the rest is
+  // copied.
+  llvm::DenseMap<Attribute, int> globalsOfValue;
+  for (LLVM::GlobalOp global : module.getOps<LLVM::GlobalOp>())
+    if (Attribute value = global.getValueOrNull())
+      ++globalsOfValue[value];
   for (LLVM::GlobalOp global : moved) {
     ArrayRef<char> bytes = *initializerBytes(global, scratch);
     data.resize(llvm::alignTo(data.size(), alignmentOf(global)), '\0');
     offsets[global.getSymNameAttr()] = data.size();
     data.append(bytes.data(), bytes.size());
+    auto resource = dyn_cast<DenseResourceElementsAttr>(global.getValueOrNull());
+    bool lastUse = resource && --globalsOfValue[resource] == 0;
     global.erase();
+    if (lastUse)
+      resource.getRawHandle().getResource()->setBlob(AsmResourceBlob());
   }
 
   b.setInsertionPointToEnd(module.getBody());

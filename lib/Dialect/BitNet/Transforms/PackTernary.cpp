@@ -10,6 +10,7 @@
 #include "bitnet/Target/CpuTargetInfo.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -72,7 +73,20 @@ struct PackTernaryPass
     // Fold the packs of constants (and drop the unpacked weights).
     if (failed(applyPatternsGreedily(getOperation(),
                                      RewritePatternSet(&getContext()))))
-      signalPassFailure();
+      return signalPassFailure();
+    // Unpacked weights held in resource blobs (one byte a weight) that
+    // nothing uses any more: release their memory now rather than with the
+    // context.
+    DenseSet<Attribute> stillUsed;
+    getOperation()->walk([&](Operation *op) {
+      Attribute value;
+      if (matchPattern(op, m_Constant(&value)))
+        stillUsed.insert(value);
+    });
+    for (auto &entry : packedWeights)
+      if (auto resource = dyn_cast<DenseResourceElementsAttr>(entry.first);
+          resource && !stillUsed.contains(resource))
+        resource.getRawHandle().getResource()->setBlob(AsmResourceBlob());
   }
 
 private:

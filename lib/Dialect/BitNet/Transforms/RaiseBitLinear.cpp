@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -321,7 +322,12 @@ std::optional<uint64_t> splatUnsigned(Value v) {
 /// dense_resource); unpacking here reads P's bytes once and makes no
 /// intermediate constants (a 2B model's would take gigabytes). Returns the
 /// i8 ternary values code - 1.
-std::optional<DenseElementsAttr> matchPackedCodes(Value codes) {
+/// Ternary weights unpacked from packed bytes, by the first part's bytes:
+/// the functions of one model (a generative model's prefill and decode)
+/// share one copy.
+using UnpackedWeights = llvm::DenseMap<const void *, ElementsAttr>;
+
+std::optional<ElementsAttr> matchPackedCodes(Value codes, UnpackedWeights &cache) {
   auto concat = codes.getDefiningOp<tosa::ConcatOp>();
   auto type = cast<RankedTensorType>(codes.getType());
   if (!concat || concat.getAxis() != 0 || type.getRank() != 2 ||
@@ -346,25 +352,38 @@ std::optional<DenseElementsAttr> matchPackedCodes(Value codes) {
     parts.push_back({*bytes, static_cast<uint8_t>(*maskValue),
                      static_cast<uint8_t>(*shiftValue)});
   }
-  std::vector<int8_t> trits;
-  trits.reserve(type.getNumElements());
+  int64_t count = 0;
+  for (const Part &part : parts)
+    count += static_cast<int64_t>(part.bytes.size());
+  if (count != type.getNumElements())
+    return std::nullopt;
+  const void *key = parts.front().bytes.data();
+  if (ElementsAttr known = cache.lookup(key); known && known.getType() == type)
+    return known;
+  // One byte a weight: a resource blob (not a uniqued dense attribute, which
+  // the context would keep for good), so bitnet-pack-ternary can release it
+  // once the weight is packed (2 GB for a 2B model).
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(count, /*align=*/64);
+  MutableArrayRef<char> trits = blob.getMutableData();
+  size_t i = 0;
   for (const Part &part : parts)
     for (int8_t byte : part.bytes) {
       unsigned code = (static_cast<uint8_t>(byte) & part.mask) >> part.shift;
       if (code > 2)
         return std::nullopt;
-      trits.push_back(static_cast<int8_t>(code) - 1);
+      trits[i++] = static_cast<char>(static_cast<int>(code) - 1);
     }
-  if (static_cast<int64_t>(trits.size()) != type.getNumElements())
-    return std::nullopt;
-  return DenseElementsAttr::get(type, ArrayRef<int8_t>(trits));
+  ElementsAttr unpacked =
+      DenseResourceElementsAttr::get(type, "ternary_weights", std::move(blob));
+  cache[key] = unpacked;
+  return unpacked;
 }
 
 /// Weight side of the "codes" form: W = float(C) - 1 for unsigned codes C
 /// in {0, 1, 2}: a constant (Hugging Face's unpacked weights, folded at
 /// import) or the unpacking of a packed constant. Returns the i8 ternary
 /// values C - 1.
-std::optional<DenseElementsAttr> matchTernaryCodes(Value v) {
+std::optional<ElementsAttr> matchTernaryCodes(Value v, UnpackedWeights &cache) {
   auto sub = v.getDefiningOp<tosa::SubOp>();
   if (!sub || !isClose(splatDouble(sub.getInput2()), 1.0))
     return std::nullopt;
@@ -379,7 +398,7 @@ std::optional<DenseElementsAttr> matchTernaryCodes(Value v) {
     return std::nullopt;
   DenseElementsAttr attr;
   if (!matchPattern(codes, m_Constant(&attr)))
-    return matchPackedCodes(codes);
+    return matchPackedCodes(codes, cache);
   if (!attr.getElementType().isInteger(8))
     return std::nullopt;
   SmallVector<int8_t> trits;
@@ -389,8 +408,8 @@ std::optional<DenseElementsAttr> matchTernaryCodes(Value v) {
       return std::nullopt;
     trits.push_back(static_cast<int8_t>(code) - 1);
   }
-  return DenseElementsAttr::get(cast<RankedTensorType>(attr.getType()),
-                                ArrayRef<int8_t>(trits));
+  return ElementsAttr(DenseElementsAttr::get(cast<RankedTensorType>(attr.getType()),
+                                             ArrayRef<int8_t>(trits)));
 }
 
 /// The rescale that follows a codes-form product: `acc / (s * ws)` with the
@@ -454,6 +473,7 @@ DenseElementsAttr transposed(DenseElementsAttr attr, Type elementType,
 /// once).
 struct BitLinearRaiser {
   mutable int64_t raised = 0, nearMisses = 0;
+  mutable UnpackedWeights unpackedWeights;
 
   LogicalResult raise(tosa::MatMulOp matmul, RewriterBase &rewriter) const {
     auto resultType = cast<RankedTensorType>(matmul.getType());
@@ -526,8 +546,8 @@ private:
   LogicalResult raiseCodesForm(tosa::MatMulOp matmul, RewriterBase &rewriter,
                                Value x, Value s, Value weight) const {
     auto w = untranspose(weight);
-    std::optional<DenseElementsAttr> trits =
-        w ? matchTernaryCodes(*w) : std::nullopt;
+    std::optional<ElementsAttr> trits =
+        w ? matchTernaryCodes(*w, unpackedWeights) : std::nullopt;
     if (!trits)
       return nearMiss(matmul, "the activations are int8 codes but the weight "
                               "is not unpacked ternary codes (codes - 1)");
