@@ -786,17 +786,7 @@ int mlir::bitnet::bitnetCompileMain(int argc, char **argv) {
   MLIRContext context(registry);
   // "model.onnx: error: node 'n': ..." as bitnet-translate reports it.
   ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diag) {
-    llvm::StringRef severity =
-        diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
-        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
-        : diag.getSeverity() == DiagnosticSeverity::Remark  ? "remark"
-                                                            : "note";
-    llvm::errs() << config.input << ": " << severity << ": ";
-    std::string message = diag.str();
-    if (auto name = dyn_cast<NameLoc>(diag.getLocation());
-        name && message.find("'" + name.getName().str() + "'") == std::string::npos)
-      llvm::errs() << "node '" << name.getName().getValue() << "': ";
-    llvm::errs() << message << "\n";
+    onnx::printNodeDiagnostic(llvm::errs(), config.input, diag);
     return success();
   });
 

@@ -64,17 +64,7 @@ int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
   // "model.onnx: error: node 'n' (Op): ..." rather than a printed location:
   // the node is named in the message, the file is what the user passed.
   ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diag) {
-    llvm::errs() << inputFile << ": "
-                 << (diag.getSeverity() == DiagnosticSeverity::Error ? "error"
-                                                                      : "note")
-                 << ": ";
-    // Diagnostics from MLIR itself (e.g. the verifier) name the op, not the
-    // ONNX node: take the node from the location.
-    std::string message = diag.str();
-    if (auto name = dyn_cast<NameLoc>(diag.getLocation());
-        name && message.find("'" + name.getName().str() + "'") == std::string::npos)
-      llvm::errs() << "node '" << name.getName().getValue() << "': ";
-    llvm::errs() << message << "\n";
+    onnx::printNodeDiagnostic(llvm::errs(), inputFile, diag);
     return success();
   });
   OwningOpRef<ModuleOp> module =

@@ -456,6 +456,22 @@ mlir::bitnet::onnx::importModelFile(llvm::StringRef path, MLIRContext *context,
   return importModel(*model, context, options, path);
 }
 
+void mlir::bitnet::onnx::printNodeDiagnostic(llvm::raw_ostream &os,
+                                             llvm::StringRef fileName,
+                                             Diagnostic &diag) {
+  llvm::StringRef severity =
+      diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
+      : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
+      : diag.getSeverity() == DiagnosticSeverity::Remark  ? "remark"
+                                                          : "note";
+  os << fileName << ": " << severity << ": ";
+  std::string message = diag.str();
+  if (auto name = dyn_cast<NameLoc>(diag.getLocation());
+      name && message.find("'" + name.getName().str() + "'") == std::string::npos)
+    os << "node '" << name.getName().getValue() << "': ";
+  os << message << "\n";
+}
+
 bool mlir::bitnet::onnx::parseInputShape(llvm::StringRef spec,
                                          ImportOptions &options) {
   auto [name, dims] = spec.rsplit('=');

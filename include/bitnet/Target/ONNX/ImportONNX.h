@@ -4,6 +4,7 @@
 #define BITNET_TARGET_ONNX_IMPORTONNX_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -69,6 +70,12 @@ OwningOpRef<ModuleOp> importDecoder(const Model &model, MLIRContext *context,
                                     const ImportOptions &options,
                                     const DecoderImportOptions &decoder,
                                     llvm::StringRef fileName);
+
+/// Prints `diag` as the tools report import problems: "FILE: error: node
+/// 'n': message", naming the ONNX node from the location when the message
+/// does not (diagnostics from MLIR itself, e.g. the verifier, name the op).
+void printNodeDiagnostic(llvm::raw_ostream &os, llvm::StringRef fileName,
+                         Diagnostic &diag);
 
 /// Parses `NAME=1x128` into `options.inputShapes`; false on bad syntax.
 bool parseInputShape(llvm::StringRef spec, ImportOptions &options);

@@ -9,6 +9,7 @@
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
 #include "LoopOrder.h"
+#include "Tiling.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -26,23 +27,6 @@ using namespace mlir;
 using namespace mlir::bitnet;
 
 namespace {
-
-/// Tiles `op` by `sizes` (0: not tiled) into loops of `loopType`, replacing
-/// it; the tiled op, or null when tiling does not apply (the op stays).
-Operation *tile(IRRewriter &rewriter, linalg::LinalgOp op,
-                ArrayRef<OpFoldResult> sizes,
-                scf::SCFTilingOptions::LoopType loopType) {
-  scf::SCFTilingOptions options;
-  options.setLoopType(loopType);
-  options.setTileSizes(sizes);
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (failed(result))
-    return nullptr;
-  rewriter.replaceOp(op, result->replacements);
-  return result->tiledOps.back();
-}
 
 /// Tiles the output's two innermost dimensions (8 rows x 512 columns of C,
 /// 16 KiB of f32) with scf.for, so the block of C a reduction step updates
@@ -63,7 +47,7 @@ void tileForCache(IRRewriter &rewriter, linalg::LinalgOp op) {
   if (tiled == 0)
     return;
   Operation *tiledOp =
-      tile(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForOp);
+      tileLinalgOp(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForOp);
   // Inside the tile, the reduction goes outside both tiled dimensions: each
   // row of the other operand's tile is then read once for all 8 rows of C.
   auto generic = dyn_cast_or_null<linalg::GenericOp>(tiledOp);
@@ -111,7 +95,7 @@ struct ParallelizeContractionsPass
       sizes[*loop] = rewriter.getIndexAttr(pieceSize);
       // Not tiled: one piece, correct and single-threaded.
       Operation *piece =
-          tile(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForallOp);
+          tileLinalgOp(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForallOp);
       if (auto pieceOp = dyn_cast_or_null<linalg::LinalgOp>(piece))
         tileForCache(rewriter, pieceOp);
     }

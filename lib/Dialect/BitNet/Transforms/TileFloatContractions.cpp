@@ -12,6 +12,8 @@
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Target/CpuTargetInfo.h"
 
+#include "Tiling.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -136,21 +138,11 @@ struct Kernels {
 linalg::LinalgOp tile(IRRewriter &rewriter, linalg::LinalgOp op,
                       ArrayRef<int64_t> sizes, ArrayRef<int64_t> order,
                       scf::SCFTilingOptions::LoopType loopType) {
-  scf::SCFTilingOptions options;
-  options.setLoopType(loopType);
   SmallVector<OpFoldResult> tileSizes;
   for (int64_t s : sizes)
     tileSizes.push_back(rewriter.getIndexAttr(s));
-  options.setTileSizes(tileSizes);
-  if (!order.empty())
-    options.setInterchange(order);
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (failed(result))
-    return nullptr;
-  rewriter.replaceOp(op, result->replacements);
-  return dyn_cast<linalg::LinalgOp>(result->tiledOps.back());
+  return dyn_cast_or_null<linalg::LinalgOp>(
+      tileLinalgOp(rewriter, op, tileSizes, loopType, order));
 }
 
 /// Splits `op` along `dim` at `point`: both parts (the second may be null

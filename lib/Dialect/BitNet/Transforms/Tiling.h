@@ -1,0 +1,41 @@
+//===- Tiling.h - tiling a linalg op through TilingInterface -----*- C++ -*-===//
+//
+// Shared by bitnet-parallelize-contractions and
+// bitnet-tile-float-contractions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_LIB_DIALECT_BITNET_TRANSFORMS_TILING_H
+#define BITNET_LIB_DIALECT_BITNET_TRANSFORMS_TILING_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::bitnet {
+
+/// Tiles `op` by `sizes` (0: not tiled) into loops of `loopType`, in
+/// `interchange` order when given (loop dimensions, outermost first), and
+/// replaces it; the tiled op, or null when tiling does not apply (the op
+/// stays).
+inline Operation *tileLinalgOp(RewriterBase &rewriter, linalg::LinalgOp op,
+                               ArrayRef<OpFoldResult> sizes,
+                               scf::SCFTilingOptions::LoopType loopType,
+                               ArrayRef<int64_t> interchange = {}) {
+  scf::SCFTilingOptions options;
+  options.setLoopType(loopType);
+  options.setTileSizes(sizes);
+  if (!interchange.empty())
+    options.setInterchange(interchange);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(result))
+    return nullptr;
+  rewriter.replaceOp(op, result->replacements);
+  return result->tiledOps.back();
+}
+
+} // namespace mlir::bitnet
+
+#endif // BITNET_LIB_DIALECT_BITNET_TRANSFORMS_TILING_H
