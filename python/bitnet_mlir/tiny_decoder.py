@@ -39,6 +39,9 @@ class TinyConfig:
     ternary_weights: bool = False
     # BitLinears built as PackedBitLinear (no float weights; build(packed=True)).
     packed_weights: bool = False
+    # The tied embedding's storage type: "float16" as in the reference
+    # runtimes' model files (half the bytes of the lm_head read per token).
+    embed_dtype: str = "float32"
 
 
 def activation_quant(x):
@@ -218,11 +221,24 @@ class Block(nn.Module):
         return x + self.mlp(self.post_attn_norm(x)), present
 
 
+def embed(model, input_ids):
+    """Embedding rows in the model's compute type (the norms' dtype: float32,
+    or float64 for the exact reference), whatever the table stores."""
+    return model.embed(input_ids).to(model.norm.weight.dtype)
+
+
+def lm_head(model, hidden):
+    """Tied lm_head: logits = hidden . table^T, the table widened to the
+    compute type (exported as Cast + MatMul on the one stored table)."""
+    return F.linear(hidden, model.embed.weight.to(hidden.dtype))
+
+
 class TinyBitNet(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
-        self.embed = nn.Embedding(cfg.vocab, cfg.hidden)
+        self.embed = nn.Embedding(cfg.vocab, cfg.hidden,
+                                  dtype=getattr(torch, cfg.embed_dtype))
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.norm = RMSNorm(cfg.hidden, cfg.eps)
 
@@ -230,10 +246,10 @@ class TinyBitNet(nn.Module):
         s = input_ids.shape[1]
         cos, sin = rope_tables(self.cfg, s)
         mask = torch.full((s, s), float("-inf")).triu(1)
-        x = self.embed(input_ids)
+        x = embed(self, input_ids)
         for block in self.blocks:
             x = block(x, cos, sin, mask)
-        return F.linear(self.norm(x), self.embed.weight)  # tied embeddings
+        return lm_head(self, self.norm(x))
 
 
 class TinyBitNetWithCache(nn.Module):
@@ -263,12 +279,12 @@ class TinyBitNetWithCache(nn.Module):
         blocked = (key_slots[None, None, :] > position_ids[:, :, None]) | (
             attention_mask[:, None, :] == 0)
         blocked = blocked.unsqueeze(1)  # [b, 1, s, total]
-        x = m.embed(input_ids)
+        x = embed(m, input_ids)
         presents = []
         for i, block in enumerate(m.blocks):
             x, (k, v) = block(x, cos, sin, blocked, (past[2 * i], past[2 * i + 1]))
             presents += [k, v]
-        return (F.linear(m.norm(x), m.embed.weight), *presents)
+        return (lm_head(m, m.norm(x)), *presents)
 
 
 def cache_names(layers):
@@ -330,6 +346,36 @@ def to_opset18(path):
     onnx.save(m, path)
 
 
+def read_lm_head_from_table(path):
+    """torch.onnx folds the tied lm_head's Cast and Transpose of a narrow
+    (float16) embedding into a second, float32 and transposed, initializer:
+    three times the table's bytes again. This rewrites the file so that the
+    lm_head MatMul reads the one stored table through Cast + Transpose, as
+    the PyTorch model does. In place; models with a float32 table are left
+    as exported (the compiler's share-transposed-weights handles them)."""
+    import onnx
+    from onnx import helper
+    m = onnx.load(path)
+    inits = {i.name: i for i in m.graph.initializer}
+    table = next(n.input[0] for n in m.graph.node
+                 if n.op_type == "Gather" and n.input[1] == "input_ids")
+    if table not in inits or inits[table].data_type == onnx.TensorProto.FLOAT:
+        return
+    lm_head = next(n for n in m.graph.node if n.op_type == "MatMul" and n.output[0] == "logits")
+    folded = inits.get(lm_head.input[1])
+    if folded is None or list(folded.dims) != list(reversed(inits[table].dims)):
+        raise ValueError(f"{path}: the lm_head does not read a folded copy of {table}")
+    index = list(m.graph.node).index(lm_head)
+    widened, transposed = f"{table}.widened", f"{table}.transposed"
+    m.graph.node.insert(index, helper.make_node(
+        "Transpose", [widened], [transposed], name="/lm_head/Transpose", perm=[1, 0]))
+    m.graph.node.insert(index, helper.make_node(
+        "Cast", [table], [widened], name="/lm_head/Cast", to=onnx.TensorProto.FLOAT))
+    m.graph.initializer.remove(folded)
+    lm_head.input[1] = transposed
+    onnx.save(m, path)
+
+
 def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
     """Exports the decoding form with dynamic sequence and past lengths
     (traced with a 2-token past and a 3-token step). With `packed`, the
@@ -359,6 +405,7 @@ def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
     if packed:
         _bit_op_symbolics(register=False)
         to_opset18(path)
+    read_lm_head_from_table(path)
     return model, wrapper
 
 
@@ -391,15 +438,17 @@ PRESETS = {
     "tiny": TinyConfig(),
     "demo": TinyConfig(vocab=1024, hidden=512, layers=2, heads=8, kv_heads=4,
                        ffn=1376, seq=64, ternary_weights=True),
-    # DESIGN section 6 "large (0.7B)" shapes, 128-token prompt.
+    # DESIGN section 6 "large (0.7B)" shapes, 128-token prompt. The model
+    # presets store the tied embedding in float16, as the reference runtimes'
+    # model files do (issue 6's benchmark setup).
     "large": TinyConfig(vocab=32002, hidden=1536, layers=24, heads=16, kv_heads=16,
-                        ffn=4096, seq=128, ternary_weights=True),
+                        ffn=4096, seq=128, ternary_weights=True, embed_dtype="float16"),
     # DESIGN's BitNet b1.58 2B4T shapes (tied embedding), with the 32002-token
     # vocabulary of the other presets and with the real 128256 ("-128k").
     "2b4t": TinyConfig(vocab=32002, hidden=2560, layers=30, heads=20, kv_heads=5,
-                       ffn=6912, seq=128, ternary_weights=True),
+                       ffn=6912, seq=128, ternary_weights=True, embed_dtype="float16"),
     "2b4t-128k": TinyConfig(vocab=128256, hidden=2560, layers=30, heads=20, kv_heads=5,
-                            ffn=6912, seq=128, ternary_weights=True),
+                            ffn=6912, seq=128, ternary_weights=True, embed_dtype="float16"),
 }
 
 
@@ -417,7 +466,8 @@ def build(seed=0, cfg=None, packed=False):
     with torch.no_grad():
         for p in model.parameters():
             if p.dim() == 2:
-                p.normal_(0.0, 0.05)
+                # Drawn in float32 and rounded: the same draws for any storage.
+                p.copy_(torch.empty(p.shape).normal_(0.0, 0.05))
             else:
                 p.uniform_(0.8, 1.2)
         if model.cfg.ternary_weights:
@@ -437,7 +487,7 @@ def build_packed_ternary(seed, cfg):
     torch.manual_seed(seed)
     model = TinyBitNet(dataclasses.replace(cfg, packed_weights=True))
     with torch.no_grad():
-        model.embed.weight.normal_(0.0, 0.05)
+        model.embed.weight.copy_(torch.empty(model.embed.weight.shape).normal_(0.0, 0.05))
         for p in model.parameters():
             if p.dim() == 1:
                 p.uniform_(0.8, 1.2)
@@ -459,6 +509,7 @@ def export(path, seed=0, cfg=None, opset=17):
     ids = torch.arange(model.cfg.seq, dtype=torch.int64).reshape(1, -1) % model.cfg.vocab
     torch.onnx.export(model, (ids,), path, input_names=["input_ids"],
                       output_names=["logits"], opset_version=opset)
+    read_lm_head_from_table(path)
     return model, ids
 
 
@@ -483,13 +534,17 @@ if __name__ == "__main__":
     parser.add_argument("--packed", action="store_true",
                         help="with --kv-cache: store BitLinear weights in Hugging Face's "
                              "packed uint8 form (opset 18; keeps 2B models under 2 GB)")
+    parser.add_argument("--embed-dtype", choices=["float32", "float16"],
+                        help="override the preset's tied-embedding storage type")
     parser.add_argument("--prompt-len", type=int, default=5)
     parser.add_argument("--new-tokens", type=int, default=6)
     args = parser.parse_args()
     cfg = PRESETS[args.preset]
+    import dataclasses
     if args.layers:
-        import dataclasses
         cfg = dataclasses.replace(cfg, layers=args.layers)
+    if args.embed_dtype:
+        cfg = dataclasses.replace(cfg, embed_dtype=args.embed_dtype)
     if args.kv_cache:
         import numpy as np
         model, wrapper = export_with_cache(args.out, args.seed, cfg, packed=args.packed)

@@ -9,9 +9,9 @@ and with onnxruntime running the same ONNX file the same way.
 Usage: run_generate.py BITNET_COMPILE BITNET_RUN WORK_DIR [--aarch64 MCPU | --packed]
                        [--abi-test ABI_TEST]
 
-With --aarch64, the model is compiled for AArch64 and bitnet-run itself is
-cross-compiled (aarch64-linux-gnu-g++, from the runtime's sources) and run
-under qemu-aarch64 for MCPU.
+With --aarch64, the model (with a float16 tied embedding) is compiled for
+AArch64 and bitnet-run itself is cross-compiled (aarch64-linux-gnu-g++, from
+the runtime's sources) and run under qemu-aarch64 for MCPU.
 
 Passes when, for a prompt processed as a full prefill chunk plus a decode
 step and for a prompt shorter than the chunk (padded), every step's logits
@@ -22,8 +22,8 @@ executable (`--emit=exe`) that must generate the same tokens, and with
 --abi-test, test/Runtime/abi_test.c checks the session API on the library.
 
 With --packed, the model is exported with its BitLinear weights in Hugging
-Face's packed form (uint8, unpacked in the graph: scripts/model-bench.sh's
-export); passes when bitnet-raise-bitlinear raises every BitLinear of both
+Face's packed form (uint8, unpacked in the graph) and a float16 tied
+embedding (scripts/model-bench.sh's export); passes when bitnet-raise-bitlinear raises every BitLinear of both
 entry points and the generated tokens and step logits match PyTorch running
 the packed model.
 """
@@ -95,13 +95,22 @@ def build_aarch64_runner(work_dir):
     return runner
 
 
+def tiny_config(embed_dtype):
+    import dataclasses
+    from bitnet_mlir import tiny_decoder
+    return dataclasses.replace(tiny_decoder.TinyConfig(), embed_dtype=embed_dtype)
+
+
 def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
     import torch  # noqa: F401  (PyTorch is the reference)
     from bitnet_mlir import tiny_decoder
 
     os.makedirs(work_dir, exist_ok=True)
     model_path = os.path.join(work_dir, "tiny_kv.onnx")
-    model, _ = tiny_decoder.export_with_cache(model_path)
+    # AArch64 runs the float16 tied embedding (widened by the lm_head kernel:
+    # fcvtl); x86-64 the float32 one (a folded transposed copy, shared).
+    embed_dtype = "float16" if aarch64_cpu else "float32"
+    model, _ = tiny_decoder.export_with_cache(model_path, cfg=tiny_config(embed_dtype))
     wrapper = tiny_decoder.TinyBitNetWithCache(model).eval()
     cfg = model.cfg
 
@@ -183,7 +192,8 @@ def main_packed(bitnet_compile, bitnet_run, work_dir):
 
     os.makedirs(work_dir, exist_ok=True)
     model_path = os.path.join(work_dir, "tiny_kv_packed.onnx")
-    model, wrapper = tiny_decoder.export_with_cache(model_path, packed=True)
+    model, wrapper = tiny_decoder.export_with_cache(model_path, cfg=tiny_config("float16"),
+                                                    packed=True)
     flags = [f"--max-context={MAX_CONTEXT}", f"--prefill-tokens={PREFILL_TOKENS}"]
     raised = run([bitnet_compile, model_path, "--stop-after=raise"] + flags)
     layers = sum(isinstance(m, tiny_decoder.PackedBitLinear) for m in model.modules())

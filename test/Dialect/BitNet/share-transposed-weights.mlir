@@ -49,3 +49,58 @@ func.func @product_there(%x: tensor<2x3xf32>, %y: tensor<2x4xf32>) -> tensor<2x4
   %r = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x4xf32>) outs(%y : tensor<2x4xf32>) -> tensor<2x4xf32>
   return %r : tensor<2x4xf32>
 }
+
+// -----
+
+// A float16 table read by the lm_head through an explicit widening and
+// transpose (the ONNX Cast + Transpose of a tied float16 embedding): the
+// product reads the f16 table through a transposed map and widens each
+// element in its body; the widened, transposed copy is not computed.
+// CHECK-DAG:   #[[$E:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-LABEL: func @narrow_table
+// CHECK-SAME:  (%[[X:.*]]: tensor<1x2x3xf32>
+// CHECK:       %[[E:.*]] = arith.constant dense<{{.*}}> : tensor<4x3xf16>
+// CHECK-NOT:   linalg.transpose
+// CHECK:       linalg.generic {indexing_maps = [#{{.*}}, #[[$E]], {{.*}}]{{.*}} ins(%[[X]], %[[E]] : tensor<1x2x3xf32>, tensor<4x3xf16>)
+// CHECK-NEXT:  ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f16, %[[C:.*]]: f32):
+// CHECK-NEXT:    %[[W:.*]] = arith.extf %[[B]] : f16 to f32
+// CHECK-NEXT:    %[[P:.*]] = arith.mulf %[[A]], %[[W]] : f32
+// CHECK-NEXT:    arith.addf %[[C]], %[[P]] : f32
+func.func @narrow_table(%x: tensor<1x2x3xf32>, %y: tensor<1x2x4xf32>) -> tensor<1x2x4xf32> {
+  %e = arith.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [10.0, 11.0, 12.0]]> : tensor<4x3xf16>
+  %init = tensor.empty() : tensor<4x3xf32>
+  %wide = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%e : tensor<4x3xf16>) outs(%init : tensor<4x3xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %v = arith.extf %in : f16 to f32
+    linalg.yield %v : f32
+  } -> tensor<4x3xf32>
+  %tinit = tensor.empty() : tensor<3x4xf32>
+  %t = linalg.transpose ins(%wide : tensor<4x3xf32>) outs(%tinit : tensor<3x4xf32>) permutation = [1, 0]
+  %w3 = tensor.expand_shape %t [[0, 1], [2]] output_shape [1, 3, 4] : tensor<3x4xf32> into tensor<1x3x4xf32>
+  %r = linalg.batch_matmul ins(%x, %w3 : tensor<1x2x3xf32>, tensor<1x3x4xf32>) outs(%y : tensor<1x2x4xf32>) -> tensor<1x2x4xf32>
+  return %r : tensor<1x2x4xf32>
+}
+
+// -----
+
+// A widening that does more than widen (a scale) is not a view of the
+// table: unchanged.
+// CHECK-LABEL: func @scaled_table
+// CHECK:       arith.mulf
+// CHECK:       linalg.transpose
+// CHECK:       linalg.batch_matmul
+func.func @scaled_table(%x: tensor<1x2x3xf32>, %y: tensor<1x2x4xf32>) -> tensor<1x2x4xf32> {
+  %e = arith.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [10.0, 11.0, 12.0]]> : tensor<4x3xf16>
+  %init = tensor.empty() : tensor<4x3xf32>
+  %wide = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%e : tensor<4x3xf16>) outs(%init : tensor<4x3xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %v = arith.extf %in : f16 to f32
+    %s = arith.mulf %v, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<4x3xf32>
+  %tinit = tensor.empty() : tensor<3x4xf32>
+  %t = linalg.transpose ins(%wide : tensor<4x3xf32>) outs(%tinit : tensor<3x4xf32>) permutation = [1, 0]
+  %w3 = tensor.expand_shape %t [[0, 1], [2]] output_shape [1, 3, 4] : tensor<3x4xf32> into tensor<1x3x4xf32>
+  %r = linalg.batch_matmul ins(%x, %w3 : tensor<1x2x3xf32>, tensor<1x3x4xf32>) outs(%y : tensor<1x2x4xf32>) -> tensor<1x2x4xf32>
+  return %r : tensor<1x2x4xf32>
+}

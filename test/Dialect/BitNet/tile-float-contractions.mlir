@@ -117,6 +117,51 @@ func.func @decode(%x: tensor<1x1x20xf32>, %e: tensor<42x20xf32>, %y: tensor<1x1x
 
 // -----
 
+// Decode on a float16 table (a tied lm_head stored narrow): the kernel
+// reads 16 halves per vector and widens them; the activations stay f32.
+// CHECK-LABEL: func @decode_f16_table
+// CHECK:       scf.forall
+// CHECK:         %[[H:.*]] = vector.transfer_read %{{.*}} : tensor<8x32xf16>, vector<16xf16>
+// CHECK:         arith.extf %[[H]] : vector<16xf16> to vector<16xf32>
+// CHECK:         vector.transfer_read %{{.*}} : tensor<1x1x32xf32>, vector<16xf32>
+// CHECK:         vector.fma
+#a = affine_map<(b, m, n, k) -> (b, m, k)>
+#w = affine_map<(b, m, n, k) -> (n, k)>
+#c = affine_map<(b, m, n, k) -> (b, m, n)>
+func.func @decode_f16_table(%x: tensor<1x1x32xf32>, %e: tensor<48x32xf16>, %y: tensor<1x1x48xf32>) -> tensor<1x1x48xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %e : tensor<1x1x32xf32>, tensor<48x32xf16>) outs(%y : tensor<1x1x48xf32>) {
+  ^bb0(%in: f32, %in2: f16, %out: f32):
+    %w2 = arith.extf %in2 : f16 to f32
+    %p = arith.mulf %in, %w2 : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1x48xf32>
+  return %r : tensor<1x1x48xf32>
+}
+
+// -----
+
+// A body that is not exactly widen, multiply, add (here a negation the
+// contraction interface looks through) is left to the later passes.
+// CHECK-LABEL: func @not_multiply_add
+// CHECK-NOT:   vector.fma
+// CHECK:       arith.negf
+#a = affine_map<(b, m, n, k) -> (b, m, k)>
+#w = affine_map<(b, m, n, k) -> (n, k)>
+#c = affine_map<(b, m, n, k) -> (b, m, n)>
+func.func @not_multiply_add(%x: tensor<1x1x32xf32>, %e: tensor<48x32xf32>, %y: tensor<1x1x48xf32>) -> tensor<1x1x48xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %e : tensor<1x1x32xf32>, tensor<48x32xf32>) outs(%y : tensor<1x1x48xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %n = arith.negf %in2 : f32
+    %p = arith.mulf %in, %n : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1x48xf32>
+  return %r : tensor<1x1x48xf32>
+}
+
+// -----
+
 // Attention (NN, outer-product form): one forall piece per head, 4 x 64
 // tiles (4 rows x 4 vectors), C read into registers once, one broadcast
 // element of A per row and k.

@@ -9,6 +9,8 @@
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Target/CpuTargetInfo.h"
 
+#include "WeightBlobs.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
@@ -75,18 +77,8 @@ struct PackTernaryPass
                                      RewritePatternSet(&getContext()))))
       return signalPassFailure();
     // Unpacked weights held in resource blobs (one byte a weight) that
-    // nothing uses any more: release their memory now rather than with the
-    // context.
-    DenseSet<Attribute> stillUsed;
-    getOperation()->walk([&](Operation *op) {
-      Attribute value;
-      if (matchPattern(op, m_Constant(&value)))
-        stillUsed.insert(value);
-    });
-    for (auto &entry : packedWeights)
-      if (auto resource = dyn_cast<DenseResourceElementsAttr>(entry.first);
-          resource && !stillUsed.contains(resource))
-        resource.getRawHandle().getResource()->setBlob(AsmResourceBlob());
+    // nothing uses any more: released now rather than with the context.
+    releaseUnusedWeightBlobs(getOperation(), llvm::make_first_range(packedWeights));
   }
 
 private:

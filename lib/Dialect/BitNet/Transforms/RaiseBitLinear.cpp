@@ -11,6 +11,7 @@
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
 #include "ImportedForms.h"
+#include "WeightBlobs.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -21,6 +22,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <cmath>
 
@@ -325,7 +327,12 @@ std::optional<uint64_t> splatUnsigned(Value v) {
 /// Ternary weights unpacked from packed bytes, by the first part's bytes:
 /// the functions of one model (a generative model's prefill and decode)
 /// share one copy.
-using UnpackedWeights = llvm::DenseMap<const void *, ElementsAttr>;
+struct UnpackedWeights {
+  llvm::DenseMap<const void *, ElementsAttr> byBytes;
+  /// The packed constants read: released once raised (a 2B model's are
+  /// 0.5 GB).
+  llvm::SetVector<Attribute> packedSources;
+};
 
 std::optional<ElementsAttr> matchPackedCodes(Value codes, UnpackedWeights &cache) {
   auto concat = codes.getDefiningOp<tosa::ConcatOp>();
@@ -357,8 +364,16 @@ std::optional<ElementsAttr> matchPackedCodes(Value codes, UnpackedWeights &cache
     count += static_cast<int64_t>(part.bytes.size());
   if (count != type.getNumElements())
     return std::nullopt;
+  for (Value part : concat.getInput1()) {
+    Attribute source;
+    auto mask = part.getDefiningOp<tosa::LogicalRightShiftOp>()
+                    .getInput1()
+                    .getDefiningOp<tosa::BitwiseAndOp>();
+    if (matchPattern(mask.getInput1(), m_Constant(&source)))
+      cache.packedSources.insert(source);
+  }
   const void *key = parts.front().bytes.data();
-  if (ElementsAttr known = cache.lookup(key); known && known.getType() == type)
+  if (ElementsAttr known = cache.byBytes.lookup(key); known && known.getType() == type)
     return known;
   // One byte a weight: a resource blob (not a uniqued dense attribute, which
   // the context would keep for good), so bitnet-pack-ternary can release it
@@ -375,7 +390,7 @@ std::optional<ElementsAttr> matchPackedCodes(Value codes, UnpackedWeights &cache
     }
   ElementsAttr unpacked =
       DenseResourceElementsAttr::get(type, "ternary_weights", std::move(blob));
-  cache[key] = unpacked;
+  cache.byBytes[key] = unpacked;
   return unpacked;
 }
 
@@ -647,6 +662,7 @@ struct RaiseBitLinearPass
     if (failed(applyPatternsGreedily(getOperation(),
                                      RewritePatternSet(&getContext()))))
       return signalPassFailure();
+    releaseUnusedWeightBlobs(getOperation(), raiser.unpackedWeights.packedSources);
     // At the location only: a remark on the op would print the whole module.
     if (printStats)
       mlir::emitRemark(getOperation()->getLoc())

@@ -61,14 +61,42 @@ std::optional<unsigned> innermostDim(AffineMap map) {
   return std::nullopt;
 }
 
+/// C += A * B on f32 values, where an input may be stored narrower (f16,
+/// bf16) and widened where it is read (a float16 lm_head table): the body
+/// is `arith.extf` of such inputs, one `mulf`, one `addf` into C.
+bool isMultiplyAddBody(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  unsigned multiplies = 0, adds = 0;
+  for (Operation &bodyOp : body->without_terminator()) {
+    if (auto extend = dyn_cast<arith::ExtFOp>(bodyOp)) {
+      auto arg = dyn_cast<BlockArgument>(extend.getIn());
+      if (!arg || arg.getOwner() != body ||
+          arg.getArgNumber() >= op.getNumDpsInputs())
+        return false;
+    } else if (isa<arith::MulFOp>(bodyOp)) {
+      ++multiplies;
+    } else if (isa<arith::AddFOp>(bodyOp)) {
+      ++adds;
+    } else {
+      return false;
+    }
+  }
+  return multiplies == 1 && adds == 1;
+}
+
 std::optional<Form> classify(linalg::LinalgOp op) {
   if (!linalg::isaContractionOpInterface(op) || !op.hasPureTensorSemantics() ||
       op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op->getNumResults() != 1)
+      op->getNumResults() != 1 || !isMultiplyAddBody(op))
     return std::nullopt;
   for (Value v : op->getOperands()) {
     auto type = dyn_cast<RankedTensorType>(v.getType());
-    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+    if (!type || !type.hasStaticShape())
+      return std::nullopt;
+    Type element = type.getElementType();
+    bool narrowInput = (element.isF16() || element.isBF16()) &&
+                       v != op.getDpsInits()[0];
+    if (!element.isF32() && !narrowInput)
       return std::nullopt;
   }
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -394,6 +422,17 @@ private:
     return arith::AddFOp::create(b, acc, arith::MulFOp::create(b, x, y));
   }
 
+  /// A vector of f32 `type` read from `operand` at `at` (masked and
+  /// zero-padded unless `inBounds`), widened when stored narrower.
+  Value load(ImplicitLocOpBuilder &b, VectorType type, OpOperand &operand,
+             ValueRange at, bool inBounds) {
+    Type stored = getElementTypeOrSelf(operand.get().getType());
+    Value pad = arith::ConstantOp::create(b, b.getFloatAttr(stored, 0.0));
+    Value v = vector::TransferReadOp::create(b, type.clone(stored), operand.get(),
+                                             at, pad, ArrayRef<bool>{inBounds});
+    return stored == type.getElementType() ? v : arith::ExtFOp::create(b, type, v);
+  }
+
   Value index(ImplicitLocOpBuilder &b, int64_t v) {
     return arith::ConstantIndexOp::create(b, v);
   }
@@ -440,13 +479,11 @@ private:
                     bool inBounds) {
       SmallVector<Value> bv;
       for (int64_t j = 0; j < cols; ++j)
-        bv.push_back(vector::TransferReadOp::create(
-            kb, vecType, bOp.get(), indices(kb, op, bOp, rowIdx[0], colIdx[j], kv),
-            zero, ArrayRef<bool>{inBounds}));
+        bv.push_back(load(kb, vecType, bOp,
+                          indices(kb, op, bOp, rowIdx[0], colIdx[j], kv), inBounds));
       for (int64_t i = 0; i < rows; ++i) {
-        Value av = vector::TransferReadOp::create(
-            kb, vecType, a.get(), indices(kb, op, a, rowIdx[i], colIdx[0], kv),
-            zero, ArrayRef<bool>{inBounds});
+        Value av = load(kb, vecType, a, indices(kb, op, a, rowIdx[i], colIdx[0], kv),
+                        inBounds);
         for (int64_t j = 0; j < cols; ++j) {
           Value &acc = accs[i * cols + j];
           acc = multiplyAdd(kb, vecType, av, bv[j], acc);
@@ -529,12 +566,13 @@ private:
           SmallVector<Value> next(iter);
           SmallVector<Value> bv;
           for (int64_t j = 0; j < vectors; ++j)
-            bv.push_back(vector::TransferReadOp::create(
-                kb, vecType, bOp.get(), indices(kb, op, bOp, rowIdx[0], colIdx[j], kv),
-                zero, ArrayRef<bool>{true}));
+            bv.push_back(load(kb, vecType, bOp,
+                              indices(kb, op, bOp, rowIdx[0], colIdx[j], kv), true));
           for (int64_t i = 0; i < rows; ++i) {
             Value elem = tensor::ExtractOp::create(
                 kb, a.get(), indices(kb, op, a, rowIdx[i], c0, kv));
+            if (!elem.getType().isF32())
+              elem = arith::ExtFOp::create(kb, kb.getF32Type(), elem);
             Value av = vector::BroadcastOp::create(kb, vecType, elem);
             for (int64_t j = 0; j < vectors; ++j) {
               Value &acc = next[i * vectors + j];
