@@ -378,6 +378,39 @@ def ParallelizeContractionsPass : Pass<"bitnet-parallelize-contractions"> {
   ];
 }
 
+def FoldContractionViewsPass : Pass<"bitnet-fold-contraction-views"> {
+  let summary = "Read contraction operands through their transposes and widenings instead of copies";
+  let description = [{
+    A float contraction operand is often a copy of another tensor made
+    only to be read by the product: the key cache transposed for Q.K^T (at
+    every decode step, the whole cache), a query transposed to head-major
+    order, a float16 lm_head table widened to f32 and transposed (ONNX
+    `Cast` + `Transpose` of the one stored initializer, kept narrow as the
+    reference runtimes' model files have it). For every contraction with
+    two inputs, this pass follows each input back through
+    `linalg.transpose`, one widening `linalg.generic` (its body a single
+    `arith.extf`) and `tensor.expand_shape` / `tensor.collapse_shape` that
+    only add or drop unit dimensions, and when a transpose or a widening
+    was on the way, rewrites the contraction into a `linalg.generic` that
+    reads the underlying tensor through the composed indexing map, with the
+    `arith.extf` moved into its body:
+
+    ```
+    Kt = transpose(K) ; S[h, m, n] += Q[h, m, k] * Kt[h, k, n]
+      ->  S[h, m, n] += Q[h, m, k] * K[h, n, k]
+    ```
+
+    The copies are then unused and erased: the decode step no longer
+    rewrites its key cache, and the lm_head streams the float16 table (half
+    the bytes of an f32 one). A view is folded only if the operand keeps
+    reading its contiguous dimension along the same loop or along the
+    reduction (the dot form of `bitnet-tile-float-contractions`), so vector
+    loads stay contiguous. Values and operations are unchanged (widening is
+    exact).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::arith::ArithDialect"];
+}
+
 def ShareTransposedWeightsPass : Pass<"bitnet-share-transposed-weights"> {
   let summary = "Read a tied lm_head from the embedding table instead of its transposed copy";
   let description = [{
@@ -400,6 +433,10 @@ def ShareTransposedWeightsPass : Pass<"bitnet-share-transposed-weights"> {
     `bitnet-tile-float-contractions` turns into dot-product kernels (and
     the natural matrix-vector form for one token). Results are unchanged
     (same values, same operations).
+
+    Explicit views (a transpose, a widening of a float16 table) are
+    `bitnet-fold-contraction-views`' part; this pass handles the copy that
+    the exporter already made.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -412,7 +449,12 @@ def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
     B: the lm_head on its [vocab x hidden] table, see
     `bitnet-share-transposed-weights`) — `linalg.matmul`,
     `linalg.batch_matmul` and generic contractions, with any loops of size
-    1 — into register-blocked vector kernels:
+    1 — into register-blocked vector kernels. An input may be stored as
+    f16 or bf16 and widened in the body (`arith.extf`: the float16 lm_head
+    table): the kernel then reads vectors of the narrow type and widens
+    them in registers (`vcvtph2ps` with F16C, `fcvtl` on AArch64). The
+    body must be exactly that: widenings of inputs, one `mulf`, one `addf`
+    (the contraction interface alone would also accept, say, a negation).
 
     1. **Threads**: an `scf.forall` (OpenMP threads in the CPU pipeline)
        with one piece per batch element (attention heads), else at most

@@ -68,11 +68,13 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Float matrix products (attention, lm_head): in the CPU pipeline,
-  // register-blocked kernels for the target (a tied lm_head reads the
-  // embedding table, not a transposed copy); what they leave (and the
-  // portable pipeline's products) as vectorizable loops, split over threads
-  // where the kernels are.
+  // register-blocked kernels for the target, reading their operands
+  // through transposes and widenings (the key cache, a float16 table) and
+  // a tied lm_head from the embedding table, not from copies; what they
+  // leave (and the portable pipeline's products) as vectorizable loops,
+  // split over threads where the kernels are.
   if (threadContractions) {
+    pm.addPass(bitnet::createFoldContractionViewsPass());
     pm.addPass(bitnet::createShareTransposedWeightsPass());
     bitnet::TileFloatContractionsPassOptions floats;
     floats.target = target.str();

@@ -318,15 +318,12 @@ def _bit_op_symbolics(register):
             torch.onnx.unregister_custom_op_symbolic(name, 17)
 
 
-def to_opset18(path):
+def to_opset18(m):
     """Rewrites an opset-17 export with placeholder bit ops as opset 18: the
     bit ops join the default domain and the reductions whose `axes` became
-    an input in opset 18 get it as one. In place, one file (the packed
-    weights keep even 2B4T under protobuf's 2 GB)."""
-    import onnx
+    an input in opset 18 get it as one."""
     from onnx import helper, numpy_helper
     import numpy as np
-    m = onnx.load(path)
     changed_in_18 = {"ReduceMax", "ReduceMin", "ReduceMean", "ReduceProd", "ReduceL1",
                      "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"}
     for node in m.graph.node:
@@ -343,19 +340,17 @@ def to_opset18(path):
     kept = [o for o in m.opset_import if o.domain not in ("", _BIT_OPS_DOMAIN)]
     del m.opset_import[:]
     m.opset_import.extend(kept + [helper.make_opsetid("", 18)])
-    onnx.save(m, path)
 
 
-def read_lm_head_from_table(path):
+def read_lm_head_from_table(m):
     """torch.onnx folds the tied lm_head's Cast and Transpose of a narrow
     (float16) embedding into a second, float32 and transposed, initializer:
-    three times the table's bytes again. This rewrites the file so that the
+    three times the table's bytes again. This rewrites the graph so that the
     lm_head MatMul reads the one stored table through Cast + Transpose, as
-    the PyTorch model does. In place; models with a float32 table are left
-    as exported (the compiler's share-transposed-weights handles them)."""
+    the PyTorch model does. Models with a float32 table are left as
+    exported (the compiler's share-transposed-weights handles them)."""
     import onnx
     from onnx import helper
-    m = onnx.load(path)
     inits = {i.name: i for i in m.graph.initializer}
     table = next(n.input[0] for n in m.graph.node
                  if n.op_type == "Gather" and n.input[1] == "input_ids")
@@ -364,7 +359,7 @@ def read_lm_head_from_table(path):
     lm_head = next(n for n in m.graph.node if n.op_type == "MatMul" and n.output[0] == "logits")
     folded = inits.get(lm_head.input[1])
     if folded is None or list(folded.dims) != list(reversed(inits[table].dims)):
-        raise ValueError(f"{path}: the lm_head does not read a folded copy of {table}")
+        raise ValueError(f"the lm_head does not read a folded copy of {table}")
     index = list(m.graph.node).index(lm_head)
     widened, transposed = f"{table}.widened", f"{table}.transposed"
     m.graph.node.insert(index, helper.make_node(
@@ -373,7 +368,23 @@ def read_lm_head_from_table(path):
         "Cast", [table], [widened], name="/lm_head/Cast", to=onnx.TensorProto.FLOAT))
     m.graph.initializer.remove(folded)
     lm_head.input[1] = transposed
+
+
+def finish_export(path, opset18=False):
+    """The exported file rewritten in place (opset 18 for the packed form's
+    bit ops; the lm_head on the stored table), as one file: torch.onnx
+    spills over 2 GB (the folded lm_head copy of a 128k vocabulary) into
+    one external file per initializer, removed here."""
+    import onnx
+    outside = {entry.value for tensor in onnx.load(path, load_external_data=False).graph.initializer
+               for entry in tensor.external_data if entry.key == "location"}
+    m = onnx.load(path)
+    if opset18:
+        to_opset18(m)
+    read_lm_head_from_table(m)
     onnx.save(m, path)
+    for name in outside:
+        os.remove(os.path.join(os.path.dirname(path), name))
 
 
 def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
@@ -404,8 +415,7 @@ def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
                       custom_opsets={_BIT_OPS_DOMAIN: 1} if packed else None)
     if packed:
         _bit_op_symbolics(register=False)
-        to_opset18(path)
-    read_lm_head_from_table(path)
+    finish_export(path, opset18=packed)
     return model, wrapper
 
 
@@ -509,7 +519,7 @@ def export(path, seed=0, cfg=None, opset=17):
     ids = torch.arange(model.cfg.seq, dtype=torch.int64).reshape(1, -1) % model.cfg.vocab
     torch.onnx.export(model, (ids,), path, input_names=["input_ids"],
                       output_names=["logits"], opset_version=opset)
-    read_lm_head_from_table(path)
+    finish_export(path)
     return model, ids
 
 

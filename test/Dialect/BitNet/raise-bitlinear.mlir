@@ -280,3 +280,94 @@ func.func @hugging_face_codes(%arg0: tensor<1x3x8xf32>) -> tensor<1x3x12xf32> {
   } -> tensor<1x3x12xf32>
   return %24 : tensor<1x3x12xf32>
 }
+
+// -----
+
+// (d) The same layer with the weight still packed (Hugging Face's uint8
+// form, four 2-bit codes a byte, unpacked in the graph; large weights stay
+// dense_resource blobs at import): unpacked once into a one-byte-a-weight
+// blob, and the packed blob is released (it is no longer printed).
+// CHECK-LABEL: func.func @hugging_face_packed
+// CHECK-DAG: %[[G:.*]] = arith.constant dense<1.250000e-01> : tensor<f32>
+// CHECK-DAG: %[[W:.*]] = arith.constant dense_resource<ternary_weights> : tensor<12x8xi8>
+// CHECK: %[[Y:.*]] = bitnet.bitlinear %arg0, %[[W]], %[[G]]
+// CHECK-NOT: tosa.matmul
+// CHECK-NOT: tosa.bitwise_and
+// CHECK: return %[[Y]]
+// CHECK: dialect_resources
+// CHECK-NOT: packed_weight
+// CHECK: ternary_weights: "0x4000000001FFFFFFFF010100FFFFFF000000FFFF0101FFFF0000010000000000FF01010101FFFF00000101FF01FFFF0101FFFFFFFF010000FF00FF0100FFFF010000FFFF0000000101FF0000FFFF0001FF0100FF00010100FF01FF0101000101FF0100FF"
+// CHECK-NOT: packed_weight
+func.func @hugging_face_packed(%arg0: tensor<1x3x8xf32>) -> tensor<1x3x12xf32> {
+  %cst = arith.constant dense<1.270000e+02> : tensor<f32>
+  %packed = arith.constant dense_resource<packed_weight> : tensor<3x8xi8>
+  %m0 = arith.constant dense<3> : tensor<1x1xi8>
+  %m1 = arith.constant dense<12> : tensor<1x1xi8>
+  %m2 = arith.constant dense<48> : tensor<1x1xi8>
+  %m3 = arith.constant dense<-64> : tensor<1x1xi8>
+  %s0 = arith.constant dense<0> : tensor<1x1xi8>
+  %s1 = arith.constant dense<2> : tensor<1x1xi8>
+  %s2 = arith.constant dense<4> : tensor<1x1xi8>
+  %s3 = arith.constant dense<6> : tensor<1x1xi8>
+  %a0 = tosa.bitwise_and %packed, %m0 : (tensor<3x8xi8>, tensor<1x1xi8>) -> tensor<3x8xi8>
+  %p0 = tosa.logical_right_shift %a0, %s0 : (tensor<3x8xi8>, tensor<1x1xi8>) -> tensor<3x8xi8>
+  %a1 = tosa.bitwise_and %packed, %m1 : (tensor<3x8xi8>, tensor<1x1xi8>) -> tensor<3x8xi8>
+  %p1 = tosa.logical_right_shift %a1, %s1 : (tensor<3x8xi8>, tensor<1x1xi8>) -> tensor<3x8xi8>
+  %a2 = tosa.bitwise_and %packed, %m2 : (tensor<3x8xi8>, tensor<1x1xi8>) -> tensor<3x8xi8>
+  %p2 = tosa.logical_right_shift %a2, %s2 : (tensor<3x8xi8>, tensor<1x1xi8>) -> tensor<3x8xi8>
+  %a3 = tosa.bitwise_and %packed, %m3 : (tensor<3x8xi8>, tensor<1x1xi8>) -> tensor<3x8xi8>
+  %p3 = tosa.logical_right_shift %a3, %s3 : (tensor<3x8xi8>, tensor<1x1xi8>) -> tensor<3x8xi8>
+  %cst_0 = tosa.concat %p0, %p1, %p2, %p3 {axis = 0 : i32} : (tensor<3x8xi8>, tensor<3x8xi8>, tensor<3x8xi8>, tensor<3x8xi8>) -> tensor<12x8xi8>
+  %0 = tensor.empty() : tensor<12x8xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cst_0 : tensor<12x8xi8>) outs(%0 : tensor<12x8xf32>) {
+  ^bb0(%in: i8, %out: f32):
+    %25 = arith.uitofp %in : i8 to f32
+    linalg.yield %25 : f32
+  } -> tensor<12x8xf32>
+  %cst_1 = arith.constant dense<1.000000e+00> : tensor<1x1xf32>
+  %2 = tosa.sub %1, %cst_1 : (tensor<12x8xf32>, tensor<1x1xf32>) -> tensor<12x8xf32>
+  %3 = tosa.transpose %2 {perms = array<i32: 1, 0>} : (tensor<12x8xf32>) -> tensor<8x12xf32>
+  %4 = tosa.abs %arg0 : (tensor<1x3x8xf32>) -> tensor<1x3x8xf32>
+  %5 = tosa.reduce_max %4 {axis = 2 : i32} : (tensor<1x3x8xf32>) -> tensor<1x3x1xf32>
+  %6 = tosa.clamp %5 {max_val = 0x7F800000 : f32, min_val = 9.99999974E-6 : f32} : (tensor<1x3x1xf32>) -> tensor<1x3x1xf32>
+  %7 = tensor.empty() : tensor<1x3x1xf32>
+  %8 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> ()>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%cst, %6 : tensor<f32>, tensor<1x3x1xf32>) outs(%7 : tensor<1x3x1xf32>) {
+  ^bb0(%in: f32, %in_3: f32, %out: f32):
+    %25 = arith.divf %in, %in_3 : f32
+    linalg.yield %25 : f32
+  } -> tensor<1x3x1xf32>
+  %9 = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %10 = tosa.mul %arg0, %8, %9 : (tensor<1x3x8xf32>, tensor<1x3x1xf32>, tensor<1xi8>) -> tensor<1x3x8xf32>
+  %11 = tensor.empty() : tensor<1x3x8xf32>
+  %12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%10 : tensor<1x3x8xf32>) outs(%11 : tensor<1x3x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %25 = math.roundeven %in : f32
+    linalg.yield %25 : f32
+  } -> tensor<1x3x8xf32>
+  %13 = tosa.clamp %12 {max_val = 1.270000e+02 : f32, min_val = -1.280000e+02 : f32} : (tensor<1x3x8xf32>) -> tensor<1x3x8xf32>
+  %14 = tosa.cast %13 : (tensor<1x3x8xf32>) -> tensor<1x3x8xi8>
+  %15 = tosa.cast %14 : (tensor<1x3x8xi8>) -> tensor<1x3x8xf32>
+  %16 = tosa.const_shape  {values = dense<[1, 8, 12]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %17 = tosa.reshape %3, %16 : (tensor<8x12xf32>, !tosa.shape<3>) -> tensor<1x8x12xf32>
+  %18 = "tosa.const"() <{values = dense<0.000000e+00> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %19 = "tosa.const"() <{values = dense<0.000000e+00> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %20 = tosa.matmul %15, %17, %18, %19 : (tensor<1x3x8xf32>, tensor<1x8x12xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x12xf32>
+  %cst_2 = arith.constant dense<8.000000e+00> : tensor<1x1x1xf32>
+  %21 = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %22 = tosa.mul %8, %cst_2, %21 : (tensor<1x3x1xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x3x1xf32>
+  %23 = tensor.empty() : tensor<1x3x12xf32>
+  %24 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%20, %22 : tensor<1x3x12xf32>, tensor<1x3x1xf32>) outs(%23 : tensor<1x3x12xf32>) {
+  ^bb0(%in: f32, %in_3: f32, %out: f32):
+    %25 = arith.divf %in, %in_3 : f32
+    linalg.yield %25 : f32
+  } -> tensor<1x3x12xf32>
+  return %24 : tensor<1x3x12xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      packed_weight: "0x0100000006245494009A4A2958808065159908809A5290A829815211"
+    }
+  }
+#-}

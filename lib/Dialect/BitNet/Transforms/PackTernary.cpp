@@ -41,6 +41,10 @@ struct PackTernaryPass
       if (!op.getFormat())
         unpacked.push_back(op);
     });
+    // Layer by layer across functions, each unpacked weight released once
+    // its users are packed.
+    unpacked = interleaveByFunction<TernaryMatmulOp>(unpacked);
+    WeightBlobReleaser releaser(getOperation());
     IRRewriter rewriter(&getContext());
     // Weights packed so far, by their ternary constant: functions that share
     // weights (a generative model's prefill and decode entry points) share
@@ -68,17 +72,16 @@ struct PackTernaryPass
         if (matchPattern(packed, m_Constant(&folded)))
           packedWeights[weight] = folded;
       }
+      Value unpackedWeight = op.getWeight();
       rewriter.replaceOpWithNewOp<TernaryMatmulOp>(
           op, op.getType(), op.getActivations(), packed,
           PackedFormatAttr::get(&getContext(), *chosen));
+      releaser.eraseDeadProducers(rewriter, unpackedWeight);
     }
     // Fold the packs of constants (and drop the unpacked weights).
     if (failed(applyPatternsGreedily(getOperation(),
                                      RewritePatternSet(&getContext()))))
       return signalPassFailure();
-    // Unpacked weights held in resource blobs (one byte a weight) that
-    // nothing uses any more: released now rather than with the context.
-    releaseUnusedWeightBlobs(getOperation(), llvm::make_first_range(packedWeights));
   }
 
 private:

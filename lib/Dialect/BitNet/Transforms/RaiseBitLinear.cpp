@@ -22,7 +22,6 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "llvm/ADT/SetVector.h"
 
 #include <cmath>
 
@@ -327,12 +326,7 @@ std::optional<uint64_t> splatUnsigned(Value v) {
 /// Ternary weights unpacked from packed bytes, by the first part's bytes:
 /// the functions of one model (a generative model's prefill and decode)
 /// share one copy.
-struct UnpackedWeights {
-  llvm::DenseMap<const void *, ElementsAttr> byBytes;
-  /// The packed constants read: released once raised (a 2B model's are
-  /// 0.5 GB).
-  llvm::SetVector<Attribute> packedSources;
-};
+using UnpackedWeights = llvm::DenseMap<const void *, ElementsAttr>;
 
 std::optional<ElementsAttr> matchPackedCodes(Value codes, UnpackedWeights &cache) {
   auto concat = codes.getDefiningOp<tosa::ConcatOp>();
@@ -364,16 +358,8 @@ std::optional<ElementsAttr> matchPackedCodes(Value codes, UnpackedWeights &cache
     count += static_cast<int64_t>(part.bytes.size());
   if (count != type.getNumElements())
     return std::nullopt;
-  for (Value part : concat.getInput1()) {
-    Attribute source;
-    auto mask = part.getDefiningOp<tosa::LogicalRightShiftOp>()
-                    .getInput1()
-                    .getDefiningOp<tosa::BitwiseAndOp>();
-    if (matchPattern(mask.getInput1(), m_Constant(&source)))
-      cache.packedSources.insert(source);
-  }
   const void *key = parts.front().bytes.data();
-  if (ElementsAttr known = cache.byBytes.lookup(key); known && known.getType() == type)
+  if (ElementsAttr known = cache.lookup(key); known && known.getType() == type)
     return known;
   // One byte a weight: a resource blob (not a uniqued dense attribute, which
   // the context would keep for good), so bitnet-pack-ternary can release it
@@ -390,7 +376,7 @@ std::optional<ElementsAttr> matchPackedCodes(Value codes, UnpackedWeights &cache
     }
   ElementsAttr unpacked =
       DenseResourceElementsAttr::get(type, "ternary_weights", std::move(blob));
-  cache.byBytes[key] = unpacked;
+  cache[key] = unpacked;
   return unpacked;
 }
 
@@ -487,8 +473,13 @@ DenseElementsAttr transposed(DenseElementsAttr attr, Type elementType,
 /// Raises one matmul (each is visited once, so each near miss is reported
 /// once).
 struct BitLinearRaiser {
+  explicit BitLinearRaiser(WeightBlobReleaser &releaser) : releaser(releaser) {}
+
   mutable int64_t raised = 0, nearMisses = 0;
   mutable UnpackedWeights unpackedWeights;
+  /// Erases each raised layer's old weight computation, releasing the
+  /// packed bytes it read once no function reads them.
+  WeightBlobReleaser &releaser;
 
   LogicalResult raise(tosa::MatMulOp matmul, RewriterBase &rewriter) const {
     auto resultType = cast<RankedTensorType>(matmul.getType());
@@ -547,10 +538,12 @@ struct BitLinearRaiser {
     Value y = BitLinearOp::create(rewriter, loc, yType, *x, bitlinearWeight,
                                   weightScale, /*act_bits=*/8, /*topk=*/nullptr);
     ImplicitLocOpBuilder b(loc, rewriter);
+    Value oldWeight = matmul.getB();
     rewriter.replaceOp(matmul,
                        tosa::ReshapeOp::create(
                            b, resultType, y,
                            tosa::getTosaConstShape(b, resultType.getShape())));
+    releaser.eraseDeadProducers(rewriter, oldWeight);
     ++raised;
     return success();
   }
@@ -595,6 +588,7 @@ private:
                                   tosa::getTosaConstShape(b, yType.getShape()));
     }
     rewriter.replaceAllUsesWith(rescale->first, y);
+    releaser.eraseDeadProducers(rewriter, rescale->first);
     ++raised;
     return success();
   }
@@ -652,7 +646,11 @@ struct RaiseBitLinearPass
   void runOnOperation() override {
     SmallVector<tosa::MatMulOp> matmuls;
     getOperation()->walk([&](tosa::MatMulOp op) { matmuls.push_back(op); });
-    BitLinearRaiser raiser;
+    // Layer by layer across functions; each layer's packed weight bytes
+    // are released once every function's copy of the layer is raised.
+    matmuls = interleaveByFunction<tosa::MatMulOp>(matmuls);
+    WeightBlobReleaser releaser(getOperation());
+    BitLinearRaiser raiser(releaser);
     IRRewriter rewriter(&getContext());
     for (tosa::MatMulOp matmul : matmuls) {
       rewriter.setInsertionPoint(matmul);
@@ -662,7 +660,6 @@ struct RaiseBitLinearPass
     if (failed(applyPatternsGreedily(getOperation(),
                                      RewritePatternSet(&getContext()))))
       return signalPassFailure();
-    releaseUnusedWeightBlobs(getOperation(), raiser.unpackedWeights.packedSources);
     // At the location only: a remark on the op would print the whole module.
     if (printStats)
       mlir::emitRemark(getOperation()->getLoc())
