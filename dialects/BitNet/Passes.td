@@ -323,6 +323,36 @@ def OutlineLoopNestsPass
   ];
 }
 
+def FuseElementwisePass : Pass<"bitnet-fuse-elementwise"> {
+  let summary = "Fuse chains of elementwise linalg.generic ops into one loop nest";
+  let description = [{
+    An imported decoder computes its elementwise math one ONNX node at a
+    time: RoPE (multiplies, a negation, adds), the attention scale and
+    mask (divide, select), softmax's subtract and exp, ReLU² (max, pow),
+    the GLU product, residual adds, casts. Each is a loop nest that writes
+    a temporary the next one reads. This pass fuses such chains with MLIR's
+    linalg elementwise fusion (`linalg::populateElementwiseOpsFusionPatterns`),
+    controlled so that it only fuses what pays on a CPU:
+
+    * producer and consumer are both `linalg.generic`s whose loops are all
+      parallel: reductions (softmax's max and sum, norms) and contractions
+      keep their own loops and kernels;
+    * the producer has no other reader: nothing is computed twice.
+
+    ```
+    %a = linalg.generic {mulf} ins(%x, %cos)      %r = linalg.generic ins(%x, %cos, %y, %sin)
+    %b = linalg.generic {mulf} ins(%y, %sin)  ->      { mulf, mulf, addf }
+    %r = linalg.generic {addf} ins(%a, %b)
+    ```
+
+    Values and operation order per element are unchanged (each element is
+    computed by the same scalar ops, in the same order); only the
+    temporaries and the loop nests disappear (fewer nests also mean less
+    for LLVM to compile).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def InterchangeMatmulLoopsPass : Pass<"bitnet-interchange-matmul-loops"> {
   let summary = "Put the reduction loop of float matrix products outside the output's innermost loop";
   let description = [{

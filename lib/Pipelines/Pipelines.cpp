@@ -85,6 +85,9 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   pm.addPass(bitnet::createInterchangeMatmulLoopsPass());
   if (threadContractions && openmp)
     pm.addPass(bitnet::createParallelizeContractionsPass());
+  // One loop nest per chain of elementwise ops (after the contraction
+  // passes, which match the ops they read as they were imported).
+  pm.addPass(bitnet::createFuseElementwisePass());
 
   // Tensors -> buffers. Function arguments and results become plain
   // (identity-layout) memrefs so the C interface is simple.
