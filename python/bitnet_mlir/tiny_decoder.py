@@ -40,7 +40,8 @@ class TinyConfig:
     # BitLinears built as PackedBitLinear (no float weights; build(packed=True)).
     packed_weights: bool = False
     # The tied embedding's storage type: "float16" as in the reference
-    # runtimes' model files (half the bytes of the lm_head read per token).
+    # runtimes' model files (half the bytes of the lm_head read per token),
+    # or "bfloat16".
     embed_dtype: str = "float32"
 
 
@@ -544,7 +545,7 @@ if __name__ == "__main__":
     parser.add_argument("--packed", action="store_true",
                         help="with --kv-cache: store BitLinear weights in Hugging Face's "
                              "packed uint8 form (opset 18; keeps 2B models under 2 GB)")
-    parser.add_argument("--embed-dtype", choices=["float32", "float16"],
+    parser.add_argument("--embed-dtype", choices=["float32", "float16", "bfloat16"],
                         help="override the preset's tied-embedding storage type")
     parser.add_argument("--prompt-len", type=int, default=5)
     parser.add_argument("--new-tokens", type=int, default=6)
