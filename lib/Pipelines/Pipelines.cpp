@@ -198,6 +198,8 @@ void mlir::bitnet::addCpuStage(OpPassManager &pm,
     bitnet::ConvertTernaryMatmulToVectorPassOptions kernels;
     kernels.target = options.target;
     kernels.mcpu = options.mcpu;
+    kernels.prefetchDistance = options.prefetchDistance;
+    kernels.decodeAccumulators = options.decodeAccumulators;
     pm.addPass(bitnet::createConvertTernaryMatmulToVectorPass(kernels));
     return;
   }

@@ -32,6 +32,18 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
                      "then needs an OpenMP runtime: libomp); false: one thread, "
                      "no runtime dependency"),
       llvm::cl::init(true)};
+  // Per-CPU tuning of the decode kernels (convert-bitnet-ternary-matmul-
+  // to-vector's options of the same names; defaults from CpuTargetInfo).
+  Option<int64_t> prefetchDistance{
+      *this, "prefetch-distance",
+      llvm::cl::desc("Decode: bytes ahead of the weight loads to prefetch "
+                     "(-1: the target's, 0: none)"),
+      llvm::cl::init(-1)};
+  Option<int64_t> decodeAccumulators{
+      *this, "decode-accumulators",
+      llvm::cl::desc("Decode: accumulators per row, 1, 2 or 4 (0: the "
+                     "kernel's default)"),
+      llvm::cl::init(0)};
 };
 
 /// The stages of the CPU pipeline, in order. `bitnet-cpu-pipeline` is
