@@ -408,6 +408,37 @@ def ParallelizeContractionsPass : Pass<"bitnet-parallelize-contractions"> {
   ];
 }
 
+def FuseSiblingMatmulsPass : Pass<"bitnet-fuse-sibling-matmuls"> {
+  let summary = "One packed ternary product for the sibling layers of a shared activation";
+  let description = [{
+    A decoder layer multiplies one quantized activation by several weights:
+    q, k and v after the attention norm, gate and up after the FFN norm.
+    Each `bitnet.ternary_matmul` is a parallel kernel call, and the short
+    ones (k and v: 640 rows for 2B4T) cost more in fork/join and prefetch
+    ramp-up than in streaming. Packed layouts are row by row (every format
+    pads K per row), so the siblings' packed weights, rows concatenated, are
+    one packed weight: this pass replaces packed products of one activation
+    (same block, same format, constant weights) by one product over the
+    concatenated weight, and each former result by a `tensor.extract_slice`
+    of its columns:
+
+    ```
+    %q = bitnet.ternary_matmul %x, %wq format <i2s> : ... -> tensor<1x2560xi32>
+    %k = bitnet.ternary_matmul %x, %wk format <i2s> : ... -> tensor<1x640xi32>
+      ->
+    %qk = bitnet.ternary_matmul %x, %wqk format <i2s> : ... -> tensor<1x3200xi32>
+    %q = tensor.extract_slice %qk[0, 0] [1, 2560] [1, 1]
+    %k = tensor.extract_slice %qk[0, 2560] [1, 640] [1, 1]
+    ```
+
+    Results are bit-identical (integer sums). Functions that share the
+    weights (a generative model's prefill and decode) share the fused
+    weight; the parts are released once no function holds them, so the
+    weights take no more memory than before.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def FoldContractionViewsPass : Pass<"bitnet-fold-contraction-views"> {
   let summary = "Read contraction operands through their transposes and widenings instead of copies";
   let description = [{

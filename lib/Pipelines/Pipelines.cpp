@@ -192,6 +192,8 @@ void mlir::bitnet::addCpuStage(OpPassManager &pm,
     pack.target = options.target;
     pack.mcpu = options.mcpu;
     pm.addPass(bitnet::createPackTernaryPass(pack));
+    // q/k/v and gate/up: one product each (packed rows concatenate).
+    pm.addPass(bitnet::createFuseSiblingMatmulsPass());
     return;
   }
   case CpuStage::Tile: {

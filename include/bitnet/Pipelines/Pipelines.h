@@ -54,7 +54,8 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
 ///   quantize  bitnet-quantize-activations (act width; RMSNorm + quantize
 ///             fused into bitnet.rms_norm_quantize)
 ///   pack      tosa-to-linalg{-named}, tosa-to-arith, tosa-to-tensor,
-///             bitnet-decompose-bitlinear, bitnet-pack-ternary{target mcpu}
+///             bitnet-decompose-bitlinear, bitnet-pack-ternary{target mcpu},
+///             bitnet-fuse-sibling-matmuls
 ///   tile      convert-bitnet-ternary-matmul-to-vector{target mcpu}
 ///   llvm      convert-bitnet-to-linalg, bufferization, dot4 -> LLVM, OpenMP
 ///             (or sequential loops), the standard conversions to LLVM
