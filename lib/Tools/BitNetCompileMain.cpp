@@ -222,6 +222,16 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
       cl::desc("For models with key-value caches: tokens per call of the "
                "prefill entry point (default 64)"),
       cl::init(64), cl::cat(category));
+  // (LLVM's loop-data-prefetch owns -prefetch-distance.)
+  static cl::opt<int64_t> decodePrefetchDistance(
+      "decode-prefetch-distance",
+      cl::desc("Decode kernels: bytes to software-prefetch ahead (-1: the "
+               "CPU's default, 0: none)"),
+      cl::init(-1), cl::cat(category));
+  static cl::opt<int64_t> decodeAccumulators(
+      "decode-accumulators",
+      cl::desc("Decode kernels: accumulators per row, 1, 2 or 4 (0: default)"),
+      cl::init(0), cl::cat(category));
   static cl::opt<bool> timings(
       "timings", cl::desc("Print each stage's wall time and peak RSS to stderr"),
       cl::cat(category));
@@ -324,6 +334,13 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
   config.pipeline.mcpu = cpu;
   config.pipeline.openmp = openmp == cl::BOU_UNSET ? !isAArch64
                                                    : openmp == cl::BOU_TRUE;
+  if (decodeAccumulators < 0 || (decodeAccumulators != 0 && 4 % decodeAccumulators != 0)) {
+    error("--decode-accumulators must be 1, 2 or 4 (0: the default), not " +
+          std::to_string(decodeAccumulators));
+    return false;
+  }
+  config.pipeline.prefetchDistance = decodePrefetchDistance;
+  config.pipeline.decodeAccumulators = decodeAccumulators;
   if (config.emit == Emit::Exe && isAArch64) {
     error("--emit=exe links the host's runtime (x86_64); for aarch64 use "
           "--emit=lib and a bitnet-run built for AArch64 (docs/driver.md)");
