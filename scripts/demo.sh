@@ -13,6 +13,7 @@ PYTHON=.venv/bin/python
 THREADS="${THREADS:-$(nproc)}"
 
 step() { printf '\n== %s\n' "$*"; }
+. "$(dirname "$0")/timed-generate.sh"
 mkdir -p "$WORK"
 
 step "Model: python/bitnet_mlir/tiny_decoder.py --preset demo (2 layers, hidden 512, 64-token prompt, seed 0)"
@@ -43,19 +44,10 @@ PYTHONPATH=python "$PYTHON" -W ignore -m bitnet_mlir.tiny_decoder --preset demo 
   --reference-dtype float64
 "$BIN/bitnet-compile" "$WORK/model_kv.onnx" --emit=exe -o "$WORK/model_kv" \
   --max-context=128 --prefill-tokens=64
-# Four runs: the first of a fresh executable also pays for mapping its
-# weights and starting its threads; of the three after it, the median decode
-# speed is compared (a 2-vCPU VM sometimes preempts one of the two threads
-# mid-run, and a 2 ms decode shows it).
-for run in 1 2 3 4; do
-  "$WORK/model_kv" --generate --prompt-ids "$(cat "$WORK/prompt.txt")" --max-new-tokens 32 \
-    --threads "$THREADS" --logits-out "$WORK/our_step_logits.npy" > "$WORK/generate-$run.log" 2>&1
-  echo "(run $run) $(grep 'decode' "$WORK/generate-$run.log")"
-done
-median=$(for run in 2 3 4; do
-  echo "$(sed -n 's/.*decode .*(\([0-9.]*\) tokens\/s).*/\1/p' "$WORK/generate-$run.log") $run"
-done | sort -n | sed -n 2p | cut -d' ' -f2)
-cp "$WORK/generate-$median.log" "$WORK/generate.log"
+# The median of three runs after a warm-up (scripts/timed-generate.sh).
+timed_generate "$WORK/generate.log" 3 "$WORK/model_kv" --generate \
+  --prompt-ids "$(cat "$WORK/prompt.txt")" --max-new-tokens 32 --threads "$THREADS" \
+  --logits-out "$WORK/our_step_logits.npy"
 cat "$WORK/generate.log"
 PYTHONPATH=python "$PYTHON" -m bitnet_mlir.demo_report --generate "$WORK" \
   "$WORK/generate.log" demo "$THREADS"

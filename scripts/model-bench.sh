@@ -4,7 +4,8 @@
 # 2b4t-128k; ternary weights stored packed as Hugging Face does), exported
 # with a key-value cache, compiled by bitnet-compile (wall time and peak
 # RSS), and a 128-token prompt then 32 generated tokens run by the compiled
-# executable and by onnxruntime on the same file, at 1 and 2 threads.
+# executable (the median of 3 runs after a warm-up) and by onnxruntime on the
+# same file, at 1 and 2 threads.
 #   scripts/model-bench.sh [PRESET] [LAYERS]   (default: large, the preset's layers)
 # Environment: BUILD_DIR (build), THREADS ("1 2"), NEW_TOKENS (32),
 # KEEP=1 to keep the export, compiled model and logs in $BUILD_DIR/model-bench.
@@ -36,10 +37,11 @@ echo "== compile"
 cat "$WORK/compile.log"
 
 PROMPT=$(PYTHONPATH=python "$PYTHON" -m bitnet_mlir.model_bench --prompt "$PRESET" "$PROMPT_LEN")
+. "$(dirname "$0")/timed-generate.sh"
 for threads in $THREADS; do
-  echo "== BitNet-MLIR, $threads thread(s)"
-  "$WORK/model" --generate --prompt-ids "$PROMPT" --max-new-tokens "$NEW_TOKENS" \
-    --threads "$threads" > "$WORK/generate-$threads.log" 2>&1
+  echo "== BitNet-MLIR, $threads thread(s): the median of 3 runs after a warm-up"
+  timed_generate "$WORK/generate-$threads.log" 3 "$WORK/model" --generate \
+    --prompt-ids "$PROMPT" --max-new-tokens "$NEW_TOKENS" --threads "$threads"
   cat "$WORK/generate-$threads.log"
 done
 
