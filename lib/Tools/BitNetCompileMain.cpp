@@ -334,11 +334,6 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
   config.pipeline.mcpu = cpu;
   config.pipeline.openmp = openmp == cl::BOU_UNSET ? !isAArch64
                                                    : openmp == cl::BOU_TRUE;
-  if (decodeAccumulators < 0 || (decodeAccumulators != 0 && 4 % decodeAccumulators != 0)) {
-    error("--decode-accumulators must be 1, 2 or 4 (0: the default), not " +
-          std::to_string(decodeAccumulators));
-    return false;
-  }
   config.pipeline.prefetchDistance = decodePrefetchDistance;
   config.pipeline.decodeAccumulators = decodeAccumulators;
   if (config.emit == Emit::Exe && isAArch64) {
@@ -434,20 +429,19 @@ bool runPipelineStage(const CompileConfig &config, CpuStage stage,
                       ModuleOp module) {
   PassManager pm(module->getContext());
   if (stage == CpuStage::LLVM) {
-    // A generative model has `prefill` and `decode` (importDecoder).
-    bool generative = module.lookupSymbol("prefill") && module.lookupSymbol("decode");
-    for (const char *name : {"prefill", "decode"}) {
-      if (!generative)
-        break;
+    // A generative model has `prefill` and `decode` (importDecoder), each
+    // its own entry point; other models one, unsuffixed.
+    auto addEntry = [&](StringRef funcName, StringRef entryName) {
       bitnet::EmitEntryPointPassOptions entry;
-      entry.funcName = name;
-      entry.entryName = name;
+      entry.funcName = funcName.str();
+      entry.entryName = entryName.str();
       pm.addPass(bitnet::createEmitEntryPointPass(entry));
-    }
-    if (!generative) {
-      bitnet::EmitEntryPointPassOptions entry;
-      entry.funcName = config.import.functionName;
-      pm.addPass(bitnet::createEmitEntryPointPass(entry));
+    };
+    if (module.lookupSymbol("prefill") && module.lookupSymbol("decode")) {
+      addEntry("prefill", "prefill");
+      addEntry("decode", "decode");
+    } else {
+      addEntry(config.import.functionName, "");
     }
   }
   addCpuStage(pm, config.pipeline, stage);

@@ -433,19 +433,20 @@ struct ConvertTernaryMatmulToVectorPass
     shape.l2Bytes = info.l2Bytes;
     shape.rowsPerBlock = rowsPerBlock;
     shape.tokenTile = tokenTile;
+    if (decodeAccumulators != 0 && decodeAccumulators != 1 &&
+        decodeAccumulators != 2 && decodeAccumulators != 4) {
+      getOperation()->emitError()
+          << "convert-bitnet-ternary-matmul-to-vector: decode-accumulators must "
+             "be 1, 2 or 4 (0: the default), not "
+          << static_cast<int64_t>(decodeAccumulators);
+      return signalPassFailure();
+    }
     shape.prefetchBytes =
         prefetchDistance >= 0 ? prefetchDistance : info.prefetchDistance;
     // Breaking the chain only pays with the prefetch (see registerTile).
     shape.decodeAccs = decodeAccumulators > 0 ? decodeAccumulators
                        : shape.prefetchBytes > 0 ? 4
                                                  : 1;
-    if (4 % shape.decodeAccs != 0) {
-      getOperation()->emitError()
-          << "convert-bitnet-ternary-matmul-to-vector: decode-accumulators must "
-             "be 1, 2 or 4, not "
-          << shape.decodeAccs;
-      return signalPassFailure();
-    }
     RewritePatternSet patterns(&getContext());
     patterns.add<I2sMatmulKernel>(&getContext(), shape);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -4,6 +4,7 @@
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4" | FileCheck %s --check-prefix=ZEN4
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=x86-64-v3" | FileCheck %s --check-prefix=AVX2
 // RUN: not bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 decode-accumulators=3" 2>&1 | FileCheck %s --check-prefix=BADACC
+// RUN: not bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 decode-accumulators=-1" 2>&1 | FileCheck %s --check-prefix=NEGACC
 
 // Decode (one token): the weights are streamed once, from DRAM. With a
 // prefetch distance, each full chunk of a row prefetches the byte
@@ -48,7 +49,8 @@
 // AVX2-LABEL: func @decode
 // AVX2-NOT: memref.prefetch
 // AVX2: vector.reduction
-// BADACC: decode-accumulators must be 1, 2 or 4, not 3
+// BADACC: decode-accumulators must be 1, 2 or 4 (0: the default), not 3
+// NEGACC: decode-accumulators must be 1, 2 or 4 (0: the default), not -1
 func.func @decode(%q: tensor<1x640xi8>, %p: tensor<8x160xi8>) -> tensor<1x8xi32> {
   %a = bitnet.ternary_matmul %q, %p format <i2s> : tensor<1x640xi8>, tensor<8x160xi8> -> tensor<1x8xi32>
   return %a : tensor<1x8xi32>

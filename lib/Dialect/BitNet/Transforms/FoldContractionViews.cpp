@@ -11,7 +11,6 @@
 
 #include "OperandViews.h"
 
-#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 
 namespace mlir::bitnet {
 #define GEN_PASS_DEF_FOLDCONTRACTIONVIEWSPASS
@@ -41,12 +40,7 @@ bool keepsContiguousReads(linalg::LinalgOp op, AffineMap before, AffineMap map) 
 struct FoldContractionViewsPass
     : mlir::bitnet::impl::FoldContractionViewsPassBase<FoldContractionViewsPass> {
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> contractions;
-    getOperation()->walk([&](linalg::LinalgOp op) {
-      if (linalg::isaContractionOpInterface(op) && op.hasPureTensorSemantics() &&
-          op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1)
-        contractions.push_back(op);
-    });
+    SmallVector<linalg::LinalgOp> contractions = collectContractions(getOperation());
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : contractions) {
       for (unsigned i = 0; i < 2; ++i) {

@@ -2,6 +2,7 @@
 
 #include "OperandViews.h"
 
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -53,6 +54,16 @@ void eraseDeadView(RewriterBase &rewriter, Value value) {
 }
 
 } // namespace
+
+SmallVector<linalg::LinalgOp> mlir::bitnet::collectContractions(Operation *root) {
+  SmallVector<linalg::LinalgOp> contractions;
+  root->walk([&](linalg::LinalgOp op) {
+    if (linalg::isaContractionOpInterface(op) && op.hasPureTensorSemantics() &&
+        op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1)
+      contractions.push_back(op);
+  });
+  return contractions;
+}
 
 std::optional<OperandView> mlir::bitnet::matchOperandView(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());

@@ -33,6 +33,10 @@ struct OperandView {
   bool copies() const { return transposed || widened; }
 };
 
+/// The linalg contractions under `root` with two inputs, one init and
+/// tensor semantics: the products whose operands the view passes rewrite.
+SmallVector<linalg::LinalgOp> collectContractions(Operation *root);
+
 /// `value` as a view of the tensor underneath its transposes, one
 /// widening and unit-dimension reshapes (itself when there is none).
 std::optional<OperandView> matchOperandView(Value value);

@@ -317,17 +317,17 @@ std::optional<uint64_t> splatUnsigned(Value v) {
   return attr.getSplatValue<APInt>().getZExtValue();
 }
 
+/// Ternary weights unpacked from packed bytes, by the first part's bytes:
+/// the functions of one model (a generative model's prefill and decode)
+/// share one copy.
+using UnpackedWeights = llvm::DenseMap<const void *, ElementsAttr>;
+
 /// Weight side of the "codes" form before folding: Hugging Face's unpacking
 /// of a packed constant P, concat over axis 0 of (P & mask_i) >> shift_i.
 /// The importer folds it only for weights of up to 1 KiB (larger ones stay
 /// dense_resource); unpacking here reads P's bytes once and makes no
 /// intermediate constants (a 2B model's would take gigabytes). Returns the
 /// i8 ternary values code - 1.
-/// Ternary weights unpacked from packed bytes, by the first part's bytes:
-/// the functions of one model (a generative model's prefill and decode)
-/// share one copy.
-using UnpackedWeights = llvm::DenseMap<const void *, ElementsAttr>;
-
 std::optional<ElementsAttr> matchPackedCodes(Value codes, UnpackedWeights &cache) {
   auto concat = codes.getDefiningOp<tosa::ConcatOp>();
   auto type = cast<RankedTensorType>(codes.getType());

@@ -17,7 +17,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
@@ -108,12 +107,7 @@ struct ShareTransposedWeightsPass
       if (!rawData(cst).empty())
         constants.push_back(cst);
     });
-    SmallVector<linalg::LinalgOp> contractions;
-    getOperation()->walk([&](linalg::LinalgOp op) {
-      if (linalg::isaContractionOpInterface(op) && op.hasPureTensorSemantics() &&
-          op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1)
-        contractions.push_back(op);
-    });
+    SmallVector<linalg::LinalgOp> contractions = collectContractions(getOperation());
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : contractions) {
       for (OpOperand *input : op.getDpsInputOperands()) {
