@@ -71,7 +71,7 @@ template <typename Fn> void onThreads(int threads, Fn body) {
 }
 
 /// Bytes ahead of the loads that sumWords(prefetch = true) prefetches:
-/// the decode kernels' distance on Zen 4/5 (CpuTargetInfo).
+/// the decode kernels' default distance (CpuTargetInfo).
 constexpr size_t kPrefetchWords = 4096 / 8;
 
 #if defined(__x86_64__)

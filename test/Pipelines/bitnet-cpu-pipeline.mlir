@@ -40,13 +40,14 @@ func.func @bitlinear(%x: tensor<4x300xf32>) -> tensor<4x7xf32> {
 // 16), run as an OpenMP worksharing loop.
 // ZEN4-LABEL: bitlinear_rows:
 // ZEN4: callq __kmpc_fork_call
-// Decode on Zen 4 software-prefetches the weights (CpuTargetInfo); AVX2's
-// x86-64-v3 leaves it to the hardware prefetchers.
+// Decode software-prefetches the weights 4 KiB ahead (CpuTargetInfo's
+// default), on every SIMD target: prefetcht0 on x86, prfm on AArch64.
 // ZEN4PF: prefetcht0
 // AVX2-LABEL: bitlinear_rows:
-// AVX2-NOT: prefetch
+// AVX2: prefetcht0
 // SDOT-LABEL: bitlinear_rows:
 // SDOT: bl __kmpc_fork_call
+// SDOT: prfm pldl1keep
 func.func @bitlinear_rows(%x: tensor<1x300xf32>) -> tensor<1x64xf32> {
   %w = arith.constant dense<-0.5> : tensor<64x300xf32>
   %y = bitnet.bitlinear %x, %w : tensor<1x300xf32>, tensor<64x300xf32> -> tensor<1x64xf32>

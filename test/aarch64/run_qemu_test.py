@@ -22,8 +22,11 @@ import subprocess
 import sys
 
 # (N, M, K): K around the 128-weight i2s block and 256-weight kernel chunk,
-# odd M for row remainders, N > 1 for prefill tiles, K = 1 for padding.
-SHAPES = [(1, 64, 256), (1, 37, 200), (3, 19, 129), (9, 33, 700), (2, 8, 1)]
+# odd M for row remainders, N > 1 for prefill tiles, K = 1 for padding;
+# K = 520 (160-byte rows, 10 chunks) leaves decode two chunks after its
+# cache-line steps.
+SHAPES = [(1, 64, 256), (1, 37, 200), (3, 19, 129), (9, 33, 700), (2, 8, 1),
+          (1, 5, 520)]
 
 # The float path: bitnet.bitlinear with constant ternary weights, which the
 # pipeline packs at compile time. GAMMA is exact in binary (87/4096), so the

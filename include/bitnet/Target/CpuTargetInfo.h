@@ -53,10 +53,13 @@ struct CpuTargetInfo {
   unsigned vectorRegisters = 0;
   /// Per-core data cache sizes.
   int64_t l1DataBytes = 32 * 1024, l2Bytes = 512 * 1024;
-  /// How far ahead (bytes) a kernel streaming from DRAM should
-  /// software-prefetch; 0 where the hardware prefetchers are left alone
-  /// (CPUs not measured).
-  int64_t prefetchDistance = 0;
+  /// Bytes per cache line (the unit of a software prefetch).
+  int64_t cacheLineBytes = 64;
+  /// How far ahead (bytes) a kernel streaming from DRAM software-prefetches;
+  /// 0 leaves it to the hardware prefetchers. 4 KiB unless a CPU's entry
+  /// says otherwise: measured on Zen 5 with both the VNNI and the AVX2
+  /// kernels (docs/performance.md); decode's accumulator split depends on it.
+  int64_t prefetchDistance = 4096;
 
   DotProductKind dotProduct() const;
   /// The packed format multiply-add kernels read (i2s for every CPU now).

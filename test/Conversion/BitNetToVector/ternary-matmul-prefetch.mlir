@@ -3,6 +3,8 @@
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 prefetch-distance=0 decode-accumulators=2" | FileCheck %s --check-prefix=ACC2
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4" | FileCheck %s --check-prefix=ZEN4
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=x86-64-v3" | FileCheck %s --check-prefix=AVX2
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="target=aarch64 mcpu=neoverse-n1" | FileCheck %s --check-prefix=NEON
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="target=aarch64 mcpu=apple-m1" | FileCheck %s --check-prefix=APPLE
 // RUN: not bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 decode-accumulators=3" 2>&1 | FileCheck %s --check-prefix=BADACC
 // RUN: not bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 decode-accumulators=-1" 2>&1 | FileCheck %s --check-prefix=NEGACC
 
@@ -42,13 +44,36 @@
 // ACC2: %[[P1:.*]] = bitnet.dot4 %[[A1]],
 // ACC2: bitnet.dot4 %[[P0]],
 // ACC2: bitnet.dot4 %[[P1]],
-// The target's distance (CpuTargetInfo): Zen 4 prefetches; CPUs not
-// measured (here AVX2's x86-64-v3) leave it to the hardware.
+// The target's distance (CpuTargetInfo, 4 KiB on every CPU) and one
+// prefetch per 64-byte cache line: AVX2's 32-byte chunks go two per loop
+// step (160 bytes: 4 stepped chunks, the 5th alone, no partial chunk),
+// NEON's 16-byte chunks four per step (10 chunks: 8 stepped, 2 alone),
+// Apple's 128-byte lines eight per step (8 stepped, 2 alone).
 // ZEN4-LABEL: func @decode
 // ZEN4: memref.prefetch
 // AVX2-LABEL: func @decode
+// AVX2: scf.for %{{.*}} = %c0 to %c4 step %c2 {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// AVX2-COUNT-1: memref.prefetch
+// AVX2-COUNT-8: bitnet.dot4
+// AVX2: scf.yield
 // AVX2-NOT: memref.prefetch
+// AVX2-COUNT-4: bitnet.dot4
 // AVX2: vector.reduction
+// NEON-LABEL: func @decode
+// NEON: scf.for %{{.*}} = %c0 to %c8 step %c4 {{.*}} -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)
+// NEON-COUNT-1: memref.prefetch
+// NEON-COUNT-16: bitnet.dot4
+// NEON: scf.yield
+// NEON-NOT: memref.prefetch
+// NEON-COUNT-8: bitnet.dot4
+// NEON: vector.reduction
+// APPLE-LABEL: func @decode
+// APPLE: scf.for %{{.*}} = %c0 to %c8 step %c8 {{.*}} -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)
+// APPLE-COUNT-1: memref.prefetch
+// APPLE-COUNT-32: bitnet.dot4
+// APPLE: scf.yield
+// APPLE-NOT: memref.prefetch
+// APPLE: vector.reduction
 // BADACC: decode-accumulators must be 1, 2 or 4 (0: the default), not 3
 // NEGACC: decode-accumulators must be 1, 2 or 4 (0: the default), not -1
 func.func @decode(%q: tensor<1x640xi8>, %p: tensor<8x160xi8>) -> tensor<1x8xi32> {

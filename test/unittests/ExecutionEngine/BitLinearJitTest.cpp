@@ -353,9 +353,12 @@ TEST_P(CpuPipelineJit, MatchesReference) {
 
 // K around the chunks of the kernels (64, 128, 256 weights) and the
 // 128-weight i2s block; M across row blocks of 16 (77 = 4 x 16 + 13).
+// {1, 7, 520}: decode rows of 160 bytes, 5 AVX2 chunks: two cache-line
+// steps and one chunk after them.
 const Shape kCpuShapes[] = {{1, 77, 200}, {5, 77, 200}, {3, 33, 129},
                             {2, 16, 256}, {1, 8, 512},  {2, 5, 700},
-                            {8, 13, 300}, {9, 7, 520}, {1, 1, 1}};
+                            {8, 13, 300}, {9, 7, 520},  {1, 7, 520},
+                            {1, 1, 1}};
 
 // int4 (absmean) activations take the same kernels: their codes are int8
 // values in [-8, 7].
