@@ -15,7 +15,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unittests
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["bitnet-opt", "bitnet-translate", "bitnet-compile"], [config.bitnet_tools_dir])
+    ["bitnet-opt", "bitnet-translate", "bitnet-compile", "bitnet-bench"], [config.bitnet_tools_dir])
 
 # Test models are made at test time by python/tests/onnx_models.py with the
 # system interpreter (it sees Debian's python3-onnx and python3-numpy).

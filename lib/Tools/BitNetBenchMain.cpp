@@ -31,6 +31,8 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -190,6 +192,7 @@ struct Compiled {
 /// What the kernels are generated for: the CPU and the decode tuning
 /// knobs of convert-bitnet-ternary-matmul-to-vector (-1 / 0: the target's).
 struct KernelTuning {
+  std::string arch; // the host's: the kernels run here
   std::string mcpu;
   int64_t prefetchDistance = -1;
   int64_t decodeAccumulators = 0;
@@ -213,6 +216,7 @@ Compiled compile(int64_t n, int64_t m, int64_t k, bool kernels,
   PassManager pm(c.context.get());
   if (kernels) {
     bitnet::CpuPipelineOptions options;
+    options.target = tuning.arch;
     options.mcpu = tuning.mcpu;
     options.prefetchDistance = tuning.prefetchDistance;
     options.decodeAccumulators = tuning.decodeAccumulators;
@@ -256,31 +260,40 @@ struct Shape {
 
 int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  static cl::opt<bool> json("json", cl::desc("Print a JSON list of records"));
-  static cl::opt<std::string> mcpu("mcpu", cl::desc("CPU to generate kernels for"),
-                                   cl::init("native"));
+  static cl::OptionCategory category("bitnet-bench options");
+  static cl::opt<bool> json("json", cl::desc("Print a JSON list of records"),
+                            cl::cat(category));
+  static cl::opt<std::string> mcpu("mcpu",
+                                   cl::desc("CPU to generate kernels for"),
+                                   cl::init("native"), cl::cat(category));
   static cl::list<int64_t> tokens("n", cl::desc("Token counts (default 1,128)"),
-                                  cl::CommaSeparated);
+                                  cl::CommaSeparated, cl::cat(category));
   static cl::list<int> threadList("num-threads",
                                   cl::desc("Thread counts (default 1,2)"),
-                                  cl::CommaSeparated);
+                                  cl::CommaSeparated, cl::cat(category));
   static cl::list<std::string> cacheList(
-      "cache", cl::desc("hot and/or cold (default both)"), cl::CommaSeparated);
+      "cache", cl::desc("hot and/or cold (default both)"), cl::CommaSeparated,
+      cl::cat(category));
   static cl::list<std::string> shapeList(
       "shape", cl::desc("Weight shapes MxK instead of the DESIGN shapes"),
-      cl::CommaSeparated);
+      cl::CommaSeparated, cl::cat(category));
   // (LLVM's loop-data-prefetch owns -prefetch-distance.)
   static cl::opt<int64_t> prefetchDistance(
       "decode-prefetch-distance",
-      cl::desc("Decode kernels: bytes to prefetch ahead (-1: the target's, 0: none)"),
-      cl::init(-1));
+      cl::desc("Decode kernels: bytes to prefetch ahead (-1: the target's, 0: "
+               "none)"),
+      cl::init(-1), cl::cat(category));
   static cl::opt<int64_t> decodeAccumulators(
       "decode-accumulators",
       cl::desc("Decode kernels: accumulators per row, 1, 2 or 4 (0: default)"),
-      cl::init(0));
-  static cl::opt<bool> quick("quick", cl::desc("Only the first shape"));
+      cl::init(0), cl::cat(category));
+  static cl::opt<bool> quick("quick", cl::desc("Only the first shape"),
+                             cl::cat(category));
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "BitNet-MLIR kernel benchmark\n");
-  KernelTuning tuning{mcpu, prefetchDistance, decodeAccumulators};
+  const char *arch =
+      llvm::Triple(llvm::sys::getProcessTriple()).isAArch64() ? "aarch64" : "x86_64";
+  KernelTuning tuning{arch, mcpu, prefetchDistance, decodeAccumulators};
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   // The compiled functions allocate their results and temporaries per call;
@@ -291,7 +304,7 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
 
   CpuTargetInfo target;
   std::string error;
-  if (!getCpuTargetInfo("x86_64", mcpu, target, error)) {
+  if (!getCpuTargetInfo(arch, mcpu, target, error)) {
     llvm::errs() << "bitnet-bench: " << error << "\n";
     return 1;
   }
@@ -301,6 +314,11 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   std::vector<int> threadCounts(threadList.begin(), threadList.end());
   if (threadCounts.empty())
     threadCounts = {1, 2};
+  if (llvm::any_of(ns, [](int64_t n) { return n < 1; }) ||
+      llvm::any_of(threadCounts, [](int t) { return t < 1; })) {
+    llvm::errs() << "bitnet-bench: -n and --num-threads take positive counts\n";
+    return 1;
+  }
   std::vector<std::string> caches(cacheList.begin(), cacheList.end());
   if (caches.empty())
     caches = {"hot", "cold"};
@@ -311,20 +329,6 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
       return 1;
     }
 
-  // The roofs, per thread count, measured before the kernels. This VM's
-  // bandwidth drifts with its host (47 and 75 GB/s two seconds apart), so
-  // each cold row is also compared with a roof measured right before and
-  // right after it (the better of the two).
-  ReadBandwidthProbe probe;
-  std::map<int, double> bandwidth, peak;
-  for (int threads : threadCounts) {
-    bandwidth[threads] = probe.measure(threads, 3);
-    peak[threads] = 0;
-#if defined(__x86_64__)
-    if (target.hasAvx512vnni)
-      peak[threads] = measureVnniPeak(threads);
-#endif
-  }
   std::vector<Shape> shapes = {{"2B4T q/o", 2560, 2560},  {"2B4T k/v", 640, 2560},
                                {"2B4T gate/up", 6912, 2560}, {"2B4T down", 2560, 6912},
                                {"3B ffn", 8640, 3200},    {"3B down", 3200, 8640}};
@@ -342,6 +346,20 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
     }
   }
 
+  // The roofs, per thread count, measured before the kernels. This VM's
+  // bandwidth drifts with its host (47 and 75 GB/s two seconds apart), so
+  // each cold row is also compared with a roof measured right before and
+  // right after it (the better of the two).
+  ReadBandwidthProbe probe;
+  std::map<int, double> bandwidth, peak;
+  for (int threads : threadCounts) {
+    bandwidth[threads] = probe.measure(threads, 3);
+    peak[threads] = 0;
+#if defined(__x86_64__)
+    if (target.hasAvx512vnni)
+      peak[threads] = measureVnniPeak(threads);
+#endif
+  }
   if (!json) {
     llvm::outs() << "target: " << target.describe() << "\n";
     for (int threads : threadCounts)
