@@ -326,4 +326,63 @@ def BitNet_Dot4Op : BitNet_Op<"dot4", [AllTypesMatch<["acc", "result"]>]> {
   let hasVerifier = 1;
 }
 
+def BitNet_Dot2Op : BitNet_Op<"dot2", [AllTypesMatch<["acc", "result"]>]> {
+  let summary = "per-lane sums of two unsigned x signed byte products, in i16";
+  let description = [{
+    The narrow multiply-add step of integer kernels, on vectors:
+
+    ```
+    result[i] = acc[i] + zext(a[2i]) * sext(b[2i]) + zext(a[2i+1]) * sext(b[2i+1])
+    ```
+
+    in i16, wrapping like `arith.addi`: a kernel bounds how many steps it
+    adds into one accumulator (e.g. codes 0..3 against int8 codes: at most
+    32767 / 768 pairs) and then widens it with `bitnet.add_pairs`. It is
+    x86's `vpmaddubsw` + `vpaddw`: half the multiply-port work of a
+    `bitnet.dot4` lowered to `vpmaddubsw` + `vpmaddwd` + `vpaddd`, as in
+    bitnet.cpp's AVX2 kernels. `a_fits_i8` (every byte of `a` below 128)
+    lets the lowering use `vpmaddubsw`, whose pair sum then cannot saturate.
+
+    Example:
+
+    ```mlir
+    %r = bitnet.dot2 %acc, %a, %b {a_fits_i8} : vector<16xi16>, vector<32xi8>, vector<32xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I16]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$a,
+                       VectorOfRankAndType<[1], [I8]>:$b,
+                       UnitAttr:$a_fits_i8);
+  let results = (outs VectorOfRankAndType<[1], [I16]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a) `,` type($b)
+  }];
+  let hasVerifier = 1;
+}
+
+def BitNet_AddPairsOp : BitNet_Op<"add_pairs", [AllTypesMatch<["acc", "result"]>]> {
+  let summary = "widens adjacent i16 lane pairs into i32 sums";
+  let description = [{
+    ```
+    result[i] = acc[i] + sext(x[2i]) + sext(x[2i+1])
+    ```
+
+    in i32: flushes a `bitnet.dot2` accumulator into a wide one (x86
+    `vpmaddwd` by ones + `vpaddd`).
+
+    Example:
+
+    ```mlir
+    %r = bitnet.add_pairs %acc, %x : vector<8xi32>, vector<16xi16>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I16]>:$x);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $x attr-dict `:` type($acc) `,` type($x)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // BITNET_OPS_TD

@@ -40,7 +40,11 @@ def ConvertTernaryMatmulToVectorPass
     first permuted, per token, so that each V-byte load of packed weights
     (V = the vector width: 64, 32 or 16 bytes) meets four contiguous V-byte
     activation slices: one load, four shift-and-mask decodes and four
-    `bitnet.dot4` per 4V weights and token.
+    `bitnet.dot4` per 4V weights and token. Where the dot product is
+    AVX2's `vpmaddubsw` (no VNNI), they are `bitnet.dot2` into i16
+    accumulators instead, widened by `bitnet.add_pairs` into the i32 sums
+    once per group of chunks (few enough that i16 cannot overflow): one
+    multiply-port op per product instead of two.
 
     Loop nest: an `scf.forall` over blocks of output rows (threads, via
     OpenMP after bufferization; a block's weights fill at most half of L2),
@@ -108,6 +112,11 @@ def ConvertDot4ToLLVMPass : Pass<"convert-bitnet-dot4-to-llvm"> {
     * Otherwise, or without `target`: widening multiplies and a reduction
       over groups of four (correct on any target; LLVM picks the
       instructions).
+
+    `bitnet.dot2` and `bitnet.add_pairs` (the i16 accumulation of AVX2
+    kernels) likewise: on AVX2 / AVX-512BW `vpmaddubsw` + `vpaddw` (for
+    `a_fits_i8`) and `vpmaddwd` by ones + `vpaddd`; elsewhere widening
+    multiplies and shuffled adds.
 
     Runs after bufferization: the LLVM intrinsic calls are opaque to it.
   }];

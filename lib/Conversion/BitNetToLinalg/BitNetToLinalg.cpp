@@ -669,7 +669,7 @@ struct ConvertBitNetToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<BitNetDialect>();
     // Kernel-level vector ops are lowered after bufferization.
-    target.addLegalOp<Dot4Op>();
+    target.addLegalOp<Dot4Op, Dot2Op, AddPairsOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -1,4 +1,4 @@
-//===- Dot4ToLLVM.cpp - bitnet.dot4 to the target's dot-product instruction ===//
+//===- Dot4ToLLVM.cpp - bitnet.dot4/dot2/add_pairs to target instructions ===//
 //
 // One pattern per instruction family, chosen from CpuTargetInfo; each
 // declines widths its instruction does not have, and the portable pattern
@@ -50,6 +50,35 @@ struct Dot4ToVnni : OpRewritePattern<Dot4Op> {
   }
 };
 
+/// x86's pair instructions for a vector of `bits`: vpmaddubsw (u8 x s8
+/// pairs -> i16, saturating) and vpmaddwd (i16 x i16 pairs -> i32).
+struct X86PairIntrinsics {
+  const char *maddubs, *maddwd;
+};
+std::optional<X86PairIntrinsics> x86PairIntrinsics(int64_t bits, int64_t maxBits) {
+  if (bits > maxBits)
+    return std::nullopt;
+  switch (bits) {
+  case 128:
+    return X86PairIntrinsics{"llvm.x86.ssse3.pmadd.ub.sw.128", "llvm.x86.sse2.pmadd.wd"};
+  case 256:
+    return X86PairIntrinsics{"llvm.x86.avx2.pmadd.ub.sw", "llvm.x86.avx2.pmadd.wd"};
+  case 512:
+    return X86PairIntrinsics{"llvm.x86.avx512.pmaddubs.w.512",
+                             "llvm.x86.avx512.pmaddw.d.512"};
+  default:
+    return std::nullopt;
+  }
+}
+
+/// vpmaddwd of `x` by ones: the i32 sums of its i16 lane pairs.
+Value sumPairsX86(ImplicitLocOpBuilder &b, VectorType result, Value x,
+                  const X86PairIntrinsics &ops) {
+  Value ones = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(cast<VectorType>(x.getType()), b.getI16IntegerAttr(1)));
+  return callIntrinsic(b, result, ops.maddwd, {x, ones});
+}
+
 /// vpmaddubsw (u8 x s8 pairs -> i16), vpmaddwd by ones (i16 pairs -> i32),
 /// add. Exact for a < 128: a pair sums to at most 2 * 127 * 128 < 2^15.
 struct Dot4ToMaddubs : OpRewritePattern<Dot4Op> {
@@ -59,29 +88,49 @@ struct Dot4ToMaddubs : OpRewritePattern<Dot4Op> {
     if (!op.getAFitsI8())
       return rewriter.notifyMatchFailure(op, "codes may saturate vpmaddubsw");
     int64_t lanes = op.getAcc().getType().getNumElements();
-    int64_t bits = lanes * 32;
-    const char *maddubs, *maddwd;
-    if (bits == 128) {
-      maddubs = "llvm.x86.ssse3.pmadd.ub.sw.128";
-      maddwd = "llvm.x86.sse2.pmadd.wd";
-    } else if (bits == 256) {
-      maddubs = "llvm.x86.avx2.pmadd.ub.sw";
-      maddwd = "llvm.x86.avx2.pmadd.wd";
-    } else if (bits == 512) {
-      maddubs = "llvm.x86.avx512.pmaddubs.w.512";
-      maddwd = "llvm.x86.avx512.pmaddw.d.512";
-    } else {
-      return rewriter.notifyMatchFailure(op, "no vpmaddubsw of this width");
-    }
-    if (bits > maxBits)
-      return rewriter.notifyMatchFailure(op, "wider than the target's vectors");
+    auto ops = x86PairIntrinsics(lanes * 32, maxBits);
+    if (!ops)
+      return rewriter.notifyMatchFailure(op, "no vpmaddubsw of this width here");
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto halves = VectorType::get({2 * lanes}, b.getI16Type());
-    Value pairs = callIntrinsic(b, halves, maddubs, {op.getA(), op.getB()});
-    Value ones = arith::ConstantOp::create(
-        b, DenseElementsAttr::get(halves, b.getI16IntegerAttr(1)));
-    Value quads = callIntrinsic(b, op.getAcc().getType(), maddwd, {pairs, ones});
+    Value pairs = callIntrinsic(b, halves, ops->maddubs, {op.getA(), op.getB()});
+    Value quads = sumPairsX86(b, op.getAcc().getType(), pairs, *ops);
     rewriter.replaceOp(op, arith::AddIOp::create(b, op.getAcc(), quads));
+    return success();
+  }
+  int64_t maxBits;
+};
+
+/// dot2: vpmaddubsw + vpaddw (exact for a < 128, as above).
+struct Dot2ToMaddubs : OpRewritePattern<Dot2Op> {
+  Dot2ToMaddubs(MLIRContext *ctx, int64_t maxBits)
+      : OpRewritePattern(ctx, /*benefit=*/2), maxBits(maxBits) {}
+  LogicalResult matchAndRewrite(Dot2Op op, PatternRewriter &rewriter) const override {
+    if (!op.getAFitsI8())
+      return rewriter.notifyMatchFailure(op, "codes may saturate vpmaddubsw");
+    auto ops = x86PairIntrinsics(op.getAcc().getType().getNumElements() * 16, maxBits);
+    if (!ops)
+      return rewriter.notifyMatchFailure(op, "no vpmaddubsw of this width here");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value pairs =
+        callIntrinsic(b, op.getAcc().getType(), ops->maddubs, {op.getA(), op.getB()});
+    rewriter.replaceOp(op, arith::AddIOp::create(b, op.getAcc(), pairs));
+    return success();
+  }
+  int64_t maxBits;
+};
+
+/// add_pairs: vpmaddwd by ones + vpaddd.
+struct AddPairsToMaddwd : OpRewritePattern<AddPairsOp> {
+  AddPairsToMaddwd(MLIRContext *ctx, int64_t maxBits)
+      : OpRewritePattern(ctx, /*benefit=*/2), maxBits(maxBits) {}
+  LogicalResult matchAndRewrite(AddPairsOp op, PatternRewriter &rewriter) const override {
+    auto ops = x86PairIntrinsics(op.getAcc().getType().getNumElements() * 32, maxBits);
+    if (!ops)
+      return rewriter.notifyMatchFailure(op, "no vpmaddwd of this width here");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value sums = sumPairsX86(b, op.getAcc().getType(), op.getX(), *ops);
+    rewriter.replaceOp(op, arith::AddIOp::create(b, op.getAcc(), sums));
     return success();
   }
   int64_t maxBits;
@@ -105,27 +154,47 @@ struct Dot4ToSdot : OpRewritePattern<Dot4Op> {
   }
 };
 
-/// Any target: widen, multiply, and add the four products of each lane,
-/// picked out with shuffles (lane i takes products 4i .. 4i+3), to the
-/// accumulator. Plain vector ops LLVM selects well for any ISA.
-struct Dot4ToVectors : OpRewritePattern<Dot4Op> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(Dot4Op op, PatternRewriter &rewriter) const override {
+/// acc + the sums of each `group` consecutive elements of `values` (lane i
+/// takes values group*i .. group*i + group-1, picked out with shuffles).
+Value addGroups(ImplicitLocOpBuilder &b, Value acc, Value values, int64_t group) {
+  int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
+  Value sum = acc;
+  for (int64_t j = 0; j < group; ++j) {
+    SmallVector<int64_t> picks;
+    for (int64_t i = 0; i < lanes; ++i)
+      picks.push_back(group * i + j);
+    sum = arith::AddIOp::create(b, sum, vector::ShuffleOp::create(b, values, values, picks));
+  }
+  return sum;
+}
+
+/// Any target: widen to the accumulator's element type, multiply, and add
+/// the `group` products of each lane. Plain vector ops LLVM selects well
+/// for any ISA. Serves dot4 (group 4, i32) and dot2 (group 2, i16).
+template <typename DotOp, int64_t group>
+struct DotToVectors : OpRewritePattern<DotOp> {
+  using OpRewritePattern<DotOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(DotOp op, PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    int64_t lanes = op.getAcc().getType().getNumElements();
-    auto wide = VectorType::get({4 * lanes}, b.getI32Type());
+    VectorType accType = op.getAcc().getType();
+    auto wide = VectorType::get({group * accType.getNumElements()},
+                                accType.getElementType());
     Value a = arith::ExtUIOp::create(b, wide, op.getA());
     Value bb = arith::ExtSIOp::create(b, wide, op.getB());
     Value products = arith::MulIOp::create(b, a, bb);
-    Value sum = op.getAcc();
-    for (int64_t j = 0; j < 4; ++j) {
-      SmallVector<int64_t> picks;
-      for (int64_t i = 0; i < lanes; ++i)
-        picks.push_back(4 * i + j);
-      Value part = vector::ShuffleOp::create(b, products, products, picks);
-      sum = arith::AddIOp::create(b, sum, part);
-    }
-    rewriter.replaceOp(op, sum);
+    rewriter.replaceOp(op, addGroups(b, op.getAcc(), products, group));
+    return success();
+  }
+};
+
+/// Any target: add_pairs as sign extension and two shuffled adds.
+struct AddPairsToVectors : OpRewritePattern<AddPairsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddPairsOp op, PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto wide = VectorType::get({op.getX().getType().getNumElements()}, b.getI32Type());
+    Value x = arith::ExtSIOp::create(b, wide, op.getX());
+    rewriter.replaceOp(op, addGroups(b, op.getAcc(), x, 2));
     return success();
   }
 };
@@ -148,7 +217,8 @@ struct ConvertDot4ToLLVMPass
         patterns.add<Dot4ToVnni>(ctx, /*benefit=*/2);
         break;
       case DotProductKind::Avx2Maddubs:
-        patterns.add<Dot4ToMaddubs>(ctx, info.hasAvx512bw ? 512 : 256);
+        patterns.add<Dot4ToMaddubs, Dot2ToMaddubs, AddPairsToMaddwd>(
+            ctx, info.hasAvx512bw ? 512 : 256);
         break;
       case DotProductKind::NeonSdot:
         patterns.add<Dot4ToSdot>(ctx);
@@ -158,7 +228,7 @@ struct ConvertDot4ToLLVMPass
         break;
       }
     }
-    patterns.add<Dot4ToVectors>(ctx);
+    patterns.add<DotToVectors<Dot4Op, 4>, DotToVectors<Dot2Op, 2>, AddPairsToVectors>(ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

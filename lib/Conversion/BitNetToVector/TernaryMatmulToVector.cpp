@@ -63,7 +63,12 @@ struct KernelShape {
   int64_t prefetchBytes;  // decode: weights prefetched this far ahead, 0: none
   int64_t cacheLineBytes; // decode: one prefetch per line of weights
   int64_t decodeAccs;     // decode: accumulators per row (1, 2 or 4)
+  bool i16Accumulation;   // dot2 into i16, widened per group of chunks
 };
+
+/// Largest |dot2| step: two products of a 2-bit code (<= 3, also for a
+/// malformed code 3) and an int8 activation (>= -128).
+constexpr int64_t kMaxDot2Step = 2 * 3 * 128;
 
 Value indexConst(ImplicitLocOpBuilder &b, int64_t v) {
   return arith::ConstantIndexOp::create(b, v);
@@ -205,6 +210,11 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
         b, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(3)));
     Value zeroAcc = arith::ConstantOp::create(
         b, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(0)));
+    Value zeroAcc16;
+    if (shape.i16Accumulation)
+      zeroAcc16 = arith::ConstantOp::create(
+          b, DenseElementsAttr::get(VectorType::get({vectorBytes / 2}, b.getI16Type()),
+                                    b.getI16IntegerAttr(0)));
     // Software prefetch needs an address: the weights' buffer (read-only,
     // so bufferization aliases the argument, no copy), as one byte stream so
     // a prefetch past a row's end lands in the next row.
@@ -236,6 +246,12 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
       const int64_t sets = decode ? shape.decodeAccs : 1;
       const int64_t tileAccs = numRows * numTokens;
       SmallVector<Value> zeros(sets * tileAccs, zeroAcc);
+      // With i16 accumulation the loop's accumulators are dot2 sums, which
+      // take at most `groupChunks` chunks (each adds 4 / sets steps of at
+      // most kMaxDot2Step) before add_pairs widens them into the i32 ones.
+      const bool narrow = shape.i16Accumulation;
+      SmallVector<Value> narrowZeros(sets * tileAccs, zeroAcc16);
+      const int64_t maxGroupChunks = 32767 / (kMaxDot2Step * (4 / sets));
       // One chunk of every row of the tile. Only a row's last chunk can
       // reach past it (rows of 32-byte blocks, V = 64): the others are plain
       // loads, which the hardware prefetchers follow (masked loads made
@@ -276,8 +292,11 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
                 ArrayRef<bool>{true});
             for (int64_t r = 0; r < numRows; ++r) {
               Value &a = accs[(plane % sets) * tileAccs + r * numTokens + t];
-              // Codes are 0..2: signed and unsigned agree.
-              a = Dot4Op::create(kb, a, codes[r], act, /*a_fits_i8=*/true);
+              // Codes are 0..3: signed and unsigned agree.
+              a = narrow ? Dot2Op::create(kb, a, codes[r], act, /*a_fits_i8=*/true)
+                               .getResult()
+                         : Dot4Op::create(kb, a, codes[r], act, /*a_fits_i8=*/true)
+                               .getResult();
             }
           }
         }
@@ -291,26 +310,68 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
           prefetching ? std::max<int64_t>(1, shape.cacheLineBytes / vectorBytes) : 1;
       int64_t fullChunks = rowBytes / vectorBytes;
       int64_t steppedChunks = fullChunks / chunksPerStep * chunksPerStep;
-      auto loop = scf::ForOp::create(
-          b, zeroIdx, indexConst(b, steppedChunks), indexConst(b, chunksPerStep), zeros,
-          [&](OpBuilder &ob, Location loc, Value first, ValueRange accIter) {
-            ImplicitLocOpBuilder kb(loc, ob);
-            SmallVector<Value> accs(accIter);
-            for (int64_t i = 0; i < chunksPerStep; ++i) {
-              Value chunk = i == 0 ? first
-                                   : arith::AddIOp::create(kb, first, indexConst(kb, i));
-              accs = chunkStep(kb, chunk, accs, /*inBounds=*/true,
-                               /*prefetch=*/prefetching && i == 0);
-            }
-            scf::YieldOp::create(kb, accs);
-          });
-      SmallVector<Value> accs(loop.getResults());
+      // Chunks [from, to) in steps, accumulating into `init`.
+      auto chunkLoop = [&](ImplicitLocOpBuilder &b, Value from, Value to,
+                           ArrayRef<Value> init) -> SmallVector<Value> {
+        auto loop = scf::ForOp::create(
+            b, from, to, indexConst(b, chunksPerStep), init,
+            [&](OpBuilder &ob, Location loc, Value first, ValueRange accIter) {
+              ImplicitLocOpBuilder kb(loc, ob);
+              SmallVector<Value> accs(accIter);
+              for (int64_t i = 0; i < chunksPerStep; ++i) {
+                Value chunk =
+                    i == 0 ? first : arith::AddIOp::create(kb, first, indexConst(kb, i));
+                accs = chunkStep(kb, chunk, accs, /*inBounds=*/true,
+                                 /*prefetch=*/prefetching && i == 0);
+              }
+              scf::YieldOp::create(kb, accs);
+            });
+        return SmallVector<Value>(loop.getResults());
+      };
       // Full chunks short of a step (their lines were prefetched by the
       // step before), then the row's partial chunk (a masked read).
-      for (int64_t c = steppedChunks; c < fullChunks; ++c)
-        accs = chunkStep(b, indexConst(b, c), accs, true, false);
-      if (fullChunks < chunks)
-        accs = chunkStep(b, indexConst(b, fullChunks), accs, false, false);
+      auto leftoverChunks = [&](SmallVector<Value> accs) {
+        for (int64_t c = steppedChunks; c < fullChunks; ++c)
+          accs = chunkStep(b, indexConst(b, c), accs, true, false);
+        if (fullChunks < chunks)
+          accs = chunkStep(b, indexConst(b, fullChunks), accs, false, false);
+        return accs;
+      };
+      SmallVector<Value> accs;
+      if (!narrow) {
+        accs = leftoverChunks(
+            chunkLoop(b, zeroIdx, indexConst(b, steppedChunks), zeros));
+      } else {
+        auto widen = [&](ImplicitLocOpBuilder &b, ArrayRef<Value> wide,
+                         ArrayRef<Value> narrowSums) {
+          SmallVector<Value> sums;
+          for (auto [w, n] : llvm::zip_equal(wide, narrowSums))
+            sums.push_back(AddPairsOp::create(b, w, n));
+          return sums;
+        };
+        int64_t group = maxGroupChunks / chunksPerStep * chunksPerStep;
+        assert(group >= chunksPerStep && chunks - steppedChunks <= maxGroupChunks &&
+               "a step or the leftover chunks overflow i16");
+        if (steppedChunks <= group) {
+          accs = widen(b, zeros,
+                       chunkLoop(b, zeroIdx, indexConst(b, steppedChunks), narrowZeros));
+        } else {
+          auto groups = scf::ForOp::create(
+              b, zeroIdx, indexConst(b, steppedChunks), indexConst(b, group), zeros,
+              [&](OpBuilder &ob, Location loc, Value from, ValueRange wide) {
+                ImplicitLocOpBuilder gb(loc, ob);
+                Value to = arith::MinSIOp::create(
+                    gb, arith::AddIOp::create(gb, from, indexConst(gb, group)),
+                    indexConst(gb, steppedChunks));
+                scf::YieldOp::create(
+                    gb, widen(gb, SmallVector<Value>(wide),
+                              chunkLoop(gb, from, to, narrowZeros)));
+              });
+          accs = SmallVector<Value>(groups.getResults());
+        }
+        if (steppedChunks < chunks)
+          accs = widen(b, accs, leftoverChunks(narrowZeros));
+      }
       for (int64_t s = 1; s < sets; ++s)
         for (int64_t i = 0; i < tileAccs; ++i)
           accs[i] = arith::AddIOp::create(b, accs[i], accs[s * tileAccs + i]);
@@ -462,6 +523,9 @@ struct ConvertTernaryMatmulToVectorPass
     shape.prefetchBytes =
         prefetchDistance >= 0 ? prefetchDistance : info.prefetchDistance;
     shape.cacheLineBytes = info.cacheLineBytes;
+    // vpmaddubsw's i16 pair sums are added as they are (vpaddw) and widened
+    // per group of chunks, instead of vpmaddwd + vpaddd per dot product.
+    shape.i16Accumulation = info.dotProduct() == DotProductKind::Avx2Maddubs;
     // Breaking the chain only pays with the prefetch (see registerTile).
     shape.decodeAccs = decodeAccumulators > 0 ? decodeAccumulators
                        : shape.prefetchBytes > 0 ? 4

@@ -91,3 +91,42 @@ func.func @dot4_64bit(%acc: vector<2xi32>, %a: vector<8xi8>, %b: vector<8xi8>) -
   %r = bitnet.dot4 %acc, %a, %b {a_fits_i8} : vector<2xi32>, vector<8xi8>, vector<8xi8>
   return %r : vector<2xi32>
 }
+
+// -----
+
+// The i16 accumulation: dot2 is vpmaddubsw + vpaddw, add_pairs vpmaddwd by
+// ones + vpaddd, where the target has them; otherwise shuffled adds of
+// widened products (sext/zext to i16) and of sign-extended pairs.
+// AVX2-LABEL: func @dot2_add_pairs_256
+// AVX2: %[[ONES:.*]] = arith.constant dense<1> : vector<16xi16>
+// AVX2: %[[P:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%arg1, %arg2) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// AVX2: %[[N:.*]] = arith.addi %arg0, %[[P]] : vector<16xi16>
+// AVX2: %[[S:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[N]], %[[ONES]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// AVX2: arith.addi %arg3, %[[S]] : vector<8xi32>
+// GENERIC-LABEL: func @dot2_add_pairs_256
+// GENERIC: arith.extui %arg1 : vector<32xi8> to vector<32xi16>
+// GENERIC: arith.extsi %arg2 : vector<32xi8> to vector<32xi16>
+// GENERIC: arith.muli
+// GENERIC: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30] : vector<32xi16>, vector<32xi16>
+// GENERIC: vector.shuffle {{.*}} [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31] : vector<32xi16>, vector<32xi16>
+// GENERIC: arith.extsi %{{.*}} : vector<16xi16> to vector<16xi32>
+// GENERIC: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xi32>, vector<16xi32>
+// GENERIC: vector.shuffle {{.*}} [1, 3, 5, 7, 9, 11, 13, 15] : vector<16xi32>, vector<16xi32>
+// GENERIC-NOT: llvm.call_intrinsic
+func.func @dot2_add_pairs_256(%acc: vector<16xi16>, %a: vector<32xi8>, %b: vector<32xi8>,
+                              %wide: vector<8xi32>) -> vector<8xi32> {
+  %n = bitnet.dot2 %acc, %a, %b {a_fits_i8} : vector<16xi16>, vector<32xi8>, vector<32xi8>
+  %r = bitnet.add_pairs %wide, %n : vector<8xi32>, vector<16xi16>
+  return %r : vector<8xi32>
+}
+
+// -----
+
+// Without a_fits_i8 vpmaddubsw could saturate: the portable form.
+// AVX2-LABEL: func @dot2_wide_codes
+// AVX2-NOT: pmadd.ub.sw
+// AVX2: arith.extui
+func.func @dot2_wide_codes(%acc: vector<16xi16>, %a: vector<32xi8>, %b: vector<32xi8>) -> vector<16xi16> {
+  %n = bitnet.dot2 %acc, %a, %b : vector<16xi16>, vector<32xi8>, vector<32xi8>
+  return %n : vector<16xi16>
+}

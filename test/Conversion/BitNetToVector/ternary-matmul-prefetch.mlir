@@ -51,13 +51,17 @@
 // Apple's 128-byte lines eight per step (8 stepped, 2 alone).
 // ZEN4-LABEL: func @decode
 // ZEN4: memref.prefetch
+// AVX2 accumulates in i16 (bitnet.dot2) and widens after the stepped
+// chunks and again after the leftover one.
 // AVX2-LABEL: func @decode
-// AVX2: scf.for %{{.*}} = %c0 to %c4 step %c2 {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// AVX2: scf.for %{{.*}} = %c0 to %c4 step %c2 {{.*}} -> (vector<16xi16>, vector<16xi16>, vector<16xi16>, vector<16xi16>)
 // AVX2-COUNT-1: memref.prefetch
-// AVX2-COUNT-8: bitnet.dot4
+// AVX2-COUNT-8: bitnet.dot2
 // AVX2: scf.yield
+// AVX2-COUNT-4: bitnet.add_pairs
 // AVX2-NOT: memref.prefetch
-// AVX2-COUNT-4: bitnet.dot4
+// AVX2-COUNT-4: bitnet.dot2
+// AVX2-COUNT-4: bitnet.add_pairs
 // AVX2: vector.reduction
 // NEON-LABEL: func @decode
 // NEON: scf.for %{{.*}} = %c0 to %c8 step %c4 {{.*}} -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)

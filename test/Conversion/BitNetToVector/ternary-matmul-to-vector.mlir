@@ -36,13 +36,18 @@
 // CHECK:   scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1
 // CHECK: tensor.parallel_insert_slice
 // With AVX2 (16 registers): 32-byte chunks (128 weights, 3 per row), 2 x 2
-// register tiles.
+// register tiles accumulating vpmaddubsw pairs in i16 (bitnet.dot2), each
+// widened once after the chunks (bitnet.add_pairs; 3 chunks x 4 planes fit
+// in i16).
 // AVX2-LABEL: func @i2s
 // AVX2: scf.for {{.*}} -> (tensor<2x384xi8>, tensor<2xi32>)
 // AVX2: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c2
-// AVX2: scf.for %{{.*}} = %c0 to %c3 {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// AVX2: scf.for %{{.*}} = %c0 to %c3 {{.*}} -> (vector<16xi16>, vector<16xi16>, vector<16xi16>, vector<16xi16>)
 // AVX2: vector.transfer_read %arg1{{.*}} {in_bounds = [true]} : tensor<7x96xi8>, vector<32xi8>
-// AVX2-COUNT-16: bitnet.dot4 %{{.*}}, %{{.*}}, %{{.*}} {a_fits_i8} : vector<8xi32>, vector<32xi8>, vector<32xi8>
+// AVX2-COUNT-16: bitnet.dot2 %{{.*}}, %{{.*}}, %{{.*}} {a_fits_i8} : vector<16xi16>, vector<32xi8>, vector<32xi8>
+// AVX2: scf.yield
+// AVX2-COUNT-4: bitnet.add_pairs %{{.*}}, %{{.*}} : vector<8xi32>, vector<16xi16>
+// AVX2: vector.reduction <add>
 // On AArch64 (NEON), 16-byte chunks (64 weights, 6 per row), runs of 16.
 // NEON-LABEL: func @i2s
 // NEON: scf.for {{.*}} -> (tensor<2x384xi8>, vector<4xi32>)
@@ -105,4 +110,26 @@ func.func @tl1(%q: tensor<2x8xi8>, %p: tensor<3x2xi8>) -> tensor<2x3xi32> {
 func.func @prefill(%q: tensor<9x300xi8>, %p: tensor<7x96xi8>) -> tensor<9x7xi32> {
   %a = bitnet.ternary_matmul %q, %p format <i2s> : tensor<9x300xi8>, tensor<7x96xi8> -> tensor<9x7xi32>
   return %a : tensor<9x7xi32>
+}
+
+// -----
+
+// AVX2's i16 accumulators hold at most 32767 / 768 dot2 steps (2-bit codes
+// <= 3 against int8 codes >= -128): a prefill tile adds 4 per chunk, so
+// rows of 12 chunks go in groups of 10, each widened into the i32 sums.
+// AVX2-LABEL: func @i16_groups
+// AVX2: %[[WIDE:.*]]:4 = scf.for %[[G:.*]] = %c0 to %c12 step %c10 iter_args({{.*}}) -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// AVX2:   %[[END:.*]] = arith.addi %[[G]], %c10
+// AVX2:   %[[TO:.*]] = arith.minsi %[[END]], %c12
+// AVX2:   scf.for %{{.*}} = %[[G]] to %[[TO]] step %c1 {{.*}} -> (vector<16xi16>, vector<16xi16>, vector<16xi16>, vector<16xi16>)
+// AVX2-COUNT-16: bitnet.dot2
+// AVX2:   scf.yield
+// AVX2-COUNT-4: bitnet.add_pairs
+// AVX2:   scf.yield
+// CHECK-LABEL: func @i16_groups
+// CHECK-NOT: bitnet.dot2
+// CHECK: return
+func.func @i16_groups(%q: tensor<4x1536xi8>, %p: tensor<4x384xi8>) -> tensor<4x4xi32> {
+  %a = bitnet.ternary_matmul %q, %p format <i2s> : tensor<4x1536xi8>, tensor<4x384xi8> -> tensor<4x4xi32>
+  return %a : tensor<4x4xi32>
 }

@@ -335,3 +335,27 @@ func.func @dot4_lanes(%acc: vector<8xi32>, %a: vector<64xi8>, %b: vector<64xi8>)
   %r = bitnet.dot4 %acc, %a, %b : vector<8xi32>, vector<64xi8>, vector<64xi8>
   return
 }
+
+// -----
+
+func.func @dot2_lanes(%acc: vector<16xi16>, %a: vector<64xi8>, %b: vector<32xi8>) {
+  // expected-error @+1 {{byte operands must have 2 x 16 elements, got 64 and 32}}
+  %r = bitnet.dot2 %acc, %a, %b : vector<16xi16>, vector<64xi8>, vector<32xi8>
+  return
+}
+
+// -----
+
+func.func @dot2_acc_type(%acc: vector<8xi32>, %a: vector<16xi8>, %b: vector<16xi8>) {
+  // expected-error @+1 {{operand #0 must be vector of 16-bit signless integer values of ranks 1}}
+  %r = bitnet.dot2 %acc, %a, %b : vector<8xi32>, vector<16xi8>, vector<16xi8>
+  return
+}
+
+// -----
+
+func.func @add_pairs_lanes(%acc: vector<8xi32>, %x: vector<8xi16>) {
+  // expected-error @+1 {{x must have 2 x 8 elements, got 8}}
+  %r = bitnet.add_pairs %acc, %x : vector<8xi32>, vector<8xi16>
+  return
+}

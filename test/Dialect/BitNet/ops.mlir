@@ -113,3 +113,15 @@ func.func @dot4_codes_fit_i8(%acc: vector<4xi32>, %a: vector<16xi8>, %b: vector<
   %r = bitnet.dot4 %acc, %a, %b {a_fits_i8} : vector<4xi32>, vector<16xi8>, vector<16xi8>
   return %r : vector<4xi32>
 }
+
+// -----
+
+// CHECK-LABEL: func @dot2_add_pairs
+func.func @dot2_add_pairs(%acc: vector<16xi16>, %a: vector<32xi8>, %b: vector<32xi8>,
+                          %wide: vector<8xi32>) -> vector<8xi32> {
+  // CHECK: %[[N:.*]] = bitnet.dot2 %{{.*}}, %{{.*}}, %{{.*}} {a_fits_i8} : vector<16xi16>, vector<32xi8>, vector<32xi8>
+  // CHECK: bitnet.add_pairs %{{.*}}, %[[N]] : vector<8xi32>, vector<16xi16>
+  %n = bitnet.dot2 %acc, %a, %b {a_fits_i8} : vector<16xi16>, vector<32xi8>, vector<32xi8>
+  %r = bitnet.add_pairs %wide, %n : vector<8xi32>, vector<16xi16>
+  return %r : vector<8xi32>
+}

@@ -146,10 +146,16 @@ INSTANTIATE_TEST_SUITE_P(
 // ternary_matmul on packed weights: the generated code decodes each format.
 //===----------------------------------------------------------------------===//
 
-/// ternary_matmul of random codes and packed random ternary weights,
+/// What checkPackedMatmul multiplies: random codes and weights, or the
+/// largest products (every code -128, every weight +1), which overflow an
+/// i16 accumulator that takes too many of them.
+enum class Fill { Random, Extreme };
+
+/// ternary_matmul of activation codes and packed ternary weights (`fill`),
 /// compiled with `pipeline`: the i32 accumulators must equal the reference.
 void checkPackedMatmul(const Shape &s, ref::PackedFormat format,
-                       const CompiledModule::PipelineFn &pipeline) {
+                       const CompiledModule::PipelineFn &pipeline,
+                       Fill fill = Fill::Random) {
   int64_t rowBytes = ref::packedRowBytes(format, s.k);
   std::string source = llvm::formatv(R"mlir(
     func.func @accumulate(%q: tensor<{0}x{2}xi8>, %p: tensor<{1}x{3}xi8>)
@@ -171,6 +177,10 @@ void checkPackedMatmul(const Shape &s, ref::PackedFormat format,
   for (int8_t &v : q)
     v = static_cast<int8_t>(code(rng));
   std::vector<int8_t> w = randomTernary(s.m * s.k, rng);
+  if (fill == Fill::Extreme) {
+    std::fill(q.begin(), q.end(), -128);
+    std::fill(w.begin(), w.end(), 1);
+  }
   std::vector<int8_t> packed(s.m * rowBytes);
   ref::pack(format, w.data(), s.m, s.k,
                     reinterpret_cast<uint8_t *>(packed.data()));
@@ -354,11 +364,13 @@ TEST_P(CpuPipelineJit, MatchesReference) {
 // K around the chunks of the kernels (64, 128, 256 weights) and the
 // 128-weight i2s block; M across row blocks of 16 (77 = 4 x 16 + 13).
 // {1, 7, 520}: decode rows of 160 bytes, 5 AVX2 chunks: two cache-line
-// steps and one chunk after them.
+// steps and one chunk after them. {1, 3, 9000} and {4, 5, 3000}: rows long
+// enough that AVX2's i16 accumulators are widened in several groups
+// (decode: 71 chunks, groups of 42; prefill: 24 chunks, groups of 10).
 const Shape kCpuShapes[] = {{1, 77, 200}, {5, 77, 200}, {3, 33, 129},
                             {2, 16, 256}, {1, 8, 512},  {2, 5, 700},
                             {8, 13, 300}, {9, 7, 520},  {1, 7, 520},
-                            {1, 1, 1}};
+                            {1, 3, 9000}, {4, 5, 3000}, {1, 1, 1}};
 
 // int4 (absmean) activations take the same kernels: their codes are int8
 // values in [-8, 7].
@@ -395,6 +407,15 @@ TEST_P(CpuKernelMatmulJit, AccumulatorsMatchReference) {
   if (!hostCanRun(mcpu))
     GTEST_SKIP() << "the host cannot run " << mcpu << " code";
   checkPackedMatmul(s, ref::PackedFormat::I2S, cpuPipeline(mcpu));
+}
+
+// The largest products everywhere: exact only if no i16 accumulator takes
+// more of them than it can hold.
+TEST_P(CpuKernelMatmulJit, ExtremeCodesMatchReference) {
+  auto [s, mcpu] = GetParam();
+  if (!hostCanRun(mcpu))
+    GTEST_SKIP() << "the host cannot run " << mcpu << " code";
+  checkPackedMatmul(s, ref::PackedFormat::I2S, cpuPipeline(mcpu), Fill::Extreme);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CpuKernelMatmulJit,

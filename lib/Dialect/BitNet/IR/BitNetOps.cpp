@@ -384,12 +384,35 @@ LogicalResult TernaryMatmulOp::verify() {
 // Dot4Op
 //===----------------------------------------------------------------------===//
 
+/// `a` and `b` hold `perLane` bytes for each lane of `acc`.
+static LogicalResult verifyBytesPerLane(Operation *op, VectorType acc, VectorType a,
+                                        VectorType b, int64_t perLane) {
+  int64_t lanes = acc.getNumElements();
+  if (a.getNumElements() != perLane * lanes || b.getNumElements() != perLane * lanes)
+    return op->emitOpError() << "byte operands must have " << perLane << " x "
+                             << lanes << " elements, got " << a.getNumElements()
+                             << " and " << b.getNumElements();
+  return success();
+}
+
 LogicalResult Dot4Op::verify() {
+  return verifyBytesPerLane(*this, getAcc().getType(), getA().getType(),
+                            getB().getType(), 4);
+}
+
+//===----------------------------------------------------------------------===//
+// Dot2Op, AddPairsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult Dot2Op::verify() {
+  return verifyBytesPerLane(*this, getAcc().getType(), getA().getType(),
+                            getB().getType(), 2);
+}
+
+LogicalResult AddPairsOp::verify() {
   int64_t lanes = getAcc().getType().getNumElements();
-  if (getA().getType().getNumElements() != 4 * lanes ||
-      getB().getType().getNumElements() != 4 * lanes)
-    return emitOpError() << "byte operands must have 4 x " << lanes
-                         << " elements, got " << getA().getType().getNumElements()
-                         << " and " << getB().getType().getNumElements();
+  if (getX().getType().getNumElements() != 2 * lanes)
+    return emitOpError() << "x must have 2 x " << lanes << " elements, got "
+                         << getX().getType().getNumElements();
   return success();
 }
