@@ -147,10 +147,10 @@ private:
 };
 
 #if defined(__x86_64__)
-/// The int8 multiply-add peak of one core with vpdpbusd (a calibration
-/// loop, not a kernel): 12 independent accumulators, 64 MACs per
-/// instruction, 2 ops per MAC.
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) double measureVnniPeakOneCore() {
+/// Calibration loops for the int8 multiply-add peak of one core: 12
+/// independent accumulators, each step one instruction of the kernels' own
+/// kind. Returns GOPS (2 ops per byte product).
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) double vpdpbusdPeakOneCore() {
   __m512i acc[12];
   for (__m512i &a : acc)
     a = _mm512_setzero_si512();
@@ -168,16 +168,76 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) double measureVnniPeakOne
   return iterations * 12.0 * 64 * 2 / t / 1e9;
 }
 
-/// The vpdpbusd peak of `threads` cores running the loop at once.
-double measureVnniPeak(int threads) {
+/// vpmaddubsw + vpaddw (the AVX2 kernels' i16 accumulation). Each step
+/// multiplies the accumulator's own bytes, so nothing is loop-invariant.
+/// Inlined into the target-specific wrappers below, which give it AVX2 or
+/// AVX-512BW.
+template <typename Vec, int bytes, Vec (*maddubs)(Vec, Vec), Vec (*add16)(Vec, Vec),
+          Vec (*splat)(char)>
+__attribute__((always_inline)) inline double maddubsPeakLoop() {
+  Vec acc[12];
+  for (int i = 0; i < 12; ++i)
+    acc[i] = splat(static_cast<char>(i + 1));
+  Vec b = splat(-5);
+  const long iterations = 20'000'000;
+  auto start = Clock::now();
+  for (long i = 0; i < iterations; ++i)
+    for (Vec &x : acc)
+      x = add16(x, maddubs(x, b));
+  double t = seconds(start, Clock::now());
+  volatile char sink = reinterpret_cast<char *>(&acc[0])[0];
+  (void)sink;
+  return iterations * 12.0 * bytes * 2 / t / 1e9;
+}
+__attribute__((target("avx2"))) __m256i maddubs256(__m256i a, __m256i b) {
+  return _mm256_maddubs_epi16(a, b);
+}
+__attribute__((target("avx2"))) __m256i add16x256(__m256i a, __m256i b) {
+  return _mm256_add_epi16(a, b);
+}
+__attribute__((target("avx2"))) __m256i splat256(char v) { return _mm256_set1_epi8(v); }
+__attribute__((target("avx512f,avx512bw"))) __m512i maddubs512(__m512i a, __m512i b) {
+  return _mm512_maddubs_epi16(a, b);
+}
+__attribute__((target("avx512f,avx512bw"))) __m512i add16x512(__m512i a, __m512i b) {
+  return _mm512_add_epi16(a, b);
+}
+__attribute__((target("avx512f,avx512bw"))) __m512i splat512(char v) {
+  return _mm512_set1_epi8(v);
+}
+__attribute__((target("avx2"))) double maddubsPeakOneCore256() {
+  return maddubsPeakLoop<__m256i, 32, maddubs256, add16x256, splat256>();
+}
+__attribute__((target("avx512f,avx512bw"))) double maddubsPeakOneCore512() {
+  return maddubsPeakLoop<__m512i, 64, maddubs512, add16x512, splat512>();
+}
+#endif
+
+/// The int8 peak of `threads` cores running the calibration loop of the
+/// target's dot-product instruction at once (0 where there is none here).
+double measureInt8Peak(const bitnet::CpuTargetInfo &target, int threads) {
+  double (*oneCore)() = nullptr;
+#if defined(__x86_64__)
+  switch (target.dotProduct()) {
+  case bitnet::DotProductKind::Vnni512:
+    oneCore = vpdpbusdPeakOneCore;
+    break;
+  case bitnet::DotProductKind::Avx2Maddubs:
+    oneCore = target.hasAvx512bw ? maddubsPeakOneCore512 : maddubsPeakOneCore256;
+    break;
+  default:
+    break;
+  }
+#endif
+  if (!oneCore)
+    return 0;
   std::vector<double> perThread(threads);
-  onThreads(threads, [&](int t) { perThread[t] = measureVnniPeakOneCore(); });
+  onThreads(threads, [&](int t) { perThread[t] = oneCore(); });
   double total = 0;
   for (double p : perThread)
     total += p;
   return total;
 }
-#endif
 
 using Matmul = void (*)(StridedMemRefType<int32_t, 2> *,
                         StridedMemRefType<int8_t, 2> *,
@@ -354,18 +414,19 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   std::map<int, double> bandwidth, peak;
   for (int threads : threadCounts) {
     bandwidth[threads] = probe.measure(threads, 3);
-    peak[threads] = 0;
-#if defined(__x86_64__)
-    if (target.hasAvx512vnni)
-      peak[threads] = measureVnniPeak(threads);
-#endif
+    peak[threads] = measureInt8Peak(target, threads);
   }
+  const char *peakInstruction =
+      target.dotProduct() == DotProductKind::Vnni512       ? "vpdpbusd"
+      : target.dotProduct() == DotProductKind::Avx2Maddubs ? "vpmaddubsw+vpaddw"
+                                                           : "no int8";
   if (!json) {
     llvm::outs() << "target: " << target.describe() << "\n";
     for (int threads : threadCounts)
       llvm::outs() << llvm::formatv("{0} thread(s): read bandwidth {1:f1} GB/s, "
-                                    "vpdpbusd peak {2:f0} GOPS\n",
-                                    threads, bandwidth[threads], peak[threads]);
+                                    "{2} peak {3:f0} GOPS\n",
+                                    threads, bandwidth[threads], peakInstruction,
+                                    peak[threads]);
     llvm::outs() << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,5} {6,10} "
                                   "{7,8} {8,9} {9,7} {10,6} {11,6} {12,9}\n",
                                   "shape", "M", "K", "N", "thr", "cache", "us",
