@@ -315,11 +315,11 @@ def BitNet_Dot4Op : BitNet_Op<"dot4", [AllTypesMatch<["acc", "result"]>]> {
     %r = bitnet.dot4 %acc, %a, %b : vector<16xi32>, vector<64xi8>, vector<64xi8>
     ```
   }];
-  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
-                       VectorOfRankAndType<[1], [I8]>:$a,
-                       VectorOfRankAndType<[1], [I8]>:$b,
+  let arguments = (ins FixedVectorOfRankAndType<[1], [I32]>:$acc,
+                       FixedVectorOfRankAndType<[1], [I8]>:$a,
+                       FixedVectorOfRankAndType<[1], [I8]>:$b,
                        UnitAttr:$a_fits_i8);
-  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let results = (outs FixedVectorOfRankAndType<[1], [I32]>:$result);
   let assemblyFormat = [{
     $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a) `,` type($b)
   }];
@@ -337,7 +337,7 @@ def BitNet_Dot2Op : BitNet_Op<"dot2", [AllTypesMatch<["acc", "result"]>]> {
 
     in i16, wrapping like `arith.addi`: a kernel bounds how many steps it
     adds into one accumulator (e.g. codes 0..3 against int8 codes: at most
-    32767 / 768 pairs) and then widens it with `bitnet.add_pairs`. It is
+    32767 / 768 steps) and then widens it with `bitnet.add_pairs`. It is
     x86's `vpmaddubsw` + `vpaddw`: half the multiply-port work of a
     `bitnet.dot4` lowered to `vpmaddubsw` + `vpmaddwd` + `vpaddd`, as in
     bitnet.cpp's AVX2 kernels. `a_fits_i8` (every byte of `a` below 128)
@@ -349,11 +349,11 @@ def BitNet_Dot2Op : BitNet_Op<"dot2", [AllTypesMatch<["acc", "result"]>]> {
     %r = bitnet.dot2 %acc, %a, %b {a_fits_i8} : vector<16xi16>, vector<32xi8>, vector<32xi8>
     ```
   }];
-  let arguments = (ins VectorOfRankAndType<[1], [I16]>:$acc,
-                       VectorOfRankAndType<[1], [I8]>:$a,
-                       VectorOfRankAndType<[1], [I8]>:$b,
+  let arguments = (ins FixedVectorOfRankAndType<[1], [I16]>:$acc,
+                       FixedVectorOfRankAndType<[1], [I8]>:$a,
+                       FixedVectorOfRankAndType<[1], [I8]>:$b,
                        UnitAttr:$a_fits_i8);
-  let results = (outs VectorOfRankAndType<[1], [I16]>:$result);
+  let results = (outs FixedVectorOfRankAndType<[1], [I16]>:$result);
   let assemblyFormat = [{
     $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a) `,` type($b)
   }];
@@ -376,9 +376,9 @@ def BitNet_AddPairsOp : BitNet_Op<"add_pairs", [AllTypesMatch<["acc", "result"]>
     %r = bitnet.add_pairs %acc, %x : vector<8xi32>, vector<16xi16>
     ```
   }];
-  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
-                       VectorOfRankAndType<[1], [I16]>:$x);
-  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let arguments = (ins FixedVectorOfRankAndType<[1], [I32]>:$acc,
+                       FixedVectorOfRankAndType<[1], [I16]>:$x);
+  let results = (outs FixedVectorOfRankAndType<[1], [I32]>:$result);
   let assemblyFormat = [{
     $acc `,` $x attr-dict `:` type($acc) `,` type($x)
   }];

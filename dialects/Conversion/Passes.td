@@ -99,7 +99,7 @@ def ConvertTernaryMatmulToVectorPass
 }
 
 def ConvertDot4ToLLVMPass : Pass<"convert-bitnet-dot4-to-llvm"> {
-  let summary = "Lower bitnet.dot4 to the target's dot-product instruction or to portable vector code";
+  let summary = "Lower bitnet.dot4, dot2 and add_pairs to the target's instructions or to portable vector code";
   let description = [{
     Picks the instruction from the target's `CpuTargetInfo::dotProduct`:
 

@@ -3,8 +3,10 @@
 // Generates the multiply-add kernel for i2s weights from the target's
 // dot-product instruction (CpuTargetInfo): one kernel shape for every
 // target, parameterised by the vector width V (64 bytes for AVX-512, 32 for
-// AVX2, 16 for NEON); the multiply-adds are bitnet.dot4 ops, lowered to
-// vpdpbusd / vpmaddubsw / sdot / portable code late.
+// AVX2, 16 for NEON); the multiply-adds are bitnet.dot4 ops (vpdpbusd /
+// sdot / portable code), or on AVX2-class targets bitnet.dot2 into i16
+// accumulators widened by bitnet.add_pairs (vpmaddubsw + vpaddw, then
+// vpmaddwd), all lowered late by convert-bitnet-dot4-to-llvm.
 //
 // Weights are read as unsigned codes c = w + 1 (2 bits, i2s layout: in a
 // 128-weight block, byte j holds weights j, j+32, j+64, j+96 at shifts 6,
@@ -14,7 +16,7 @@
 //   plane t, byte i  ->  k = (B / 32) * 128 + 32 * t + B % 32.
 // The activation codes are permuted once per token into that order, so each
 // plane meets one contiguous V-byte slice: per 4V weights one weight load,
-// four shift-and-mask decodes and four dot4 per token.
+// four shift-and-mask decodes and four dot4 (or dot2) per token.
 //
 // Loop nest: output rows in blocks (scf.forall: threads, and the block's
 // weights stay in L2 while token tiles re-read them) > tokens in tiles (they
@@ -247,7 +249,7 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
       const int64_t tileAccs = numRows * numTokens;
       SmallVector<Value> zeros(sets * tileAccs, zeroAcc);
       // With i16 accumulation the loop's accumulators are dot2 sums, which
-      // take at most `groupChunks` chunks (each adds 4 / sets steps of at
+      // take at most `maxGroupChunks` chunks (each adds 4 / sets steps of at
       // most kMaxDot2Step) before add_pairs widens them into the i32 ones.
       const bool narrow = shape.i16Accumulation;
       SmallVector<Value> narrowZeros(sets * tileAccs, zeroAcc16);
@@ -306,8 +308,10 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
       // line at a time (V < line: several chunks per step) and prefetches
       // once per line, not once per chunk (4x the prefetches on NEON).
       const bool prefetching = decode && weightStream;
+      // (A step never outgrows an i16 group.)
       const int64_t chunksPerStep =
-          prefetching ? std::max<int64_t>(1, shape.cacheLineBytes / vectorBytes) : 1;
+          std::min(prefetching ? std::max<int64_t>(1, shape.cacheLineBytes / vectorBytes) : 1,
+                   narrow ? maxGroupChunks : INT64_MAX);
       int64_t fullChunks = rowBytes / vectorBytes;
       int64_t steppedChunks = fullChunks / chunksPerStep * chunksPerStep;
       // Chunks [from, to) in steps, accumulating into `init`.
@@ -349,10 +353,12 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
             sums.push_back(AddPairsOp::create(b, w, n));
           return sums;
         };
+        // Whole steps per group; the leftover chunks (fewer than a step plus
+        // the partial one) make a group of their own.
         int64_t group = maxGroupChunks / chunksPerStep * chunksPerStep;
-        assert(group >= chunksPerStep && chunks - steppedChunks <= maxGroupChunks &&
-               "a step or the leftover chunks overflow i16");
-        if (steppedChunks <= group) {
+        if (steppedChunks == 0) {
+          accs = zeros;
+        } else if (steppedChunks <= group) {
           accs = widen(b, zeros,
                        chunkLoop(b, zeroIdx, indexConst(b, steppedChunks), narrowZeros));
         } else {

@@ -43,7 +43,8 @@ namespace {
 
 /// Per-core cache sizes and cache lines of CPUs we tune for; others keep
 /// the defaults. (A CPU whose hardware prefetchers beat the decode
-/// kernels' software prefetch would set prefetchDistance to 0 here.)
+/// kernels' software prefetch, once measured, would get a prefetch field
+/// here, 0.)
 void setCacheSizes(CpuTargetInfo &info) {
   struct Entry {
     const char *prefix;

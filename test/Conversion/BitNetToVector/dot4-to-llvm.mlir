@@ -130,3 +130,21 @@ func.func @dot2_wide_codes(%acc: vector<16xi16>, %a: vector<32xi8>, %b: vector<3
   %n = bitnet.dot2 %acc, %a, %b : vector<16xi16>, vector<32xi8>, vector<32xi8>
   return %n : vector<16xi16>
 }
+
+// -----
+
+// 512-bit pairs: AVX-512BW's vpmaddubsw / vpmaddwd; AVX2 has no 512-bit
+// form and takes the portable code.
+// AVX512BW-LABEL: func @dot2_add_pairs_512
+// AVX512BW: llvm.call_intrinsic "llvm.x86.avx512.pmaddubs.w.512"(%arg1, %arg2) : (vector<64xi8>, vector<64xi8>) -> vector<32xi16>
+// AVX512BW: llvm.call_intrinsic "llvm.x86.avx512.pmaddw.d.512"(%{{.*}}, %{{.*}}) : (vector<32xi16>, vector<32xi16>) -> vector<16xi32>
+// AVX2-LABEL: func @dot2_add_pairs_512
+// AVX2-NOT: llvm.call_intrinsic
+// AVX2: arith.extui %arg1 : vector<64xi8> to vector<64xi16>
+// AVX2: arith.extsi %{{.*}} : vector<32xi16> to vector<32xi32>
+func.func @dot2_add_pairs_512(%acc: vector<32xi16>, %a: vector<64xi8>, %b: vector<64xi8>,
+                              %wide: vector<16xi32>) -> vector<16xi32> {
+  %n = bitnet.dot2 %acc, %a, %b {a_fits_i8} : vector<32xi16>, vector<64xi8>, vector<64xi8>
+  %r = bitnet.add_pairs %wide, %n : vector<16xi32>, vector<32xi16>
+  return %r : vector<16xi32>
+}

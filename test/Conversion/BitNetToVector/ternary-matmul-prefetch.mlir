@@ -2,9 +2,15 @@
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 prefetch-distance=0" | FileCheck %s --check-prefix=NOPF
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 prefetch-distance=0 decode-accumulators=2" | FileCheck %s --check-prefix=ACC2
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4" | FileCheck %s --check-prefix=ZEN4
-// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=x86-64-v3" | FileCheck %s --check-prefix=AVX2
-// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="target=aarch64 mcpu=neoverse-n1" | FileCheck %s --check-prefix=NEON
-// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="target=aarch64 mcpu=apple-m1" | FileCheck %s --check-prefix=APPLE
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=x86-64-v3" > %t.avx2
+// RUN: FileCheck %s --check-prefix=AVX2 < %t.avx2
+// RUN: FileCheck %s --check-prefix=AVX2D < %t.avx2
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="target=aarch64 mcpu=neoverse-n1" > %t.neon
+// RUN: FileCheck %s --check-prefix=NEON < %t.neon
+// RUN: FileCheck %s --check-prefix=NEOND < %t.neon
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="target=aarch64 mcpu=apple-m1" > %t.apple
+// RUN: FileCheck %s --check-prefix=APPLE < %t.apple
+// RUN: FileCheck %s --check-prefix=APPLED < %t.apple
 // RUN: not bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 decode-accumulators=3" 2>&1 | FileCheck %s --check-prefix=BADACC
 // RUN: not bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 decode-accumulators=-1" 2>&1 | FileCheck %s --check-prefix=NEGACC
 
@@ -51,33 +57,56 @@
 // Apple's 128-byte lines eight per step (8 stepped, 2 alone).
 // ZEN4-LABEL: func @decode
 // ZEN4: memref.prefetch
-// AVX2 accumulates in i16 (bitnet.dot2) and widens after the stepped
-// chunks and again after the leftover one.
+// One prefetch per step (X), and the multiply-adds per step and after it
+// (XD): AVX2 accumulates in i16 (bitnet.dot2) and widens after the
+// stepped chunks and again after the leftover one.
 // AVX2-LABEL: func @decode
 // AVX2: scf.for %{{.*}} = %c0 to %c4 step %c2 {{.*}} -> (vector<16xi16>, vector<16xi16>, vector<16xi16>, vector<16xi16>)
-// AVX2-COUNT-1: memref.prefetch
-// AVX2-COUNT-8: bitnet.dot2
-// AVX2: scf.yield
-// AVX2-COUNT-4: bitnet.add_pairs
+// AVX2: memref.prefetch
 // AVX2-NOT: memref.prefetch
-// AVX2-COUNT-4: bitnet.dot2
-// AVX2-COUNT-4: bitnet.add_pairs
+// AVX2: scf.yield
+// AVX2-NOT: memref.prefetch
 // AVX2: vector.reduction
+// AVX2D-LABEL: func @decode
+// AVX2D: scf.for %{{.*}} = %c0 to %c4 step %c2
+// AVX2D-COUNT-8: bitnet.dot2
+// AVX2D-NOT: bitnet.dot2
+// AVX2D: scf.yield
+// AVX2D-COUNT-4: bitnet.add_pairs
+// AVX2D-COUNT-4: bitnet.dot2
+// AVX2D-NOT: bitnet.dot2
+// AVX2D-COUNT-4: bitnet.add_pairs
+// AVX2D: vector.reduction
 // NEON-LABEL: func @decode
 // NEON: scf.for %{{.*}} = %c0 to %c8 step %c4 {{.*}} -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)
-// NEON-COUNT-1: memref.prefetch
-// NEON-COUNT-16: bitnet.dot4
+// NEON: memref.prefetch
+// NEON-NOT: memref.prefetch
 // NEON: scf.yield
 // NEON-NOT: memref.prefetch
-// NEON-COUNT-8: bitnet.dot4
 // NEON: vector.reduction
+// NEOND-LABEL: func @decode
+// NEOND: scf.for %{{.*}} = %c0 to %c8 step %c4
+// NEOND-COUNT-16: bitnet.dot4
+// NEOND-NOT: bitnet.dot4
+// NEOND: scf.yield
+// NEOND-COUNT-8: bitnet.dot4
+// NEOND-NOT: bitnet.dot4
+// NEOND: vector.reduction
 // APPLE-LABEL: func @decode
 // APPLE: scf.for %{{.*}} = %c0 to %c8 step %c8 {{.*}} -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)
-// APPLE-COUNT-1: memref.prefetch
-// APPLE-COUNT-32: bitnet.dot4
+// APPLE: memref.prefetch
+// APPLE-NOT: memref.prefetch
 // APPLE: scf.yield
 // APPLE-NOT: memref.prefetch
 // APPLE: vector.reduction
+// APPLED-LABEL: func @decode
+// APPLED: scf.for %{{.*}} = %c0 to %c8 step %c8
+// APPLED-COUNT-32: bitnet.dot4
+// APPLED-NOT: bitnet.dot4
+// APPLED: scf.yield
+// APPLED-COUNT-8: bitnet.dot4
+// APPLED-NOT: bitnet.dot4
+// APPLED: vector.reduction
 // BADACC: decode-accumulators must be 1, 2 or 4 (0: the default), not 3
 // NEGACC: decode-accumulators must be 1, 2 or 4 (0: the default), not -1
 func.func @decode(%q: tensor<1x640xi8>, %p: tensor<8x160xi8>) -> tensor<1x8xi32> {

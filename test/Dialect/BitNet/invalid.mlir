@@ -347,8 +347,24 @@ func.func @dot2_lanes(%acc: vector<16xi16>, %a: vector<64xi8>, %b: vector<32xi8>
 // -----
 
 func.func @dot2_acc_type(%acc: vector<8xi32>, %a: vector<16xi8>, %b: vector<16xi8>) {
-  // expected-error @+1 {{operand #0 must be vector of 16-bit signless integer values of ranks 1}}
+  // expected-error @+1 {{operand #0 must be fixed-length vector of 16-bit signless integer values of ranks 1}}
   %r = bitnet.dot2 %acc, %a, %b : vector<8xi32>, vector<16xi8>, vector<16xi8>
+  return
+}
+
+// -----
+
+func.func @add_pairs_acc_type(%acc: vector<8xi16>, %x: vector<16xi16>) {
+  // expected-error @+1 {{operand #0 must be fixed-length vector of 32-bit signless integer values of ranks 1}}
+  %r = bitnet.add_pairs %acc, %x : vector<8xi16>, vector<16xi16>
+  return
+}
+
+// -----
+
+func.func @dot4_scalable(%acc: vector<[4]xi32>, %a: vector<[16]xi8>, %b: vector<[16]xi8>) {
+  // expected-error @+1 {{operand #0 must be fixed-length vector of 32-bit signless integer values of ranks 1}}
+  %r = bitnet.dot4 %acc, %a, %b : vector<[4]xi32>, vector<[16]xi8>, vector<[16]xi8>
   return
 }
 

@@ -146,10 +146,12 @@ INSTANTIATE_TEST_SUITE_P(
 // ternary_matmul on packed weights: the generated code decodes each format.
 //===----------------------------------------------------------------------===//
 
-/// What checkPackedMatmul multiplies: random codes and weights, or the
-/// largest products (every code -128, every weight +1), which overflow an
-/// i16 accumulator that takes too many of them.
-enum class Fill { Random, Extreme };
+/// What checkPackedMatmul multiplies: random codes and weights; the largest
+/// products of ternary weights (every code -128, every weight +1); or every
+/// 2-bit code 3 (not a ternary weight: the kernels read it as 3 - 1 = 2)
+/// against -128, the largest step the kernels' i16 accumulators are sized
+/// for. The last two overflow an i16 accumulator that takes too many.
+enum class Fill { Random, Extreme, AllCodesThree };
 
 /// ternary_matmul of activation codes and packed ternary weights (`fill`),
 /// compiled with `pipeline`: the i32 accumulators must equal the reference.
@@ -187,6 +189,11 @@ void checkPackedMatmul(const Shape &s, ref::PackedFormat format,
   std::vector<int32_t> expected(s.n * s.m);
   ref::ternaryMatmul(q.data(), w.data(), s.n, s.m, s.k,
                              expected.data());
+  if (fill == Fill::AllCodesThree) {
+    std::fill(q.begin(), q.end(), -128);
+    std::fill(packed.begin(), packed.end(), static_cast<int8_t>(0xFF));
+    std::fill(expected.begin(), expected.end(), 2 * -128 * static_cast<int32_t>(s.k));
+  }
 
   auto accumulate =
       compiled.lookup<void (*)(Acc2D *, I8_2D *, I8_2D *)>("accumulate");
@@ -366,11 +373,13 @@ TEST_P(CpuPipelineJit, MatchesReference) {
 // {1, 7, 520}: decode rows of 160 bytes, 5 AVX2 chunks: two cache-line
 // steps and one chunk after them. {1, 3, 9000} and {4, 5, 3000}: rows long
 // enough that AVX2's i16 accumulators are widened in several groups
-// (decode: 71 chunks, groups of 42; prefill: 24 chunks, groups of 10).
+// (decode: 71 chunks, groups of 42; prefill: 24 chunks, groups of 10);
+// {1, 2, 11000}: 43 chunks of 64 bytes, two decode groups with AVX-512BW.
 const Shape kCpuShapes[] = {{1, 77, 200}, {5, 77, 200}, {3, 33, 129},
                             {2, 16, 256}, {1, 8, 512},  {2, 5, 700},
                             {8, 13, 300}, {9, 7, 520},  {1, 7, 520},
-                            {1, 3, 9000}, {4, 5, 3000}, {1, 1, 1}};
+                            {1, 3, 9000}, {4, 5, 3000}, {1, 2, 11000},
+                            {1, 1, 1}};
 
 // int4 (absmean) activations take the same kernels: their codes are int8
 // values in [-8, 7].
@@ -416,6 +425,7 @@ TEST_P(CpuKernelMatmulJit, ExtremeCodesMatchReference) {
   if (!hostCanRun(mcpu))
     GTEST_SKIP() << "the host cannot run " << mcpu << " code";
   checkPackedMatmul(s, ref::PackedFormat::I2S, cpuPipeline(mcpu), Fill::Extreme);
+  checkPackedMatmul(s, ref::PackedFormat::I2S, cpuPipeline(mcpu), Fill::AllCodesThree);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CpuKernelMatmulJit,
