@@ -62,8 +62,9 @@ def ConvertTernaryMatmulToVectorPass
     `bufferization.to_buffer` of the weights, so no copy), and each row
     keeps one accumulator per code plane (`decode-accumulators`), which
     breaks the `dot4` latency chain (2x faster hot with AVX2, 1.7x with
-    VNNI). Without the prefetch the chain stays: on Zen 5 the faster demand
-    loads alone outran the hardware prefetchers and read DRAM slower.
+    VNNI). Without the prefetch VNNI keeps the chain: on Zen 5 the faster
+    demand loads alone outran the hardware prefetchers and read DRAM
+    slower; AVX2's chain is slower than DRAM, so it splits either way.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -93,8 +94,8 @@ def ConvertTernaryMatmulToVectorPass
            "(-1: the target's CpuTargetInfo::prefetchDistance, 0: none)">,
     Option<"decodeAccumulators", "decode-accumulators", "int64_t",
            /*default=*/"0",
-           "Decode: accumulators per row, 1, 2 or 4 (0: 4 with the software "
-           "prefetch, 1 without)">,
+           "Decode: accumulators per row, 1, 2 or 4 (0: 4, except 1 for VNNI "
+           "without the software prefetch)">,
   ];
 }
 

@@ -1,5 +1,6 @@
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 prefetch-distance=256" | FileCheck %s
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 prefetch-distance=0" | FileCheck %s --check-prefix=NOPF
+// RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=x86-64-v3 prefetch-distance=0" | FileCheck %s --check-prefix=NOPF-AVX2
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4 prefetch-distance=0 decode-accumulators=2" | FileCheck %s --check-prefix=ACC2
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=znver4" | FileCheck %s --check-prefix=ZEN4
 // RUN: bitnet-opt %s --split-input-file --convert-bitnet-ternary-matmul-to-vector="mcpu=x86-64-v3" > %t.avx2
@@ -43,6 +44,13 @@
 // NOPF: scf.for %{{.*}} = %c0 to %c2 {{.*}} -> (vector<16xi32>) {
 // NOPF-NOT: memref.prefetch
 // NOPF: vector.reduction <add>
+// AVX2 splits the accumulators without the prefetch too (its chain is
+// slower than DRAM): one i16 accumulator per plane, one step per chunk.
+// NOPF-AVX2-LABEL: func @decode
+// NOPF-AVX2-NOT: memref.prefetch
+// NOPF-AVX2: scf.for %{{.*}} = %c0 to %c5 step %c1 {{.*}} -> (vector<16xi16>, vector<16xi16>, vector<16xi16>, vector<16xi16>)
+// NOPF-AVX2-NOT: memref.prefetch
+// NOPF-AVX2: vector.reduction <add>
 // Two accumulators per row: planes 0, 2 and 1, 3.
 // ACC2-LABEL: func @decode
 // ACC2: scf.for %{{.*}} = %c0 to %c2 {{.*}} iter_args(%[[A0:.*]] = %{{.*}}, %[[A1:.*]] = %{{.*}}) -> (vector<16xi32>, vector<16xi32>) {
