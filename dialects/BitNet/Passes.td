@@ -162,14 +162,32 @@ def EmitEntryPointPass : Pass<"bitnet-emit-entry-point", "::mlir::ModuleOp"> {
 
     With `name` set, the symbols are `bitnet_run_<name>` and
     `bitnet_model_info_<name>`: one library can hold several entry points
-    (a generative model's `prefill` and `decode`). Runs on tensors, before bufferization: the buffers are
+    (a generative model's `prefill` and `decode`).
+
+    Context buckets: functions marked `bitnet.bucket_of = "<func>"` with a
+    capacity `bitnet.context_bucket = B` (`decode_ctx<B>`, imported by
+    `bitnet-compile --context-buckets`) stand in for `func` when the
+    context is short. Their arguments must be leading blocks of `func`'s
+    (a cache `[1, heads, B, head_dim]` of `[1, heads, C, head_dim]`, a mask
+    `[1, B]` of `[1, C]`). The entry point then reads `cache_position` and
+    calls the smallest bucket with position < B (else `func`) on
+    `tensor.extract_slice`s of the caller's buffers; each bucket argument
+    that is such a slice gets `bufferization.buffer_layout` = the strided
+    layout of the full buffer, so bufferization passes the caller's buffer
+    itself (no copy) and the cache updates land in place. The signature
+    record and the C ABI stay `func`'s.
+
+    Runs on tensors, before bufferization: the buffers are
     viewed as memrefs and the results written with
     `bufferization.materialize_in_destination`. Functions with dynamic
     shapes are rejected with an error.
   }];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
                            "::mlir::func::FuncDialect",
-                           "::mlir::LLVM::LLVMDialect"];
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
   let options = [
     Option<"funcName", "func", "std::string", /*default=*/"\"main\"",
            "The model function to expose">,

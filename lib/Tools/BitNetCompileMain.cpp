@@ -222,6 +222,13 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
       cl::desc("For models with key-value caches: tokens per call of the "
                "prefill entry point (default 64)"),
       cl::init(64), cl::cat(category));
+  static cl::list<int64_t> contextBuckets(
+      "context-buckets",
+      cl::desc("For models with key-value caches: smaller capacities, "
+               "ascending, to compile decode for as well; a decode step "
+               "attends over the smallest that holds the context (e.g. "
+               "256,1024 with --max-context=4096)"),
+      cl::CommaSeparated, cl::cat(category));
   // (LLVM's loop-data-prefetch owns -prefetch-distance.)
   static cl::opt<int64_t> decodePrefetchDistance(
       "decode-prefetch-distance",
@@ -360,6 +367,7 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
     config.import.functionName = "model";
   config.decoder.maxContext = maxContext;
   config.decoder.prefillTokens = prefillTokens;
+  config.decoder.contextBuckets.assign(contextBuckets.begin(), contextBuckets.end());
   return true;
 }
 

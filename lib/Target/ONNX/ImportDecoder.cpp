@@ -8,9 +8,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Target/ONNX/ImportONNX.h"
+#include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Target/ONNX/OnnxModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
 
 using namespace mlir;
@@ -28,7 +30,7 @@ namespace {
 /// The static shape of graph input `input` for a call with `newTokens` new
 /// tokens, or an error naming the input.
 FailureOr<std::vector<int64_t>> inputShape(const ValueInfo &input,
-                                           int64_t newTokens,
+                                           int64_t newTokens, int64_t capacity,
                                            const DecoderImportOptions &options,
                                            Location loc) {
   llvm::StringRef name = input.name;
@@ -36,10 +38,10 @@ FailureOr<std::vector<int64_t>> inputShape(const ValueInfo &input,
   int64_t lengthDim, length;
   if (name.starts_with(options.pastPrefix)) {
     lengthDim = 2; // [batch, kv_heads, past, head_dim]
-    length = options.maxContext - newTokens;
+    length = capacity - newTokens;
   } else if (name == "attention_mask") {
     lengthDim = 1; // [batch, past + new]
-    length = options.maxContext;
+    length = capacity;
   } else if (name == "input_ids" || name == "position_ids") {
     lengthDim = 1; // [batch, new]
     length = newTokens;
@@ -89,18 +91,34 @@ OwningOpRef<ModuleOp> mlir::bitnet::onnx::importDecoder(
                    << decoder.maxContext << ")";
     return nullptr;
   }
+  int64_t previous = 1;
+  for (int64_t bucket : decoder.contextBuckets) {
+    if (bucket <= previous || bucket >= decoder.maxContext) {
+      emitError(loc) << "context buckets must ascend, each in (1, maximum context "
+                     << decoder.maxContext << "); got " << bucket;
+      return nullptr;
+    }
+    previous = bucket;
+  }
+  struct Function {
+    std::string name;
+    int64_t newTokens, capacity;
+  };
+  std::vector<Function> functions = {{"prefill", decoder.prefillTokens, decoder.maxContext},
+                                     {"decode", 1, decoder.maxContext}};
+  for (int64_t bucket : decoder.contextBuckets)
+    functions.push_back({"decode_ctx" + std::to_string(bucket), 1, bucket});
+
   std::map<std::string, ElementsAttr> shared;
   OwningOpRef<ModuleOp> module;
-  for (auto [function, newTokens] :
-       {std::pair<const char *, int64_t>{"prefill", decoder.prefillTokens},
-        {"decode", 1}}) {
+  for (const Function &function : functions) {
     ImportOptions entry = options;
-    entry.functionName = function;
+    entry.functionName = function.name;
     entry.sharedInitializers = &shared;
     entry.inputShapes.clear();
     for (const ValueInfo &input : model.graph.inputs) {
       FailureOr<std::vector<int64_t>> shape =
-          inputShape(input, newTokens, decoder, loc);
+          inputShape(input, function.newTokens, function.capacity, decoder, loc);
       if (failed(shape))
         return nullptr;
       entry.inputShapes[input.name] = *shape;
@@ -108,6 +126,15 @@ OwningOpRef<ModuleOp> mlir::bitnet::onnx::importDecoder(
     OwningOpRef<ModuleOp> imported = importModel(model, context, entry, fileName);
     if (!imported)
       return nullptr;
+    if (function.capacity != decoder.maxContext) {
+      // Called by decode's entry point only: private, no C interface.
+      auto func = imported->lookupSymbol<func::FuncOp>(function.name);
+      func.setPrivate();
+      func->removeAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName());
+      func->setAttr(kBucketOfAttr, StringAttr::get(context, "decode"));
+      func->setAttr(kContextBucketAttr,
+                    IntegerAttr::get(IntegerType::get(context, 64), function.capacity));
+    }
     if (!module) {
       module = std::move(imported);
       continue;

@@ -69,3 +69,84 @@ func.func @main(%ids: tensor<1x1xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state
   %c = arith.constant dense<1.0> : tensor<1x4xf32>
   return %c : tensor<1x4xf32>
 }
+
+// -----
+
+// Context buckets: functions standing in for @main at smaller cache
+// capacities (bitnet.bucket_of, bitnet.context_bucket; onnx::importDecoder's
+// decode_ctx<B>). The entry point calls the smallest whose capacity exceeds
+// cache_position, on the leading slots of the caller's buffers: the caches
+// and the mask as extract_slices whose strided layouts the buckets'
+// arguments declare (bufferization.buffer_layout), so bufferization passes
+// the caller's buffers themselves and the updates land in place.
+// CHECK-LABEL: func.func private @main_ctx4(%arg0: tensor<1x1xi64>, %arg1: tensor<1x2x4x4xf32> {bufferization.buffer_layout = strided<[64, 32, 4, 1]>}, %arg2: tensor<1x4xi64> {bufferization.buffer_layout = strided<[8, 1]>}, %arg3: tensor<1xi64>)
+// CHECK-LABEL: func.func private @main_ctx2(%arg0: tensor<1x1xi64>, %arg1: tensor<1x2x2x4xf32> {bufferization.buffer_layout = strided<[64, 32, 4, 1]>}, %arg2: tensor<1x2xi64> {bufferization.buffer_layout = strided<[8, 1]>}, %arg3: tensor<1xi64>)
+// CHECK-LABEL: func.func @bitnet_run
+// CHECK-DAG:     %[[IDS:.*]] = bufferization.to_tensor %{{.*}} restrict : memref<1x1xi64>
+// CHECK-DAG:     %[[CACHE:.*]] = bufferization.to_tensor %{{.*}} restrict writable : memref<1x2x8x4xf32>
+// CHECK-DAG:     %[[MASK:.*]] = bufferization.to_tensor %{{.*}} restrict : memref<1x8xi64>
+// CHECK-DAG:     %[[POS:.*]] = bufferization.to_tensor %{{.*}} restrict : memref<1xi64>
+// CHECK:         %[[P:.*]] = tensor.extract %[[POS]][%{{.*}}] : tensor<1xi64>
+// CHECK:         %[[FITS2:.*]] = arith.cmpi slt, %[[P]], %c2_i64 : i64
+// CHECK:         %[[R:.*]] = scf.if %[[FITS2]] -> (tensor<1x4xf32>) {
+// CHECK:           %[[C2:.*]] = tensor.extract_slice %[[CACHE]][0, 0, 0, 0] [1, 2, 2, 4] [1, 1, 1, 1] : tensor<1x2x8x4xf32> to tensor<1x2x2x4xf32>
+// CHECK:           %[[M2:.*]] = tensor.extract_slice %[[MASK]][0, 0] [1, 2] [1, 1] : tensor<1x8xi64> to tensor<1x2xi64>
+// CHECK:           %[[R2:.*]] = func.call @main_ctx2(%[[IDS]], %[[C2]], %[[M2]], %[[POS]])
+// CHECK:           scf.yield %[[R2]]
+// CHECK:         } else {
+// CHECK:           %[[FITS4:.*]] = arith.cmpi slt, %[[P]], %c4_i64 : i64
+// CHECK:           scf.if %[[FITS4]] -> (tensor<1x4xf32>) {
+// CHECK:             func.call @main_ctx4(
+// CHECK:           } else {
+// CHECK:             func.call @main(%[[IDS]], %[[CACHE]], %[[MASK]], %[[POS]])
+// CHECK:         bufferization.materialize_in_destination %[[R]]
+// The buckets lose their state marks too.
+// CHECK-NOT:     bitnet.state
+func.func @main(%ids: tensor<1x1xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state},
+                %mask: tensor<1x8xi64>, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.input_names = ["ids", "past_key_values.0.key", "attention_mask", "cache_position"],
+                bitnet.output_names = ["logits"]} {
+  %c = arith.constant dense<1.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+func.func private @main_ctx4(%ids: tensor<1x1xi64>, %cache: tensor<1x2x4x4xf32> {bitnet.state},
+                             %mask: tensor<1x4xi64>, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64} {
+  %c = arith.constant dense<2.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+func.func private @main_ctx2(%ids: tensor<1x1xi64>, %cache: tensor<1x2x2x4xf32> {bitnet.state},
+                             %mask: tensor<1x2xi64>, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 2 : i64} {
+  %c = arith.constant dense<3.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+
+// -----
+
+// A bucket whose argument is not a leading block of the model's.
+func.func @main(%cache: tensor<1x2x8x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.input_names = ["past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<1.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+// expected-error @+1 {{bitnet-emit-entry-point: @main_ctx4 cannot stand in for @main: argument type 'tensor<1x3x4x4xf32>' is not a leading block of 'tensor<1x2x8x4xf32>'}}
+func.func private @main_ctx4(%cache: tensor<1x3x4x4xf32>, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64} {
+  %c = arith.constant dense<2.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+
+// -----
+
+// Buckets need the position input to choose among them.
+// expected-error @+1 {{bitnet-emit-entry-point: @main has context buckets but no 'cache_position' input}}
+func.func @main(%cache: tensor<1x2x8x4xf32> {bitnet.state}) -> tensor<1x4xf32> {
+  %c = arith.constant dense<1.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+func.func private @main_ctx4(%cache: tensor<1x2x4x4xf32>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64} {
+  %c = arith.constant dense<2.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}

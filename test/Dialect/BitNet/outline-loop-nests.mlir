@@ -25,7 +25,7 @@ memref.global "private" constant @w : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]
 // With fewer loop nests than min-ops, nothing moves.
 // FEW-LABEL:   func.func @model(
 // FEW:           scf.for
-// FEW-NOT:     func.func private
+// FEW-NOT:     func.func private @model_nest
 func.func @model(%a: memref<4xf32>, %b: memref<4xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -36,6 +36,34 @@ func.func @model(%a: memref<4xf32>, %b: memref<4xf32>) {
     %y = memref.load %w[%i] : memref<4xf32>
     %z = arith.addf %x, %y : f32
     memref.store %z, %b[%i] : memref<4xf32>
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    %x = memref.load %b[%i] : memref<4xf32>
+    %z = arith.mulf %x, %x : f32
+    memref.store %z, %b[%i] : memref<4xf32>
+  }
+  return
+}
+
+// Private functions are outlined too (a decoder's context buckets,
+// decode_ctx<B>, are private); the functions the pass creates are not
+// outlined again (nest0 of @bucket has one loop nest, and only one function
+// derives from it).
+// CHECK-LABEL: func.func private @bucket(
+// CHECK:         call @bucket_nest0(
+// CHECK-NEXT:    call @bucket_nest1(
+// CHECK:       func.func private @bucket_nest0(
+// CHECK:         scf.for
+// CHECK-NOT:   func.func private @bucket_nest0_nest0
+// CHECK:       func.func private @bucket_nest1(
+// CHECK-NOT:   func.func private @bucket_nest1_nest0
+func.func private @bucket(%a: memref<4xf32>, %b: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %x = memref.load %a[%i] : memref<4xf32>
+    memref.store %x, %b[%i] : memref<4xf32>
   }
   scf.for %i = %c0 to %c4 step %c1 {
     %x = memref.load %b[%i] : memref<4xf32>

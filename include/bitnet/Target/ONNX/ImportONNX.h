@@ -54,6 +54,11 @@ struct DecoderImportOptions {
   /// New tokens per call of the `prefill` function (a prompt is processed
   /// in chunks of this size, the last one padded).
   int64_t prefillTokens = 64;
+  /// Smaller cache capacities to compile decode for as well, ascending,
+  /// each in (1, maxContext): `decode_ctx<B>` functions attending over the
+  /// first B slots only (the entry point picks the smallest that holds
+  /// the context; docs/driver.md).
+  std::vector<int64_t> contextBuckets;
   std::string pastPrefix = "past_key_values.";
 };
 

@@ -10,6 +10,8 @@
 
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 namespace mlir::bitnet {
@@ -155,8 +157,10 @@ struct EmitEntryPointPass
       args.push_back(bufferization::ToTensorOp::create(
           b, tensorType, memref, /*restrict=*/true, /*writable=*/isState(i)));
     }
-    auto call = func::CallOp::create(b, model, args);
-    for (auto [j, result] : llvm::enumerate(call.getResults())) {
+    FailureOr<SmallVector<Value>> results = callModel(b, model, args);
+    if (failed(results))
+      return signalPassFailure();
+    for (auto [j, result] : llvm::enumerate(*results)) {
       Value dest = bufferAsMemRef(b, outputs, j, cast<RankedTensorType>(result.getType()));
       auto store = bufferization::MaterializeInDestinationOp::create(
           b, TypeRange{}, result, dest);
@@ -168,6 +172,126 @@ struct EmitEntryPointPass
     // has no meaning for them.
     for (unsigned i = 0; i < model.getNumArguments(); ++i)
       model.removeArgAttr(i, kStateArgAttr);
+  }
+
+private:
+  /// Calls `model`, or, where functions stand in for it at smaller cache
+  /// capacities (kBucketOfAttr), the smallest whose capacity exceeds the
+  /// `cache_position` input, on the first slots of the buffers.
+  FailureOr<SmallVector<Value>> callModel(ImplicitLocOpBuilder &b, func::FuncOp model,
+                                          ArrayRef<Value> args) {
+    SmallVector<func::FuncOp> buckets;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (auto of = func->getAttrOfType<StringAttr>(kBucketOfAttr);
+          of && of.getValue() == model.getSymName())
+        buckets.push_back(func);
+    if (buckets.empty())
+      return SmallVector<Value>(func::CallOp::create(b, model, args).getResults());
+    llvm::sort(buckets, [](func::FuncOp x, func::FuncOp y) {
+      return capacity(x) < capacity(y);
+    });
+    auto names = model->getAttrOfType<ArrayAttr>("bitnet.input_names");
+    std::optional<unsigned> positionIndex;
+    for (unsigned i = 0; names && i < names.size(); ++i)
+      if (auto name = dyn_cast<StringAttr>(names[i]); name && name == kCachePositionInput)
+        positionIndex = i;
+    if (!positionIndex) {
+      model.emitError() << "bitnet-emit-entry-point: @" << model.getSymName()
+                        << " has context buckets but no '" << kCachePositionInput
+                        << "' input";
+      return failure();
+    }
+    for (func::FuncOp bucket : buckets)
+      if (failed(checkBucket(model, bucket)))
+        return failure();
+
+    // The bucket holds the new token's slot iff position < capacity.
+    Value zero = arith::ConstantIndexOp::create(b, 0);
+    Value position = tensor::ExtractOp::create(b, args[*positionIndex], zero);
+    std::function<SmallVector<Value>(OpBuilder &, Location, size_t)> dispatch =
+        [&](OpBuilder &ob, Location loc, size_t i) -> SmallVector<Value> {
+      ImplicitLocOpBuilder db(loc, ob);
+      if (i == buckets.size())
+        return SmallVector<Value>(func::CallOp::create(db, model, args).getResults());
+      Value fits = arith::CmpIOp::create(
+          db, arith::CmpIPredicate::slt, position,
+          arith::ConstantIntOp::create(db, capacity(buckets[i]), 64));
+      auto branch = scf::IfOp::create(
+          db, fits,
+          [&](OpBuilder &tb, Location tl) {
+            ImplicitLocOpBuilder cb(tl, tb);
+            auto call = func::CallOp::create(cb, buckets[i], bucketArgs(cb, buckets[i], args));
+            scf::YieldOp::create(cb, call.getResults());
+          },
+          [&](OpBuilder &eb, Location el) {
+            scf::YieldOp::create(eb, el, dispatch(eb, el, i + 1));
+          });
+      return SmallVector<Value>(branch.getResults());
+    };
+    SmallVector<Value> results = dispatch(b, b.getLoc(), 0);
+    for (func::FuncOp bucket : buckets)
+      for (unsigned i = 0; i < bucket.getNumArguments(); ++i)
+        bucket.removeArgAttr(i, kStateArgAttr);
+    return results;
+  }
+
+  static int64_t capacity(func::FuncOp bucket) {
+    return bucket->getAttrOfType<IntegerAttr>(kContextBucketAttr).getInt();
+  }
+
+  /// A bucket takes the model's arguments, each the same tensor or a
+  /// leading block of it (the first slots of a cache or a mask), and has
+  /// its results.
+  static LogicalResult checkBucket(func::FuncOp model, func::FuncOp bucket) {
+    auto fail = [&]() {
+      return bucket.emitError() << "bitnet-emit-entry-point: @" << bucket.getSymName()
+                                << " cannot stand in for @" << model.getSymName()
+                                << ": ";
+    };
+    if (!bucket->getAttrOfType<IntegerAttr>(kContextBucketAttr))
+      return fail() << "it has no " << kContextBucketAttr << " capacity";
+    if (bucket.getResultTypes() != model.getResultTypes() ||
+        bucket.getNumArguments() != model.getNumArguments())
+      return fail() << "its signature differs beyond argument sizes";
+    for (auto [full, part] : llvm::zip_equal(model.getArgumentTypes(),
+                                             bucket.getArgumentTypes())) {
+      auto fullType = dyn_cast<RankedTensorType>(full);
+      auto partType = dyn_cast<RankedTensorType>(part);
+      if (!fullType || !partType || fullType.getElementType() != partType.getElementType() ||
+          fullType.getRank() != partType.getRank() ||
+          llvm::any_of(llvm::zip_equal(fullType.getShape(), partType.getShape()),
+                       [](auto dims) { return std::get<1>(dims) > std::get<0>(dims); }))
+        return fail() << "argument type " << part << " is not a leading block of "
+                      << full;
+    }
+    return success();
+  }
+
+  /// The bucket's arguments: the leading blocks of `args`. Those that are
+  /// strided views of a larger buffer tell bufferization their layout, so
+  /// the bucket reads and updates the caller's buffers in place.
+  static SmallVector<Value> bucketArgs(ImplicitLocOpBuilder &b, func::FuncOp bucket,
+                                       ArrayRef<Value> args) {
+    SmallVector<Value> sliced;
+    for (auto [i, arg] : llvm::enumerate(args)) {
+      auto fullType = cast<RankedTensorType>(arg.getType());
+      auto partType = cast<RankedTensorType>(bucket.getArgumentTypes()[i]);
+      if (fullType == partType) {
+        sliced.push_back(arg);
+        continue;
+      }
+      int64_t rank = fullType.getRank();
+      SmallVector<int64_t> offsets(rank, 0), strides(rank, 1), layout(rank, 1);
+      for (int64_t d = rank - 2; d >= 0; --d)
+        layout[d] = layout[d + 1] * fullType.getDimSize(d + 1);
+      sliced.push_back(tensor::ExtractSliceOp::create(b, partType, arg, ValueRange{},
+                                                      ValueRange{}, ValueRange{},
+                                                      offsets, partType.getShape(),
+                                                      strides));
+      bucket.setArgAttr(i, bufferization::BufferizationDialect::kBufferLayoutAttrName,
+                        StridedLayoutAttr::get(b.getContext(), 0, layout));
+    }
+    return sliced;
   }
 };
 

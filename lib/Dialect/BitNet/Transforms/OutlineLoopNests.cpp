@@ -84,10 +84,11 @@ struct OutlineLoopNestsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
+    // (A snapshot: the functions this pass creates are not outlined again.
+    // Private functions are, e.g. a decoder's context buckets.)
     SmallVector<func::FuncOp> functions(module.getOps<func::FuncOp>());
     for (func::FuncOp function : functions) {
-      if (function.isPrivate() || function.isExternal() ||
-          !function.getBody().hasOneBlock())
+      if (function.isExternal() || !function.getBody().hasOneBlock())
         continue;
       SmallVector<Operation *> nests;
       for (Operation &op : function.getBody().front())

@@ -28,6 +28,13 @@ constexpr char kCachePositionInput[] = "cache_position";
 /// The input `bitnet-last-token-logits` adds: the token whose logits a
 /// prefill returns.
 constexpr char kLogitsIndexInput[] = "logits_index";
+/// Attributes of a function that stands in for another one (`decode`) when
+/// the context fits a smaller cache capacity (`decode_ctx<B>`, imported by
+/// onnx::importDecoder): the function's name, and the capacity B. Its
+/// inputs are the first B slots of the other's; bitnet-emit-entry-point
+/// dispatches to it.
+constexpr char kBucketOfAttr[] = "bitnet.bucket_of";
+constexpr char kContextBucketAttr[] = "bitnet.context_bucket";
 
 /// The weights side file (docs/abi.md): a 64-byte header, then the data.
 constexpr char kWeightsMagic[9] = "BITNETW1";
