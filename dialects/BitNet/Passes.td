@@ -327,11 +327,12 @@ def OutlineLoopNestsPass
     dominator tree of the whole function for each loop it versions), so
     compile time grew quadratically with the layer count. This pass, run on
     buffers, moves each top-level op with regions (a loop nest, a
-    `linalg` op on memrefs) of a public function into a private `noinline`
-    function called in its place; captured constants and globals are cloned
-    in (loop bounds stay constant), other captured values become arguments.
-    Ops with results, and functions with fewer than `min-ops` such ops, are
-    left alone.
+    `linalg` op on memrefs) of a function (public or private: a decoder's
+    context buckets are private) into a private `noinline` function called
+    in its place; captured constants and globals are cloned in (loop bounds
+    stay constant), other captured values become arguments. Ops with
+    results, functions with fewer than `min-ops` such ops, and the
+    functions the pass itself creates are left alone.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::LLVM::LLVMDialect"];

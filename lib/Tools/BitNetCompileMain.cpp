@@ -391,6 +391,12 @@ OwningOpRef<ModuleOp> importStage(const CompileConfig &config,
       return nullptr;
     }
     if (!onnx::isGenerativeModel(*model, config.decoder)) {
+      if (!config.decoder.contextBuckets.empty()) {
+        error("--context-buckets applies to models with key-value caches "
+              "(inputs named " + config.decoder.pastPrefix + "*); '" + config.input +
+              "' has none");
+        return nullptr;
+      }
       OwningOpRef<ModuleOp> module =
           onnx::importModel(*model, context, config.import, config.input);
       if (!module || failed(verify(*module)))

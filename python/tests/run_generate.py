@@ -18,7 +18,7 @@ step and for a prompt shorter than the chunk (padded), every step's logits
 are within relative L2 1e-3 of PyTorch's and onnxruntime's and the greedy
 tokens are equal; and when a context overflow and a non-generative use are
 refused with clear messages. On x86-64 the model is also compiled with
-context buckets (decode for capacities 6 and 12 too, every function used
+context buckets (decode for capacities 6 and 10 too, every function used
 by the prompts' steps), which must match PyTorch the same way, and as an
 executable (`--emit=exe`) that must generate the same tokens, and with
 --abi-test, test/Runtime/abi_test.c checks the session API on the library.
@@ -155,14 +155,15 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
                   f"step logits relative L2 {error:.2e}")
             ok &= tokens == ref_tokens and error <= 1e-3
 
-    # Context buckets: decode also compiled for capacities 6 and 12, the
+    # Context buckets: decode also compiled for capacities 6 and 10, the
     # entry point picking the smallest that holds the new token's slot. The
-    # prompts' decode steps (positions 3..12) use all three functions; the
-    # tokens and logits must stay PyTorch's.
+    # 5-token prompt's decode steps (positions 4..11) use all three
+    # functions (6: 4-5, 10: 6-9, the full decode: 10-11), the 3-token
+    # one's (3..9) the two buckets; tokens and logits must stay PyTorch's.
     if not aarch64_cpu:
         bucketed = os.path.join(work_dir, "tiny_kv_buckets.so")
         built = run([bitnet_compile, model_path, "--emit=lib", "-o", bucketed,
-                     "--context-buckets=6,12"] + flags)
+                     "--context-buckets=6,10"] + flags)
         if built.returncode != 0:
             sys.exit(built.stderr)
         for prompt in PROMPTS:

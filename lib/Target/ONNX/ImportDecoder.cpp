@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Target/ONNX/ImportONNX.h"
-#include "bitnet/Dialect/BitNet/Transforms/Passes.h"
+#include "bitnet/Dialect/BitNet/IR/FunctionAttrs.h"
 #include "bitnet/Target/ONNX/OnnxModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -129,6 +129,7 @@ OwningOpRef<ModuleOp> mlir::bitnet::onnx::importDecoder(
     if (function.capacity != decoder.maxContext) {
       // Called by decode's entry point only: private, no C interface.
       auto func = imported->lookupSymbol<func::FuncOp>(function.name);
+      assert(func && "importModel names the function as asked");
       func.setPrivate();
       func->removeAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName());
       func->setAttr(kBucketOfAttr, StringAttr::get(context, "decode"));

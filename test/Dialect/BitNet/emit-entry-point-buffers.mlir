@@ -33,7 +33,9 @@ func.func @main(%ids: tensor<1x1xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state
 }
 func.func private @main_ctx4(%ids: tensor<1x1xi64>, %cache: tensor<1x2x4x4xf32> {bitnet.state},
                              %pos: tensor<1xi64>) -> tensor<1x4xf32>
-    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64} {
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64,
+                bitnet.input_names = ["ids", "past_key_values.0.key", "cache_position"],
+                bitnet.output_names = ["logits"]} {
   %new = arith.constant dense<2.0> : tensor<1x2x1x4xf32>
   %c0 = arith.constant 0 : index
   %p = tensor.extract %pos[%c0] : tensor<1xi64>

@@ -100,8 +100,7 @@ func.func @main(%ids: tensor<1x1xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state
 // CHECK:           } else {
 // CHECK:             func.call @main(%[[IDS]], %[[CACHE]], %[[MASK]], %[[POS]])
 // CHECK:         bufferization.materialize_in_destination %[[R]]
-// The buckets lose their state marks too.
-// CHECK-NOT:     bitnet.state
+// (The buckets lose their state marks too: the signatures above.)
 func.func @main(%ids: tensor<1x1xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state},
                 %mask: tensor<1x8xi64>, %pos: tensor<1xi64>) -> tensor<1x4xf32>
     attributes {bitnet.input_names = ["ids", "past_key_values.0.key", "attention_mask", "cache_position"],
@@ -111,13 +110,15 @@ func.func @main(%ids: tensor<1x1xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state
 }
 func.func private @main_ctx4(%ids: tensor<1x1xi64>, %cache: tensor<1x2x4x4xf32> {bitnet.state},
                              %mask: tensor<1x4xi64>, %pos: tensor<1xi64>) -> tensor<1x4xf32>
-    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64} {
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64,
+                bitnet.input_names = ["ids", "past_key_values.0.key", "attention_mask", "cache_position"]} {
   %c = arith.constant dense<2.0> : tensor<1x4xf32>
   return %c : tensor<1x4xf32>
 }
 func.func private @main_ctx2(%ids: tensor<1x1xi64>, %cache: tensor<1x2x2x4xf32> {bitnet.state},
                              %mask: tensor<1x2xi64>, %pos: tensor<1xi64>) -> tensor<1x4xf32>
-    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 2 : i64} {
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 2 : i64,
+                bitnet.input_names = ["ids", "past_key_values.0.key", "attention_mask", "cache_position"]} {
   %c = arith.constant dense<3.0> : tensor<1x4xf32>
   return %c : tensor<1x4xf32>
 }
@@ -130,9 +131,58 @@ func.func @main(%cache: tensor<1x2x8x4xf32> {bitnet.state}, %pos: tensor<1xi64>)
   %c = arith.constant dense<1.0> : tensor<1x4xf32>
   return %c : tensor<1x4xf32>
 }
-// expected-error @+1 {{bitnet-emit-entry-point: @main_ctx4 cannot stand in for @main: argument type 'tensor<1x3x4x4xf32>' is not a leading block of 'tensor<1x2x8x4xf32>'}}
-func.func private @main_ctx4(%cache: tensor<1x3x4x4xf32>, %pos: tensor<1xi64>) -> tensor<1x4xf32>
-    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64} {
+// expected-error @+1 {{bitnet-emit-entry-point: @main_ctx4 cannot stand in for @main: argument 0 ('tensor<1x3x4x4xf32>') is not the model's argument ('tensor<1x2x8x4xf32>') or its leading block of 4 slots}}
+func.func private @main_ctx4(%cache: tensor<1x3x4x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64,
+                bitnet.input_names = ["past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<2.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+
+// -----
+
+// A capacity that disagrees with the slots: the dispatch would send
+// positions 4 and 5 to a 4-slot cache.
+func.func @main(%cache: tensor<1x2x8x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.input_names = ["past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<1.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+// expected-error @+1 {{argument 0 ('tensor<1x2x4x4xf32>') is not the model's argument ('tensor<1x2x8x4xf32>') or its leading block of 6 slots}}
+func.func private @main_ctx6(%cache: tensor<1x2x4x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 6 : i64,
+                bitnet.input_names = ["past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<2.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+
+// -----
+
+// A bucket must say its capacity, and take the model's inputs by name.
+func.func @main(%cache: tensor<1x2x8x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.input_names = ["past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<1.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+// expected-error @+1 {{@main_nocap cannot stand in for @main: it has no bitnet.context_bucket capacity}}
+func.func private @main_nocap(%cache: tensor<1x2x4x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main",
+                bitnet.input_names = ["past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<2.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @main(%cache: tensor<1x2x8x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.input_names = ["past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<1.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+// expected-error @+1 {{@main_ctx4 cannot stand in for @main: its inputs or results differ beyond the capacity}}
+func.func private @main_ctx4(%cache: tensor<1x2x4x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64,
+                bitnet.input_names = ["cache", "position"]} {
   %c = arith.constant dense<2.0> : tensor<1x4xf32>
   return %c : tensor<1x4xf32>
 }
@@ -140,7 +190,7 @@ func.func private @main_ctx4(%cache: tensor<1x3x4x4xf32>, %pos: tensor<1xi64>) -
 // -----
 
 // Buckets need the position input to choose among them.
-// expected-error @+1 {{bitnet-emit-entry-point: @main has context buckets but no 'cache_position' input}}
+// expected-error @+1 {{bitnet-emit-entry-point: @main has context buckets but no 'cache_position' input of type 'tensor<1xi64>'}}
 func.func @main(%cache: tensor<1x2x8x4xf32> {bitnet.state}) -> tensor<1x4xf32> {
   %c = arith.constant dense<1.0> : tensor<1x4xf32>
   return %c : tensor<1x4xf32>

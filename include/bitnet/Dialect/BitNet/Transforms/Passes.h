@@ -4,6 +4,7 @@
 #define BITNET_DIALECT_BITNET_TRANSFORMS_PASSES_H
 
 #include "bitnet/Dialect/BitNet/IR/BitNet.h"
+#include "bitnet/Dialect/BitNet/IR/FunctionAttrs.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -20,21 +21,6 @@ namespace mlir::bitnet {
 /// quantize / ternary_matmul / dequantize.
 void populateDecomposeBitLinearPatterns(RewritePatternSet &patterns);
 
-/// Argument attribute of a tensor the model updates in place (a key-value
-/// cache, set by `bitnet-kv-cache-in-place`), and the name of the input that
-/// pass adds: the number of tokens already in the caches.
-constexpr char kStateArgAttr[] = "bitnet.state";
-constexpr char kCachePositionInput[] = "cache_position";
-/// The input `bitnet-last-token-logits` adds: the token whose logits a
-/// prefill returns.
-constexpr char kLogitsIndexInput[] = "logits_index";
-/// Attributes of a function that stands in for another one (`decode`) when
-/// the context fits a smaller cache capacity (`decode_ctx<B>`, imported by
-/// onnx::importDecoder): the function's name, and the capacity B. Its
-/// inputs are the first B slots of the other's; bitnet-emit-entry-point
-/// dispatches to it.
-constexpr char kBucketOfAttr[] = "bitnet.bucket_of";
-constexpr char kContextBucketAttr[] = "bitnet.context_bucket";
 
 /// The weights side file (docs/abi.md): a 64-byte header, then the data.
 constexpr char kWeightsMagic[9] = "BITNETW1";

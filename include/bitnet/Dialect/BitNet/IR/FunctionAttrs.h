@@ -1,0 +1,32 @@
+//===- FunctionAttrs.h - Names the compiler puts on model functions -*- C++ -*-===//
+//
+// Attribute and input names that the importer and the passes agree on. No
+// generated headers: the ONNX importer uses them without depending on the
+// dialect's TableGen output.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_DIALECT_BITNET_IR_FUNCTIONATTRS_H
+#define BITNET_DIALECT_BITNET_IR_FUNCTIONATTRS_H
+
+namespace mlir::bitnet {
+
+/// Argument attribute of a tensor the model updates in place (a key-value
+/// cache, set by `bitnet-kv-cache-in-place`), and the name of the input that
+/// pass adds: the number of tokens already in the caches.
+constexpr char kStateArgAttr[] = "bitnet.state";
+constexpr char kCachePositionInput[] = "cache_position";
+/// The input `bitnet-last-token-logits` adds: the token whose logits a
+/// prefill returns.
+constexpr char kLogitsIndexInput[] = "logits_index";
+/// Attributes of a function that stands in for another one (`decode`) when
+/// the context fits a smaller cache capacity (`decode_ctx<B>`, imported by
+/// onnx::importDecoder): the function's name, and the capacity B. Its
+/// inputs are the first B slots of the other's; bitnet-emit-entry-point
+/// dispatches to it.
+constexpr char kBucketOfAttr[] = "bitnet.bucket_of";
+constexpr char kContextBucketAttr[] = "bitnet.context_bucket";
+
+} // namespace mlir::bitnet
+
+#endif // BITNET_DIALECT_BITNET_IR_FUNCTIONATTRS_H
