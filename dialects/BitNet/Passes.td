@@ -165,12 +165,15 @@ def EmitEntryPointPass : Pass<"bitnet-emit-entry-point", "::mlir::ModuleOp"> {
     (a generative model's `prefill` and `decode`).
 
     Context buckets: functions marked `bitnet.bucket_of = "<func>"` with a
-    capacity `bitnet.context_bucket = B` (`decode_ctx<B>`, imported by
-    `bitnet-compile --context-buckets`) stand in for `func` when the
-    context is short. Their arguments must be leading blocks of `func`'s
-    (a cache `[1, heads, B, head_dim]` of `[1, heads, C, head_dim]`, a mask
-    `[1, B]` of `[1, C]`). The entry point then reads `cache_position` and
-    calls the smallest bucket with position < B (else `func`) on
+    capacity `bitnet.context_bucket = B` and the tokens a call appends,
+    `bitnet.bucket_new_tokens = S` (default 1) (`decode_ctx<B>`,
+    `prefill_ctx<B>`, imported by `bitnet-compile --context-buckets`) stand
+    in for `func` when the context is short. Their arguments must be
+    `func`'s, or leading blocks of B slots of them (a cache
+    `[1, heads, B, head_dim]` of `[1, heads, C, head_dim]`, a mask `[1, B]`
+    of `[1, C]`), with the same input names and state arguments. The entry
+    point then reads `cache_position` and calls the smallest bucket with
+    position + S <= B (else `func`) on
     `tensor.extract_slice`s of the caller's buffers; each bucket argument
     that is such a slice gets `bufferization.buffer_layout` = the strided
     layout of the full buffer, so bufferization passes the caller's buffer

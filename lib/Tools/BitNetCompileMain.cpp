@@ -225,7 +225,7 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
   static cl::list<int64_t> contextBuckets(
       "context-buckets",
       cl::desc("For models with key-value caches: smaller capacities, "
-               "ascending, to compile decode for as well; a decode step "
+               "ascending, to compile prefill and decode for as well; a call "
                "attends over the smallest that holds the context (e.g. "
                "256,1024 with --max-context=4096)"),
       cl::CommaSeparated, cl::cat(category));

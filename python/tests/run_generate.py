@@ -18,8 +18,9 @@ step and for a prompt shorter than the chunk (padded), every step's logits
 are within relative L2 1e-3 of PyTorch's and onnxruntime's and the greedy
 tokens are equal; and when a context overflow and a non-generative use are
 refused with clear messages. On x86-64 the model is also compiled with
-context buckets (decode for capacities 6 and 10 too, every function used
-by the prompts' steps), which must match PyTorch the same way, and as an
+context buckets (prefill and decode for capacities 6 and 10 too, every
+function used by the prompts' steps), which must match PyTorch the same
+way, and as an
 executable (`--emit=exe`) that must generate the same tokens, and with
 --abi-test, test/Runtime/abi_test.c checks the session API on the library.
 
@@ -155,18 +156,19 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
                   f"step logits relative L2 {error:.2e}")
             ok &= tokens == ref_tokens and error <= 1e-3
 
-    # Context buckets: decode also compiled for capacities 6 and 10, the
-    # entry point picking the smallest that holds the new token's slot. The
-    # 5-token prompt's decode steps (positions 4..11) use all three
-    # functions (6: 4-5, 10: 6-9, the full decode: 10-11), the 3-token
-    # one's (3..9) the two buckets; tokens and logits must stay PyTorch's.
+    # Context buckets: prefill and decode also compiled for capacities 6 and
+    # 10, the entry points picking the smallest that holds the new tokens'
+    # slots. The 5-token prompt's decode steps (positions 4..11) use all
+    # three decode functions (6: 4-5, 10: 6-9, the full decode: 10-11); the
+    # 13-token prompt's chunks (positions 0, 4, 8; 4 tokens each) all three
+    # prefill functions (6, 10, full); tokens and logits must stay PyTorch's.
     if not aarch64_cpu:
         bucketed = os.path.join(work_dir, "tiny_kv_buckets.so")
         built = run([bitnet_compile, model_path, "--emit=lib", "-o", bucketed,
                      "--context-buckets=6,10"] + flags)
         if built.returncode != 0:
             sys.exit(built.stderr)
-        for prompt in PROMPTS:
+        for prompt in PROMPTS + [[5, 9, 13, 2, 77, 31, 8, 64, 50, 3, 19, 44, 6]]:
             expected_tokens, expected_logits = torch_reference(wrapper, prompt)
             logits_path = os.path.join(work_dir, f"bucket_logits_{len(prompt)}.npy")
             result = run([bitnet_run, bucketed, "--generate", "--prompt-ids",

@@ -103,11 +103,17 @@ OwningOpRef<ModuleOp> mlir::bitnet::onnx::importDecoder(
   struct Function {
     std::string name;
     int64_t newTokens, capacity;
+    std::string bucketOf; // empty: an entry point's own function
   };
-  std::vector<Function> functions = {{"prefill", decoder.prefillTokens, decoder.maxContext},
-                                     {"decode", 1, decoder.maxContext}};
-  for (int64_t bucket : decoder.contextBuckets)
-    functions.push_back({"decode_ctx" + std::to_string(bucket), 1, bucket});
+  std::vector<Function> functions = {{"prefill", decoder.prefillTokens, decoder.maxContext, ""},
+                                     {"decode", 1, decoder.maxContext, ""}};
+  // Each bucket stands in for decode, and for prefill where a chunk fits.
+  for (int64_t bucket : decoder.contextBuckets) {
+    if (bucket > decoder.prefillTokens)
+      functions.push_back({"prefill_ctx" + std::to_string(bucket), decoder.prefillTokens,
+                           bucket, "prefill"});
+    functions.push_back({"decode_ctx" + std::to_string(bucket), 1, bucket, "decode"});
+  }
 
   std::map<std::string, ElementsAttr> shared;
   OwningOpRef<ModuleOp> module;
@@ -126,15 +132,17 @@ OwningOpRef<ModuleOp> mlir::bitnet::onnx::importDecoder(
     OwningOpRef<ModuleOp> imported = importModel(model, context, entry, fileName);
     if (!imported)
       return nullptr;
-    if (function.capacity != decoder.maxContext) {
-      // Called by decode's entry point only: private, no C interface.
+    if (!function.bucketOf.empty()) {
+      // Called by prefill's or decode's entry point only: private, no C
+      // interface.
       auto func = imported->lookupSymbol<func::FuncOp>(function.name);
       assert(func && "importModel names the function as asked");
+      auto i64 = IntegerType::get(context, 64);
       func.setPrivate();
       func->removeAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName());
-      func->setAttr(kBucketOfAttr, StringAttr::get(context, "decode"));
-      func->setAttr(kContextBucketAttr,
-                    IntegerAttr::get(IntegerType::get(context, 64), function.capacity));
+      func->setAttr(kBucketOfAttr, StringAttr::get(context, function.bucketOf));
+      func->setAttr(kContextBucketAttr, IntegerAttr::get(i64, function.capacity));
+      func->setAttr(kBucketNewTokensAttr, IntegerAttr::get(i64, function.newTokens));
     }
     if (!module) {
       module = std::move(imported);

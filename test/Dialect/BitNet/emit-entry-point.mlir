@@ -74,8 +74,10 @@ func.func @main(%ids: tensor<1x1xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state
 
 // Context buckets: functions standing in for @main at smaller cache
 // capacities (bitnet.bucket_of, bitnet.context_bucket; onnx::importDecoder's
-// decode_ctx<B>). The entry point calls the smallest whose capacity exceeds
-// cache_position, on the leading slots of the caller's buffers: the caches
+// decode_ctx<B>). The entry point calls the smallest whose capacity holds
+// the new token (cache_position + 1 <= B: one new token unless
+// bitnet.bucket_new_tokens says otherwise), on the leading slots of the
+// caller's buffers: the caches
 // and the mask as extract_slices whose strided layouts the buckets'
 // arguments declare (bufferization.buffer_layout), so bufferization passes
 // the caller's buffers themselves and the updates land in place.
@@ -87,14 +89,14 @@ func.func @main(%ids: tensor<1x1xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state
 // CHECK-DAG:     %[[MASK:.*]] = bufferization.to_tensor %{{.*}} restrict : memref<1x8xi64>
 // CHECK-DAG:     %[[POS:.*]] = bufferization.to_tensor %{{.*}} restrict : memref<1xi64>
 // CHECK:         %[[P:.*]] = tensor.extract %[[POS]][%{{.*}}] : tensor<1xi64>
-// CHECK:         %[[FITS2:.*]] = arith.cmpi slt, %[[P]], %c2_i64 : i64
+// CHECK:         %[[FITS2:.*]] = arith.cmpi sle, %[[P]], %c1_i64 : i64
 // CHECK:         %[[R:.*]] = scf.if %[[FITS2]] -> (tensor<1x4xf32>) {
 // CHECK:           %[[C2:.*]] = tensor.extract_slice %[[CACHE]][0, 0, 0, 0] [1, 2, 2, 4] [1, 1, 1, 1] : tensor<1x2x8x4xf32> to tensor<1x2x2x4xf32>
 // CHECK:           %[[M2:.*]] = tensor.extract_slice %[[MASK]][0, 0] [1, 2] [1, 1] : tensor<1x8xi64> to tensor<1x2xi64>
 // CHECK:           %[[R2:.*]] = func.call @main_ctx2(%[[IDS]], %[[C2]], %[[M2]], %[[POS]])
 // CHECK:           scf.yield %[[R2]]
 // CHECK:         } else {
-// CHECK:           %[[FITS4:.*]] = arith.cmpi slt, %[[P]], %c4_i64 : i64
+// CHECK:           %[[FITS4:.*]] = arith.cmpi sle, %[[P]], %c3_i64 : i64
 // CHECK:           scf.if %[[FITS4]] -> (tensor<1x4xf32>) {
 // CHECK:             func.call @main_ctx4(
 // CHECK:           } else {
@@ -197,6 +199,45 @@ func.func @main(%cache: tensor<1x2x8x4xf32> {bitnet.state}) -> tensor<1x4xf32> {
 }
 func.func private @main_ctx4(%cache: tensor<1x2x4x4xf32>) -> tensor<1x4xf32>
     attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 4 : i64} {
+  %c = arith.constant dense<2.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+
+// -----
+
+// A prefill bucket appends S = 3 tokens: it holds them iff
+// cache_position + 3 <= 8, i.e. cache_position <= 5.
+// CHECK-LABEL: func.func @bitnet_run
+// CHECK:         %[[P:.*]] = tensor.extract
+// CHECK:         arith.cmpi sle, %[[P]], %c5_i64 : i64
+// CHECK:         func.call @main_ctx8(
+func.func @main(%ids: tensor<1x3xi64>, %cache: tensor<1x2x16x4xf32> {bitnet.state},
+                %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.input_names = ["ids", "past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<1.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+func.func private @main_ctx8(%ids: tensor<1x3xi64>, %cache: tensor<1x2x8x4xf32> {bitnet.state},
+                             %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 8 : i64,
+                bitnet.bucket_new_tokens = 3 : i64,
+                bitnet.input_names = ["ids", "past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<2.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @main(%cache: tensor<1x2x16x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.input_names = ["past_key_values.0.key", "cache_position"]} {
+  %c = arith.constant dense<1.0> : tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+// expected-error @+1 {{@main_ctx8 cannot stand in for @main: its bitnet.bucket_new_tokens (9) must be in [1, 8]}}
+func.func private @main_ctx8(%cache: tensor<1x2x8x4xf32> {bitnet.state}, %pos: tensor<1xi64>) -> tensor<1x4xf32>
+    attributes {bitnet.bucket_of = "main", bitnet.context_bucket = 8 : i64,
+                bitnet.bucket_new_tokens = 9 : i64,
+                bitnet.input_names = ["past_key_values.0.key", "cache_position"]} {
   %c = arith.constant dense<2.0> : tensor<1x4xf32>
   return %c : tensor<1x4xf32>
 }

@@ -206,7 +206,7 @@ private:
       return capacity(x) < capacity(y);
     });
 
-    // The bucket holds the new token's slot iff position < capacity.
+    // The bucket holds the new tokens' slots iff position + S <= capacity.
     Value zero = arith::ConstantIndexOp::create(b, 0);
     Value position = tensor::ExtractOp::create(b, args[*positionIndex], zero);
     std::function<SmallVector<Value>(OpBuilder &, Location, size_t)> dispatch =
@@ -215,8 +215,8 @@ private:
       if (i == buckets.size())
         return SmallVector<Value>(func::CallOp::create(db, model, args).getResults());
       Value fits = arith::CmpIOp::create(
-          db, arith::CmpIPredicate::slt, position,
-          arith::ConstantIntOp::create(db, capacity(buckets[i]), 64));
+          db, arith::CmpIPredicate::sle, position,
+          arith::ConstantIntOp::create(db, capacity(buckets[i]) - newTokens(buckets[i]), 64));
       auto branch = scf::IfOp::create(
           db, fits,
           [&](OpBuilder &tb, Location tl) {
@@ -239,6 +239,10 @@ private:
   static int64_t capacity(func::FuncOp bucket) {
     return bucket->getAttrOfType<IntegerAttr>(kContextBucketAttr).getInt();
   }
+  static int64_t newTokens(func::FuncOp bucket) {
+    auto tokens = bucket->getAttrOfType<IntegerAttr>(kBucketNewTokensAttr);
+    return tokens ? tokens.getInt() : 1;
+  }
 
   /// A bucket of capacity B takes the model's inputs (same names, same
   /// state arguments), each the same tensor or its leading block of B slots:
@@ -255,6 +259,9 @@ private:
     auto capacityAttr = bucket->getAttrOfType<IntegerAttr>(kContextBucketAttr);
     if (!capacityAttr)
       return fail() << "it has no " << kContextBucketAttr << " capacity";
+    if (newTokens(bucket) < 1 || newTokens(bucket) > capacityAttr.getInt())
+      return fail() << "its " << kBucketNewTokensAttr << " (" << newTokens(bucket)
+                    << ") must be in [1, " << capacityAttr.getInt() << "]";
     if (bucket.getResultTypes() != model.getResultTypes() ||
         bucket.getNumArguments() != model.getNumArguments() ||
         bucket->getAttr("bitnet.input_names") != model->getAttr("bitnet.input_names"))

@@ -19,13 +19,15 @@ constexpr char kCachePositionInput[] = "cache_position";
 /// The input `bitnet-last-token-logits` adds: the token whose logits a
 /// prefill returns.
 constexpr char kLogitsIndexInput[] = "logits_index";
-/// Attributes of a function that stands in for another one (`decode`) when
-/// the context fits a smaller cache capacity (`decode_ctx<B>`, imported by
-/// onnx::importDecoder): the function's name, and the capacity B. Its
-/// inputs are the first B slots of the other's; bitnet-emit-entry-point
-/// dispatches to it.
+/// Attributes of a function that stands in for another one (`decode`,
+/// `prefill`) when the context fits a smaller cache capacity
+/// (`decode_ctx<B>`, `prefill_ctx<B>`, imported by onnx::importDecoder): the
+/// function's name, the capacity B, and the tokens S a call appends (1 if
+/// absent). Its inputs are the first B slots of the other's;
+/// bitnet-emit-entry-point dispatches to it when cache_position + S <= B.
 constexpr char kBucketOfAttr[] = "bitnet.bucket_of";
 constexpr char kContextBucketAttr[] = "bitnet.context_bucket";
+constexpr char kBucketNewTokensAttr[] = "bitnet.bucket_new_tokens";
 
 } // namespace mlir::bitnet
 
