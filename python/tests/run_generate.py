@@ -17,10 +17,10 @@ Passes when, for a prompt processed as a full prefill chunk plus a decode
 step and for a prompt shorter than the chunk (padded), every step's logits
 are within relative L2 1e-3 of PyTorch's and onnxruntime's and the greedy
 tokens are equal; and when a context overflow and a non-generative use are
-refused with clear messages. On x86-64 the model is also compiled with
+refused with clear messages. The model is also compiled with
 context buckets (prefill and decode for capacities 6 and 10 too, every
 function used by the prompts' steps), which must match PyTorch the same
-way, and as an
+way; on x86-64 also as an
 executable (`--emit=exe`) that must generate the same tokens, and with
 --abi-test, test/Runtime/abi_test.c checks the session API on the library.
 
@@ -162,27 +162,27 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
     # three decode functions (6: 4-5, 10: 6-9, the full decode: 10-11); the
     # 13-token prompt's chunks (positions 0, 4, 8; 4 tokens each) all three
     # prefill functions (6, 10, full); tokens and logits must stay PyTorch's.
-    if not aarch64_cpu:
-        bucketed = os.path.join(work_dir, "tiny_kv_buckets.so")
-        built = run([bitnet_compile, model_path, "--emit=lib", "-o", bucketed,
-                     "--context-buckets=6,10"] + flags)
-        if built.returncode != 0:
-            sys.exit(built.stderr)
-        for prompt in PROMPTS + [[5, 9, 13, 2, 77, 31, 8, 64, 50, 3, 19, 44, 6]]:
-            expected_tokens, expected_logits = torch_reference(wrapper, prompt)
-            logits_path = os.path.join(work_dir, f"bucket_logits_{len(prompt)}.npy")
-            result = run([bitnet_run, bucketed, "--generate", "--prompt-ids",
-                          ",".join(map(str, prompt)), "--max-new-tokens", str(NEW_TOKENS),
-                          "--threads", "2", "--logits-out", logits_path])
-            print(result.stdout + result.stderr, end="")
-            if result.returncode != 0:
-                sys.exit("FAILED: bitnet-run --generate (context buckets)")
-            tokens = [int(t) for t in result.stdout.strip().split(",")]
-            logits = np.load(logits_path)
-            error = np.linalg.norm(logits - expected_logits) / np.linalg.norm(expected_logits)
-            print(f"context buckets, prompt {prompt}: tokens {tokens} vs PyTorch "
-                  f"{expected_tokens}; step logits relative L2 {error:.2e}")
-            ok &= tokens == expected_tokens and error <= 1e-3
+    bucketed = os.path.join(work_dir, "tiny_kv_buckets.so")
+    built = run([bitnet_compile, model_path, "--emit=lib", "-o", bucketed,
+                 "--context-buckets=6,10"] + flags)
+    if built.returncode != 0:
+        sys.exit(built.stderr)
+    for prompt in PROMPTS + [[5, 9, 13, 2, 77, 31, 8, 64, 50, 3, 19, 44, 6]]:
+        expected_tokens, expected_logits = torch_reference(wrapper, prompt)
+        logits_path = os.path.join(work_dir, f"bucket_logits_{len(prompt)}.npy")
+        result = run(runner + [bucketed, "--generate", "--prompt-ids",
+                               ",".join(map(str, prompt)), "--max-new-tokens",
+                               str(NEW_TOKENS), "--threads", "2",
+                               "--logits-out", logits_path])
+        print(result.stdout + result.stderr, end="")
+        if result.returncode != 0:
+            sys.exit("FAILED: bitnet-run --generate (context buckets)")
+        tokens = [int(t) for t in result.stdout.strip().split(",")]
+        logits = np.load(logits_path)
+        error = np.linalg.norm(logits - expected_logits) / np.linalg.norm(expected_logits)
+        print(f"context buckets, prompt {prompt}: tokens {tokens} vs PyTorch "
+              f"{expected_tokens}; step logits relative L2 {error:.2e}")
+        ok &= tokens == expected_tokens and error <= 1e-3
 
     # The same model as an executable (bitnet-compile --emit=exe): bitnet-run
     # with the model built in, the same tokens.
