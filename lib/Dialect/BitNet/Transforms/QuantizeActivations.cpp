@@ -14,6 +14,7 @@
 
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
+#include "DeadProducers.h"
 #include "ImportedForms.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -269,23 +270,6 @@ Value perFeatureGamma(OpBuilder &b, Location loc, Value gamma,
                                          ArrayRef<ReassociationIndices>{all});
 }
 
-/// Erases `op` and then whichever of its producers it left dead.
-void eraseWithDeadProducers(Operation *op) {
-  // A set: x * x names its producer twice, which must be erased once.
-  llvm::SetVector<Operation *> worklist;
-  worklist.insert(op);
-  while (!worklist.empty()) {
-    Operation *next = worklist.pop_back_val();
-    if (!isOpTriviallyDead(next))
-      continue;
-    for (Value operand : next->getOperands())
-      if (Operation *producer = operand.getDefiningOp())
-        worklist.insert(producer);
-    next->dropAllReferences();
-    next->erase();
-  }
-}
-
 //===----------------------------------------------------------------------===//
 // Pass
 //===----------------------------------------------------------------------===//
@@ -411,7 +395,10 @@ struct QuantizeActivationsPass
     }
     op.getValues().replaceAllUsesWith(fusedOp.getValues());
     op.getScales().replaceAllUsesWith(fusedOp.getScales());
-    eraseWithDeadProducers(op);
+    eraseDeadProducers(op, [](Operation *dead) {
+      dead->dropAllReferences();
+      dead->erase();
+    });
     ++fused;
   }
 

@@ -11,6 +11,8 @@
 #ifndef BITNET_LIB_DIALECT_BITNET_TRANSFORMS_WEIGHTBLOBS_H
 #define BITNET_LIB_DIALECT_BITNET_TRANSFORMS_WEIGHTBLOBS_H
 
+#include "DeadProducers.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
@@ -40,27 +42,20 @@ public:
   /// Erases the ops that computed `value` and are now dead, back to their
   /// constants, releasing the blobs nothing holds any more.
   void eraseDeadProducers(RewriterBase &rewriter, Value value) {
-    SmallVector<Operation *> worklist;
-    if (Operation *def = value.getDefiningOp())
-      worklist.push_back(def);
-    while (!worklist.empty()) {
-      Operation *op = worklist.pop_back_val();
-      if (!isOpTriviallyDead(op))
-        continue;
-      for (Value operand : op->getOperands())
-        if (Operation *def = operand.getDefiningOp();
-            def && !llvm::is_contained(worklist, def))
-          worklist.push_back(def);
+    Operation *def = value.getDefiningOp();
+    if (!def)
+      return;
+    bitnet::eraseDeadProducers(def, [&](Operation *op) {
       Attribute constant;
       bool isConstant = matchPattern(op, m_Constant(&constant));
       rewriter.eraseOp(op);
       if (!isConstant)
-        continue;
+        return;
       auto it = holders.find(constant);
       if (it != holders.end() && --it->second == 0)
         cast<DenseResourceElementsAttr>(constant).getRawHandle().getResource()->setBlob(
             AsmResourceBlob());
-    }
+    });
   }
 
 private:
