@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Tools/BitNetBenchMain.h"
+#include "bitnet/Tools/DecodeTuningOptions.h"
 
 #include "bitnet/InitAll.h"
 #include "bitnet/Pipelines/Pipelines.h"
@@ -345,23 +346,14 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   static cl::list<std::string> shapeList(
       "shape", cl::desc("Weight shapes MxK instead of the DESIGN shapes"),
       cl::CommaSeparated, cl::cat(category));
-  // (LLVM's loop-data-prefetch owns -prefetch-distance.)
-  static cl::opt<int64_t> prefetchDistance(
-      "decode-prefetch-distance",
-      cl::desc("Decode kernels: bytes to prefetch ahead (-1: the target's, 0: "
-               "none)"),
-      cl::init(-1), cl::cat(category));
-  static cl::opt<int64_t> decodeAccumulators(
-      "decode-accumulators",
-      cl::desc("Decode kernels: accumulators per row, 1, 2 or 4 (0: default)"),
-      cl::init(0), cl::cat(category));
+  static bitnet::DecodeTuningOptions decodeTuning(category);
   static cl::opt<bool> quick("quick", cl::desc("Only the first shape"),
                              cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "BitNet-MLIR kernel benchmark\n");
   const char *arch =
       llvm::Triple(llvm::sys::getProcessTriple()).isAArch64() ? "aarch64" : "x86_64";
-  KernelTuning tuning{arch, mcpu, prefetchDistance, decodeAccumulators};
+  KernelTuning tuning{arch, mcpu, decodeTuning.prefetchDistance, decodeTuning.accumulators};
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   // The compiled functions allocate their results and temporaries per call;
@@ -387,7 +379,8 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
     llvm::errs() << "bitnet-bench: -n and --num-threads take positive counts\n";
     return 1;
   }
-  if (prefetchDistance < -1 || !llvm::is_contained({0, 1, 2, 4}, decodeAccumulators)) {
+  if (decodeTuning.prefetchDistance < -1 ||
+      !bitnet::isValidDecodeAccumulators(decodeTuning.accumulators)) {
     llvm::errs() << "bitnet-bench: --decode-prefetch-distance takes -1 or more, "
                     "--decode-accumulators 1, 2 or 4 (0: the default)\n";
     return 1;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Tools/BitNetCompileMain.h"
+#include "bitnet/Tools/DecodeTuningOptions.h"
 
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/InitAll.h"
@@ -229,16 +230,7 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
                "attends over the smallest that holds the context (e.g. "
                "256,1024 with --max-context=4096)"),
       cl::CommaSeparated, cl::cat(category));
-  // (LLVM's loop-data-prefetch owns -prefetch-distance.)
-  static cl::opt<int64_t> decodePrefetchDistance(
-      "decode-prefetch-distance",
-      cl::desc("Decode kernels: bytes to software-prefetch ahead (-1: the "
-               "CPU's default, 0: none)"),
-      cl::init(-1), cl::cat(category));
-  static cl::opt<int64_t> decodeAccumulators(
-      "decode-accumulators",
-      cl::desc("Decode kernels: accumulators per row, 1, 2 or 4 (0: default)"),
-      cl::init(0), cl::cat(category));
+  static DecodeTuningOptions decodeTuning(category);
   static cl::opt<bool> timings(
       "timings", cl::desc("Print each stage's wall time and peak RSS to stderr"),
       cl::cat(category));
@@ -341,8 +333,8 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
   config.pipeline.mcpu = cpu;
   config.pipeline.openmp = openmp == cl::BOU_UNSET ? !isAArch64
                                                    : openmp == cl::BOU_TRUE;
-  config.pipeline.prefetchDistance = decodePrefetchDistance;
-  config.pipeline.decodeAccumulators = decodeAccumulators;
+  config.pipeline.prefetchDistance = decodeTuning.prefetchDistance;
+  config.pipeline.decodeAccumulators = decodeTuning.accumulators;
   if (config.emit == Emit::Exe && isAArch64) {
     error("--emit=exe links the host's runtime (x86_64); for aarch64 use "
           "--emit=lib and a bitnet-run built for AArch64 (docs/driver.md)");

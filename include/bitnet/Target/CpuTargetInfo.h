@@ -62,11 +62,24 @@ struct CpuTargetInfo {
   int64_t prefetchDistance = 4096;
 
   DotProductKind dotProduct() const;
+  /// Accumulators per row for decode kernels streaming with a software
+  /// prefetch of `prefetchBytes` (0: none): 4, one per code plane, which
+  /// breaks the dot-product latency chain; without the prefetch, 1 on VNNI,
+  /// whose single chain kept the DRAM stream better (measured on Zen 5: 29
+  /// vs 19 GB/s; AVX2's chain is slower than DRAM, 15 vs 26 GB/s).
+  int64_t defaultDecodeAccumulators(int64_t prefetchBytes) const;
   /// The packed format multiply-add kernels read (i2s for every CPU now).
   PackedFormat preferredFormat() const { return PackedFormat::i2s; }
   /// One line describing the target (for remarks and `--print-target`).
   std::string describe() const;
 };
+
+/// Valid values of the decode-accumulators knob: 1, 2 or 4, or 0 for the
+/// target's default.
+inline bool isValidDecodeAccumulators(int64_t accumulators) {
+  return accumulators == 0 || accumulators == 1 || accumulators == 2 ||
+         accumulators == 4;
+}
 
 /// The target `arch` ("x86_64" or "aarch64") with `mcpu` ("native", "" for
 /// the architecture's baseline, or an LLVM CPU name such as "znver4",

@@ -79,11 +79,18 @@ Value sumPairsX86(ImplicitLocOpBuilder &b, VectorType result, Value x,
   return callIntrinsic(b, result, ops.maddwd, {x, ones});
 }
 
+/// A pattern lowering `Op` to x86 pair instructions no wider than the
+/// target's vectors (`maxBits`), preferred to the portable form.
+template <typename Op> struct X86PairPattern : OpRewritePattern<Op> {
+  X86PairPattern(MLIRContext *ctx, int64_t maxBits)
+      : OpRewritePattern<Op>(ctx, /*benefit=*/2), maxBits(maxBits) {}
+  int64_t maxBits;
+};
+
 /// vpmaddubsw (u8 x s8 pairs -> i16), vpmaddwd by ones (i16 pairs -> i32),
 /// add. Exact for a < 128: a pair sums to at most 2 * 127 * 128 < 2^15.
-struct Dot4ToMaddubs : OpRewritePattern<Dot4Op> {
-  Dot4ToMaddubs(MLIRContext *ctx, int64_t maxBits)
-      : OpRewritePattern(ctx, /*benefit=*/2), maxBits(maxBits) {}
+struct Dot4ToMaddubs : X86PairPattern<Dot4Op> {
+  using X86PairPattern::X86PairPattern;
   LogicalResult matchAndRewrite(Dot4Op op, PatternRewriter &rewriter) const override {
     if (!op.getAFitsI8())
       return rewriter.notifyMatchFailure(op, "codes may saturate vpmaddubsw");
@@ -98,13 +105,11 @@ struct Dot4ToMaddubs : OpRewritePattern<Dot4Op> {
     rewriter.replaceOp(op, arith::AddIOp::create(b, op.getAcc(), quads));
     return success();
   }
-  int64_t maxBits;
 };
 
 /// dot2: vpmaddubsw + vpaddw (exact for a < 128, as above).
-struct Dot2ToMaddubs : OpRewritePattern<Dot2Op> {
-  Dot2ToMaddubs(MLIRContext *ctx, int64_t maxBits)
-      : OpRewritePattern(ctx, /*benefit=*/2), maxBits(maxBits) {}
+struct Dot2ToMaddubs : X86PairPattern<Dot2Op> {
+  using X86PairPattern::X86PairPattern;
   LogicalResult matchAndRewrite(Dot2Op op, PatternRewriter &rewriter) const override {
     if (!op.getAFitsI8())
       return rewriter.notifyMatchFailure(op, "codes may saturate vpmaddubsw");
@@ -117,13 +122,11 @@ struct Dot2ToMaddubs : OpRewritePattern<Dot2Op> {
     rewriter.replaceOp(op, arith::AddIOp::create(b, op.getAcc(), pairs));
     return success();
   }
-  int64_t maxBits;
 };
 
 /// add_pairs: vpmaddwd by ones + vpaddd.
-struct AddPairsToMaddwd : OpRewritePattern<AddPairsOp> {
-  AddPairsToMaddwd(MLIRContext *ctx, int64_t maxBits)
-      : OpRewritePattern(ctx, /*benefit=*/2), maxBits(maxBits) {}
+struct AddPairsToMaddwd : X86PairPattern<AddPairsOp> {
+  using X86PairPattern::X86PairPattern;
   LogicalResult matchAndRewrite(AddPairsOp op, PatternRewriter &rewriter) const override {
     auto ops = x86PairIntrinsics(op.getAcc().getType().getNumElements() * 32, maxBits);
     if (!ops)
@@ -133,7 +136,6 @@ struct AddPairsToMaddwd : OpRewritePattern<AddPairsOp> {
     rewriter.replaceOp(op, arith::AddIOp::create(b, op.getAcc(), sums));
     return success();
   }
-  int64_t maxBits;
 };
 
 /// AArch64 sdot (s8 x s8, four products per i32 lane).

@@ -518,8 +518,7 @@ struct ConvertTernaryMatmulToVectorPass
     shape.l2Bytes = info.l2Bytes;
     shape.rowsPerBlock = rowsPerBlock;
     shape.tokenTile = tokenTile;
-    if (decodeAccumulators != 0 && decodeAccumulators != 1 &&
-        decodeAccumulators != 2 && decodeAccumulators != 4) {
+    if (!isValidDecodeAccumulators(decodeAccumulators)) {
       getOperation()->emitError()
           << "convert-bitnet-ternary-matmul-to-vector: decode-accumulators must "
              "be 1, 2 or 4 (0: the default), not "
@@ -532,14 +531,9 @@ struct ConvertTernaryMatmulToVectorPass
     // vpmaddubsw's i16 pair sums are added as they are (vpaddw) and widened
     // per group of chunks, instead of vpmaddwd + vpaddd per dot product.
     shape.i16Accumulation = info.dotProduct() == DotProductKind::Avx2Maddubs;
-    // Breaking the chain pays with the prefetch; without it only where the
-    // chain is slower than DRAM (AVX2: 26 vs 15 GB/s; VNNI's chain kept
-    // the stream better, 29 vs 19 GB/s; see registerTile).
-    const bool keepChain = shape.prefetchBytes == 0 &&
-                           info.dotProduct() == DotProductKind::Vnni512;
-    shape.decodeAccs = decodeAccumulators > 0 ? decodeAccumulators
-                       : keepChain              ? 1
-                                                : 4;
+    shape.decodeAccs = decodeAccumulators > 0
+                           ? decodeAccumulators
+                           : info.defaultDecodeAccumulators(shape.prefetchBytes);
     RewritePatternSet patterns(&getContext());
     patterns.add<I2sMatmulKernel>(&getContext(), shape);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -28,6 +28,10 @@ DotProductKind CpuTargetInfo::dotProduct() const {
   return hasNeon ? DotProductKind::NeonMull : DotProductKind::Generic;
 }
 
+int64_t CpuTargetInfo::defaultDecodeAccumulators(int64_t prefetchBytes) const {
+  return prefetchBytes == 0 && dotProduct() == DotProductKind::Vnni512 ? 1 : 4;
+}
+
 std::string CpuTargetInfo::describe() const {
   static const char *dotNames[] = {"avx512-vnni", "avx2-maddubs", "neon-sdot",
                                    "neon-mull", "generic"};

@@ -70,6 +70,18 @@ TEST(CpuTargetInfo, AppleM1HasDotProdAndLargeCaches) {
   EXPECT_EQ(info.cacheLineBytes, 128);
 }
 
+// Four decode accumulators, except VNNI without the software prefetch.
+TEST(CpuTargetInfo, DecodeAccumulatorDefaults) {
+  EXPECT_EQ(get("x86_64", "znver4").defaultDecodeAccumulators(4096), 4);
+  EXPECT_EQ(get("x86_64", "znver4").defaultDecodeAccumulators(0), 1);
+  EXPECT_EQ(get("x86_64", "x86-64-v3").defaultDecodeAccumulators(0), 4);
+  EXPECT_EQ(get("aarch64", "neoverse-n1").defaultDecodeAccumulators(0), 4);
+  EXPECT_TRUE(isValidDecodeAccumulators(0));
+  EXPECT_TRUE(isValidDecodeAccumulators(4));
+  EXPECT_FALSE(isValidDecodeAccumulators(3));
+  EXPECT_FALSE(isValidDecodeAccumulators(-1));
+}
+
 // Decode kernels prefetch 4 KiB ahead on every CPU unless its entry says
 // otherwise (measured on Zen 5 with the VNNI and the AVX2 kernels).
 TEST(CpuTargetInfo, DecodePrefetchByDefault) {

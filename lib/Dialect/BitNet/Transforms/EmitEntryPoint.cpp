@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 namespace mlir::bitnet {
@@ -71,12 +72,11 @@ Value bufferAsMemRef(ImplicitLocOpBuilder &b, Value pointers, int64_t index,
   desc = LLVM::InsertValueOp::create(b, desc, data, ArrayRef<int64_t>{0});
   desc = LLVM::InsertValueOp::create(b, desc, data, ArrayRef<int64_t>{1});
   desc = LLVM::InsertValueOp::create(b, desc, i64(0), ArrayRef<int64_t>{2});
-  int64_t stride = 1;
+  SmallVector<int64_t> strides = computeSuffixProduct(type.getShape());
   for (int64_t d = rank - 1; d >= 0; --d) {
     desc = LLVM::InsertValueOp::create(b, desc, i64(type.getDimSize(d)),
                                        ArrayRef<int64_t>{3, d});
-    desc = LLVM::InsertValueOp::create(b, desc, i64(stride), ArrayRef<int64_t>{4, d});
-    stride *= type.getDimSize(d);
+    desc = LLVM::InsertValueOp::create(b, desc, i64(strides[d]), ArrayRef<int64_t>{4, d});
   }
   auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
   return UnrealizedConversionCastOp::create(b, memrefType, desc).getResult(0);
@@ -308,9 +308,8 @@ private:
         continue;
       }
       int64_t rank = fullType.getRank();
-      SmallVector<int64_t> offsets(rank, 0), strides(rank, 1), layout(rank, 1);
-      for (int64_t d = rank - 2; d >= 0; --d)
-        layout[d] = layout[d + 1] * fullType.getDimSize(d + 1);
+      SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
+      SmallVector<int64_t> layout = computeSuffixProduct(fullType.getShape());
       sliced.push_back(tensor::ExtractSliceOp::create(b, partType, arg, ValueRange{},
                                                       ValueRange{}, ValueRange{},
                                                       offsets, partType.getShape(),
