@@ -51,6 +51,27 @@ def run(cmd, **kwargs):
     return subprocess.run(cmd, text=True, capture_output=True, **kwargs)
 
 
+def generate(runner, library, prompt, logits_path):
+    """`bitnet-run --generate` on `library`: the tokens and every step's
+    logits; exits on failure."""
+    result = run(runner + [library, "--generate", "--prompt-ids",
+                           ",".join(map(str, prompt)), "--max-new-tokens",
+                           str(NEW_TOKENS), "--threads", "2", "--logits-out", logits_path])
+    print(result.stdout + result.stderr, end="")
+    if result.returncode != 0:
+        sys.exit(f"FAILED: bitnet-run --generate {os.path.basename(library)}")
+    return [int(t) for t in result.stdout.strip().split(",")], np.load(logits_path)
+
+
+def matches(label, tokens, logits, name, ref_tokens, ref_logits):
+    """Prints the comparison; true for equal tokens and step logits within
+    relative L2 1e-3."""
+    error = np.linalg.norm(logits - ref_logits) / np.linalg.norm(ref_logits)
+    print(f"{label}: tokens {tokens} vs {name} {ref_tokens}; "
+          f"step logits relative L2 {error:.2e}")
+    return tokens == ref_tokens and error <= 1e-3
+
+
 def torch_reference(wrapper, prompt):
     from bitnet_mlir.tiny_decoder import greedy_with_cache
     tokens, logits = greedy_with_cache(wrapper, prompt, NEW_TOKENS)
@@ -136,25 +157,14 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
 
     for prompt in PROMPTS:
         expected_tokens, expected_logits = torch_reference(wrapper, prompt)
-        logits_path = os.path.join(work_dir, f"logits_{len(prompt)}.npy")
-        result = run(runner + [library, "--generate", "--prompt-ids",
-                               ",".join(map(str, prompt)), "--max-new-tokens",
-                               str(NEW_TOKENS), "--threads", "2",
-                               "--logits-out", logits_path])
-        print(result.stdout + result.stderr, end="")
-        if result.returncode != 0:
-            sys.exit("FAILED: bitnet-run --generate")
-        tokens = [int(t) for t in result.stdout.strip().split(",")]
-        logits = np.load(logits_path)
+        tokens, logits = generate(runner, library, prompt,
+                                  os.path.join(work_dir, f"logits_{len(prompt)}.npy"))
         references = [("PyTorch", expected_tokens, expected_logits)]
         ort_result = onnxruntime_reference(model_path, cfg, prompt)
         if ort_result is not None:
             references.append(("onnxruntime", *ort_result))
         for name, ref_tokens, ref_logits in references:
-            error = np.linalg.norm(logits - ref_logits) / np.linalg.norm(ref_logits)
-            print(f"prompt {prompt}: tokens {tokens} vs {name} {ref_tokens}; "
-                  f"step logits relative L2 {error:.2e}")
-            ok &= tokens == ref_tokens and error <= 1e-3
+            ok &= matches(f"prompt {prompt}", tokens, logits, name, ref_tokens, ref_logits)
 
     # Context buckets: prefill and decode also compiled for capacities 6 and
     # 10, the entry points picking the smallest that holds the new tokens'
@@ -169,20 +179,10 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
         sys.exit(built.stderr)
     for prompt in PROMPTS + [[5, 9, 13, 2, 77, 31, 8, 64, 50, 3, 19, 44, 6]]:
         expected_tokens, expected_logits = torch_reference(wrapper, prompt)
-        logits_path = os.path.join(work_dir, f"bucket_logits_{len(prompt)}.npy")
-        result = run(runner + [bucketed, "--generate", "--prompt-ids",
-                               ",".join(map(str, prompt)), "--max-new-tokens",
-                               str(NEW_TOKENS), "--threads", "2",
-                               "--logits-out", logits_path])
-        print(result.stdout + result.stderr, end="")
-        if result.returncode != 0:
-            sys.exit("FAILED: bitnet-run --generate (context buckets)")
-        tokens = [int(t) for t in result.stdout.strip().split(",")]
-        logits = np.load(logits_path)
-        error = np.linalg.norm(logits - expected_logits) / np.linalg.norm(expected_logits)
-        print(f"context buckets, prompt {prompt}: tokens {tokens} vs PyTorch "
-              f"{expected_tokens}; step logits relative L2 {error:.2e}")
-        ok &= tokens == expected_tokens and error <= 1e-3
+        tokens, logits = generate(runner, bucketed, prompt,
+                                  os.path.join(work_dir, f"bucket_logits_{len(prompt)}.npy"))
+        ok &= matches(f"context buckets, prompt {prompt}", tokens, logits, "PyTorch",
+                      expected_tokens, expected_logits)
 
     # The same model as an executable (bitnet-compile --emit=exe): bitnet-run
     # with the model built in, the same tokens.
@@ -239,19 +239,10 @@ def main_packed(bitnet_compile, bitnet_run, work_dir):
         sys.exit(compiled.stderr)
     for prompt in PROMPTS:
         expected_tokens, expected_logits = torch_reference(wrapper, prompt)
-        logits_path = os.path.join(work_dir, f"packed_logits_{len(prompt)}.npy")
-        result = run([bitnet_run, library, "--generate", "--prompt-ids",
-                      ",".join(map(str, prompt)), "--max-new-tokens", str(NEW_TOKENS),
-                      "--threads", "2", "--logits-out", logits_path])
-        print(result.stdout + result.stderr, end="")
-        if result.returncode != 0:
-            sys.exit("FAILED: bitnet-run --generate")
-        tokens = [int(t) for t in result.stdout.strip().split(",")]
-        logits = np.load(logits_path)
-        error = np.linalg.norm(logits - expected_logits) / np.linalg.norm(expected_logits)
-        print(f"prompt {prompt}: tokens {tokens} vs PyTorch {expected_tokens}; "
-              f"step logits relative L2 {error:.2e}")
-        ok &= tokens == expected_tokens and error <= 1e-3
+        tokens, logits = generate([bitnet_run], library, prompt,
+                                  os.path.join(work_dir, f"packed_logits_{len(prompt)}.npy"))
+        ok &= matches(f"prompt {prompt}", tokens, logits, "PyTorch", expected_tokens,
+                      expected_logits)
     if not ok:
         sys.exit("FAILED")
     print("OK")
