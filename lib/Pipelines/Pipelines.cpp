@@ -95,6 +95,8 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Bounded alias sets for bufferization (see the pass).
+  pm.addPass(bitnet::createSplitEmptyTensorsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::buildBufferDeallocationPipeline(pm);
   // Returned globals and arguments get a bufferization.clone: a copy.
@@ -105,6 +107,9 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   bitnet::OutlineLoopNestsPassOptions outline;
   outline.minOps = 64;
   pm.addPass(bitnet::createOutlineLoopNestsPass(outline));
+  // One function per distinct nest: the layers' copies differ only in
+  // their weights and scales, which become arguments.
+  pm.addPass(bitnet::createMergeFunctionsPass());
 
   // Loops and vectors -> LLVM dialect.
   bitnet::ConvertDot4ToLLVMPassOptions dot4;

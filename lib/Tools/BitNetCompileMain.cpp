@@ -27,6 +27,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
@@ -236,6 +237,8 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
       cl::cat(category));
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   // --help lists ours, not libLLVM's hundreds (they are still accepted).
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
@@ -451,6 +454,10 @@ bool runPipelineStage(const CompileConfig &config, CpuStage stage,
     }
   }
   addCpuStage(pm, config.pipeline, stage);
+  // --mlir-timing, --mlir-print-ir-after=... (hidden: for compiler work).
+  if (failed(applyPassManagerCLOptions(pm)))
+    return false;
+  applyDefaultTimingPassManagerCLOptions(pm);
   return succeeded(pm.run(module));
 }
 
