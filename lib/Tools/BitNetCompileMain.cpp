@@ -81,6 +81,9 @@ struct CompileConfig {
   onnx::ImportOptions import;
   /// Sizes for models with key-value caches (docs/driver.md).
   onnx::DecoderImportOptions decoder;
+  /// Whether --context-buckets was given (else the default set, which
+  /// models without caches silently do without).
+  bool explicitContextBuckets = false;
   bool timings = false;
   /// Where the weights go (docs/abi.md); empty: compiled in as constants.
   std::string weightsFile;
@@ -228,8 +231,9 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
       "context-buckets",
       cl::desc("For models with key-value caches: smaller capacities, "
                "ascending, to compile prefill and decode for as well; a call "
-               "attends over the smallest that holds the context (e.g. "
-               "256,1024 with --max-context=4096)"),
+               "attends over the smallest that holds the context (default: "
+               "256, 1024, 4096, ... up to half of --max-context when it is "
+               "at least 1024; 0: none)"),
       cl::CommaSeparated, cl::cat(category));
   static DecodeTuningOptions decodeTuning(category);
   static cl::opt<bool> timings(
@@ -362,7 +366,15 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
     config.import.functionName = "model";
   config.decoder.maxContext = maxContext;
   config.decoder.prefillTokens = prefillTokens;
-  config.decoder.contextBuckets.assign(contextBuckets.begin(), contextBuckets.end());
+  // Buckets: the default set unless given; "0" alone: none.
+  config.explicitContextBuckets = contextBuckets.getNumOccurrences() > 0;
+  if (!config.explicitContextBuckets) {
+    config.decoder.contextBuckets = onnx::defaultContextBuckets(maxContext);
+  } else if (contextBuckets.size() == 1 && contextBuckets.front() == 0) {
+    config.decoder.contextBuckets.clear();
+  } else {
+    config.decoder.contextBuckets.assign(contextBuckets.begin(), contextBuckets.end());
+  }
   return true;
 }
 
@@ -386,7 +398,7 @@ OwningOpRef<ModuleOp> importStage(const CompileConfig &config,
       return nullptr;
     }
     if (!onnx::isGenerativeModel(*model, config.decoder)) {
-      if (!config.decoder.contextBuckets.empty()) {
+      if (config.explicitContextBuckets && !config.decoder.contextBuckets.empty()) {
         error("--context-buckets applies to models with key-value caches "
               "(inputs named " + config.decoder.pastPrefix + "*); '" + config.input +
               "' has none");

@@ -81,6 +81,15 @@ FailureOr<std::vector<int64_t>> inputShape(const ValueInfo &input,
 
 } // namespace
 
+std::vector<int64_t> mlir::bitnet::onnx::defaultContextBuckets(int64_t maxContext) {
+  std::vector<int64_t> buckets;
+  if (maxContext < 1024)
+    return buckets;
+  for (int64_t bucket = 256; bucket <= maxContext / 2; bucket *= 4)
+    buckets.push_back(bucket);
+  return buckets;
+}
+
 OwningOpRef<ModuleOp> mlir::bitnet::onnx::importDecoder(
     const Model &model, MLIRContext *context, const ImportOptions &options,
     const DecoderImportOptions &decoder, llvm::StringRef fileName) {

@@ -99,13 +99,15 @@ func.func private @copy1(%x: memref<4xf32>) {
 // -----
 
 // Not merged: other integer constants (loop bounds), operands in another
-// order, a public function, a function used other than by a call, and a
-// function that calls another.
+// order, other function attributes, a public function, a function used
+// other than by a call, and a function that calls another.
 // CHECK-LABEL: func.func @model(
 // CHECK:         call @bound4(
 // CHECK:         call @bound8(
 // CHECK:         call @sub_ab(
 // CHECK:         call @sub_ba(
+// CHECK:         call @inline0(
+// CHECK:         call @inline1(
 // CHECK:         call @public0(
 // CHECK:         call @public1(
 // CHECK:         call @referenced0(
@@ -116,6 +118,8 @@ func.func private @copy1(%x: memref<4xf32>) {
 // CHECK-LABEL: func.func private @bound8(
 // CHECK-LABEL: func.func private @sub_ab(
 // CHECK-LABEL: func.func private @sub_ba(
+// CHECK-LABEL: func.func private @inline0(
+// CHECK-LABEL: func.func private @inline1(
 // CHECK-LABEL: func.func @public0(
 // CHECK-LABEL: func.func @public1(
 // CHECK-LABEL: func.func private @referenced0(
@@ -127,6 +131,8 @@ func.func @model(%a: memref<8xf32>, %x: f32, %y: f32) {
   call @bound8(%a) : (memref<8xf32>) -> ()
   %r0 = call @sub_ab(%x, %y) : (f32, f32) -> f32
   %r1 = call @sub_ba(%x, %y) : (f32, f32) -> f32
+  %r2 = call @inline0(%x) : (f32) -> f32
+  %r3 = call @inline1(%x) : (f32) -> f32
   call @public0(%a) : (memref<8xf32>) -> ()
   call @public1(%a) : (memref<8xf32>) -> ()
   call @referenced0(%a) : (memref<8xf32>) -> ()
@@ -162,6 +168,14 @@ func.func private @sub_ab(%x: f32, %y: f32) -> f32 {
 }
 func.func private @sub_ba(%x: f32, %y: f32) -> f32 {
   %d = arith.subf %y, %x : f32
+  return %d : f32
+}
+func.func private @inline0(%x: f32) -> f32 attributes {passthrough = ["noinline"]} {
+  %d = arith.negf %x : f32
+  return %d : f32
+}
+func.func private @inline1(%x: f32) -> f32 {
+  %d = arith.negf %x : f32
   return %d : f32
 }
 func.func @public0(%a: memref<8xf32>) {

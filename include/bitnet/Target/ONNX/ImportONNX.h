@@ -62,6 +62,13 @@ struct DecoderImportOptions {
   std::string pastPrefix = "past_key_values.";
 };
 
+/// The context buckets bitnet-compile gives a decoder by default: 256,
+/// 1024, 4096, ... up to half of `maxContext`, when that is at least 1024
+/// (none below: a smaller cache leaves too little to save for the compile
+/// time each bucket costs). Each bucket's calls attend over a quarter of
+/// the next one's slots.
+std::vector<int64_t> defaultContextBuckets(int64_t maxContext);
+
 /// Whether the graph has key-value cache inputs (`options.pastPrefix`).
 bool isGenerativeModel(const Model &model, const DecoderImportOptions &options);
 

@@ -74,7 +74,9 @@ llvm::hash_code shapeHash(func::FuncOp function, ArrayRef<Operation *> ops) {
 bool sameUpToHoles(func::FuncOp a, ArrayRef<Operation *> aOps, func::FuncOp b,
                    ArrayRef<Operation *> bOps) {
   if (a.getFunctionType() != b.getFunctionType() || aOps.size() != bOps.size() ||
-      a.getArgAttrsAttr() != b.getArgAttrsAttr())
+      a.getArgAttrsAttr() != b.getArgAttrsAttr() ||
+      a.getResAttrsAttr() != b.getResAttrsAttr() ||
+      a->getDiscardableAttrDictionary() != b->getDiscardableAttrDictionary())
     return false;
   IRMapping map;
   auto mapRegions = [&](MutableArrayRef<Region> x, MutableArrayRef<Region> y) {
