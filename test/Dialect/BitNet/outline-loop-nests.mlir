@@ -1,5 +1,5 @@
-// RUN: bitnet-opt --bitnet-outline-loop-nests %s | FileCheck %s
-// RUN: bitnet-opt --bitnet-outline-loop-nests=min-ops=3 %s | FileCheck %s --check-prefix=FEW
+// RUN: bitnet-opt --bitnet-outline-loop-nests --split-input-file %s | FileCheck %s
+// RUN: bitnet-opt --bitnet-outline-loop-nests=min-ops=3 --split-input-file %s | FileCheck %s --check-prefix=FEW
 
 memref.global "private" constant @w : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
 
@@ -44,6 +44,8 @@ func.func @model(%a: memref<4xf32>, %b: memref<4xf32>) {
   }
   return
 }
+
+// -----
 
 // Private functions are outlined too (a decoder's context buckets,
 // decode_ctx<B>, are private).

@@ -32,8 +32,12 @@ namespace {
 /// An op whose value may differ between functions that are otherwise the
 /// same, and becomes an argument of the merged function: a global (a
 /// layer's weights) or a float constant (a layer's scale). Integer and
-/// index constants stay: they are loop bounds and shapes LLVM needs.
+/// index constants stay: they are loop bounds and shapes LLVM needs. Ops
+/// under another isolated-from-above op than the function cannot use its
+/// arguments, so they stay too.
 bool isHole(Operation *op) {
+  if (!isa<func::FuncOp>(op->getParentWithTrait<OpTrait::IsIsolatedFromAbove>()))
+    return false;
   if (isa<memref::GetGlobalOp>(op))
     return true;
   auto constant = dyn_cast<arith::ConstantOp>(op);
