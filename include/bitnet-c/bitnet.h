@@ -112,9 +112,10 @@ int64_t bitnet_model_max_context(const bitnet_model *model);
 int64_t bitnet_model_vocab_size(const bitnet_model *model);
 
 /* A context of the model: its key-value caches (owned by the session,
- * updated in place by each call: no copy per token) and its length. NULL
- * with a message in `error` for a model that is not generative. A session
- * uses the model: free it first. */
+ * updated in place by each call: no copy per token; zero pages that take
+ * memory as the context fills them) and its length. NULL with a message in
+ * `error` for a model that is not generative or caches the system cannot
+ * map. A session uses the model: free it first. */
 bitnet_session *bitnet_session_new(bitnet_model *model, char *error, size_t error_size);
 void bitnet_session_free(bitnet_session *session);
 

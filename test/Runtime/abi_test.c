@@ -88,6 +88,11 @@ static int test_generative(const char *path) {
     CHECK(bitnet_session_append(first, tokens, 1, NULL) == 0);
   CHECK(bitnet_session_append(first, tokens, 1, c) == -1);
   CHECK(bitnet_session_length(first) == capacity);
+  /* Reset after a full context (every cache page written): the prompt
+     gives the same logits as in a fresh session. */
+  bitnet_session_reset(first);
+  CHECK(bitnet_session_append(first, tokens, 3, c) == 0);
+  CHECK(memcmp(a, c, sizeof(float) * (size_t)vocab) == 0);
 
   free(a);
   free(b);
