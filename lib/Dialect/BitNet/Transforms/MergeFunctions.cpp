@@ -203,8 +203,9 @@ struct MergeFunctionsPass
       candidates.push_back(std::move(candidate));
     }
 
-    // Groups of equal functions, in module order: hash, then compare with
-    // each group's first function.
+    // Groups of equal functions: hash, then compare with each group's first
+    // function. Candidates come in module order, so the first of a group,
+    // the one kept, is its first in the module (deterministic output).
     llvm::DenseMap<llvm::hash_code, SmallVector<SmallVector<Candidate *>>> byHash;
     for (auto &c : candidates) {
       auto &sameHash = byHash[shapeHash(c->function, c->ops)];
@@ -223,10 +224,6 @@ struct MergeFunctionsPass
       for (SmallVector<Candidate *> &group : sameHash) {
         if (group.size() < 2)
           continue;
-        // The first in module order is kept (deterministic output).
-        llvm::sort(group, [](Candidate *x, Candidate *y) {
-          return x->function->isBeforeInBlock(y->function);
-        });
         merge(group);
         merged += group.size();
         ++kept;
