@@ -315,6 +315,35 @@ Compiled compile(int64_t n, int64_t m, int64_t k, bool kernels,
   return c;
 }
 
+/// The smallest call's shape: one token, one row block of 64 rows x 256
+/// weights. On several threads its time is mostly the OpenMP fork and join.
+constexpr int64_t kSmallestM = 64, kSmallestK = 256;
+
+/// Mean microseconds of a call of `kernel` (compiled for the smallest
+/// shape) on the current OpenMP thread count: the fixed cost every kernel
+/// call pays, which bounds short shapes (k/v).
+double smallestCallMicros(Matmul kernel) {
+  int64_t bytes = ref::packedRowBytes(ref::PackedFormat::I2S, kSmallestK);
+  std::vector<int8_t> q(kSmallestK, 1), packed(kSmallestM * bytes, 0x55);
+  StridedMemRefType<int8_t, 2> qRef{q.data(), q.data(), 0, {1, kSmallestK}, {kSmallestK, 1}};
+  StridedMemRefType<int8_t, 2> pRef{packed.data(), packed.data(), 0,
+                                    {kSmallestM, bytes}, {bytes, 1}};
+  auto call = [&] {
+    StridedMemRefType<int32_t, 2> out{};
+    kernel(&out, &qRef, &pRef);
+    std::free(out.basePtr);
+  };
+  call();
+  int64_t calls = 0;
+  auto start = Clock::now();
+  while (seconds(start, Clock::now()) < 0.1) {
+    for (int i = 0; i < 100; ++i)
+      call();
+    calls += 100;
+  }
+  return seconds(start, Clock::now()) / calls * 1e6;
+}
+
 template <typename T>
 StridedMemRefType<T, 2> view(std::vector<T> &data, int64_t rows, int64_t cols) {
   return {data.data(), data.data(), 0, {rows, cols}, {cols, 1}};
@@ -417,10 +446,17 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   // each cold row is also compared with a roof measured right before and
   // right after it (the better of the two).
   ReadBandwidthProbe probe;
-  std::map<int, double> bandwidth, peak;
+  std::map<int, double> bandwidth, peak, smallestCall;
+  Compiled smallest = compile(1, kSmallestM, kSmallestK, true, tuning, error);
+  if (!smallest.fn) {
+    llvm::errs() << "bitnet-bench: " << error << "\n";
+    return 1;
+  }
   for (int threads : threadCounts) {
     bandwidth[threads] = probe.measure(threads, 3);
     peak[threads] = measureInt8Peak(target, threads);
+    omp_set_num_threads(threads);
+    smallestCall[threads] = smallestCallMicros(smallest.fn);
   }
   const char *peakInstruction =
       target.dotProduct() == DotProductKind::Vnni512       ? "vpdpbusd"
@@ -430,9 +466,11 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
     llvm::outs() << "target: " << target.describe() << "\n";
     for (int threads : threadCounts)
       llvm::outs() << llvm::formatv("{0} thread(s): read bandwidth {1:f1} GB/s, "
-                                    "{2} peak {3:f0} GOPS\n",
+                                    "{2} peak {3:f0} GOPS, smallest call "
+                                    "({4}x{5}) {6:f2} us\n",
                                     threads, bandwidth[threads], peakInstruction,
-                                    peak[threads]);
+                                    peak[threads], kSmallestM, kSmallestK,
+                                    smallestCall[threads]);
     llvm::outs() << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,5} {6,10} "
                                   "{7,8} {8,9} {9,7} {10,6} {11,6} {12,9}\n",
                                   "shape", "M", "K", "N", "thr", "cache", "us",
@@ -523,10 +561,10 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
                       "\"us\": {6:f2}, \"gops\": {7:f2}, \"weight_gbps\": {8:f3}, "
                       "\"bw_roof_ratio\": {9:f4}, \"peak_ratio\": {10:f4}, "
                       "\"naive_us\": {11:f2}, \"read_bandwidth_gbps\": {12:f2}, "
-                      "\"peak_gops\": {13:f1}}",
+                      "\"peak_gops\": {13:f1}, \"smallest_call_us\": {14:f2}}",
                       shape.name, shape.m, shape.k, n, threads, cache, t * 1e6, gops,
                       weightGBps, bwRatio, peakRatio, vsNaive > 0 ? naive * 1e6 : 0.0,
-                      roof, peak[threads]);
+                      roof, peak[threads], smallestCall[threads]);
           } else {
             os << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,5} {6,10:f1} "
                                 "{7,8:f1} {8,9:f2} {9,7:f1} {10,6:f1} {11,6:f1} {12,9}\n",
