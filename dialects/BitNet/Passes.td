@@ -450,6 +450,31 @@ def InterchangeMatmulLoopsPass : Pass<"bitnet-interchange-matmul-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def ParallelizeRowsPass : Pass<"bitnet-parallelize-rows"> {
+  let summary = "Split large loop nests that are not contractions over threads (scf.forall)";
+  let description = [{
+    What a prefill step runs outside the ternary kernels and the float
+    contractions ran on one thread while the other waited: RMSNorm's sums of
+    squares (one f64 chain per row), dequantization, the attention scale,
+    mask and softmax, and the fused elementwise chains. This pass tiles each
+    linalg op on tensors that is not a contraction, is not already inside
+    an `scf.forall`, has static loop ranges and at least `min-iterations`
+    iterations in all, along its outermost parallel loop of size > 1, into
+    at most `tiles` pieces of an `scf.forall` (OpenMP threads in the CPU
+    pipeline). Reductions stay inside a piece, so each result is computed
+    in the same order and is bit-identical. Smaller ops (decode's: one
+    token) stay whole, since a fork and join costs about 1 µs.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"tiles", "tiles", "int64_t", /*default=*/"8",
+           "Most pieces per op (a few per thread balances them)">,
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"65536",
+           "Ops with fewer iterations in all stay on one thread">,
+  ];
+}
+
 def ParallelizeContractionsPass : Pass<"bitnet-parallelize-contractions"> {
   let summary = "Split float matrix products over threads (scf.forall)";
   let description = [{

@@ -63,7 +63,8 @@ void addFrontEnd(OpPassManager &pm) {
 /// (portable vector code when `target` is empty).
 void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
                        StringRef mcpu = "", bool openmp = true,
-                       bool threadContractions = false) {
+                       bool threadContractions = false,
+                       int64_t parallelMinIterations = 65536) {
   pm.addPass(bitnet::createConvertBitNetToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -88,6 +89,12 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   // One loop nest per chain of elementwise ops (after the contraction
   // passes, which match the ops they read as they were imported).
   pm.addPass(bitnet::createFuseElementwisePass());
+  // Prefill's large row-wise nests (norms, softmax, fused chains) on threads.
+  if (threadContractions && openmp) {
+    bitnet::ParallelizeRowsPassOptions rows;
+    rows.minIterations = parallelMinIterations;
+    pm.addPass(bitnet::createParallelizeRowsPass(rows));
+  }
 
   // Tensors -> buffers. Function arguments and results become plain
   // (identity-layout) memrefs so the C interface is simple.
@@ -212,7 +219,7 @@ void mlir::bitnet::addCpuStage(OpPassManager &pm,
   }
   case CpuStage::LLVM:
     addLoweringToLLVM(pm, options.target, options.mcpu, options.openmp,
-                      /*threadContractions=*/true);
+                      /*threadContractions=*/true, options.parallelMinIterations);
     return;
   }
 }

@@ -236,6 +236,11 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
                "at least 1024; 0: none)"),
       cl::CommaSeparated, cl::cat(category));
   static DecodeTuningOptions decodeTuning(category);
+  static cl::opt<int64_t> parallelMinIterations(
+      "parallel-min-iterations",
+      cl::desc("Split loop nests other than the kernels (norms, softmax, "
+               "elementwise chains) over threads from this many iterations"),
+      cl::init(65536), cl::cat(category));
   static cl::opt<bool> timings(
       "timings", cl::desc("Print each stage's wall time and peak RSS to stderr"),
       cl::cat(category));
@@ -342,6 +347,11 @@ bool parseCommandLine(int argc, char **argv, CompileConfig &config) {
                                                    : openmp == cl::BOU_TRUE;
   config.pipeline.prefetchDistance = decodeTuning.prefetchDistance;
   config.pipeline.decodeAccumulators = decodeTuning.accumulators;
+  if (parallelMinIterations < 1) {
+    error("--parallel-min-iterations must be at least 1");
+    return false;
+  }
+  config.pipeline.parallelMinIterations = parallelMinIterations;
   if (config.emit == Emit::Exe && isAArch64) {
     error("--emit=exe links the host's runtime (x86_64); for aarch64 use "
           "--emit=lib and a bitnet-run built for AArch64 (docs/driver.md)");

@@ -20,7 +20,9 @@ tokens are equal; and when a context overflow and a non-generative use are
 refused with clear messages. The model is also compiled with
 context buckets (prefill and decode for capacities 6 and 10 too, every
 function used by the prompts' steps), which must match PyTorch the same
-way; on x86-64 also as an
+way; on x86-64 also with every loop nest other than the kernels split
+over threads (`--parallel-min-iterations=1`), which must match PyTorch
+too, and as an
 executable (`--emit=exe`) that must generate the same tokens, and with
 --abi-test, test/Runtime/abi_test.c checks the session API on the library.
 
@@ -183,6 +185,22 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
                                   os.path.join(work_dir, f"bucket_logits_{len(prompt)}.npy"))
         ok &= matches(f"context buckets, prompt {prompt}", tokens, logits, "PyTorch",
                       expected_tokens, expected_logits)
+
+    # Every loop nest other than the kernels split over threads
+    # (bitnet-parallelize-rows from 1 iteration; the default, 65536, leaves
+    # this small model's on one thread): the same tokens and logits.
+    if not aarch64_cpu:
+        rows = os.path.join(work_dir, "tiny_kv_rows.so")
+        built = run([bitnet_compile, model_path, "--emit=lib", "-o", rows,
+                     "--parallel-min-iterations=1"] + flags)
+        if built.returncode != 0:
+            sys.exit(built.stderr)
+        for prompt in PROMPTS:
+            expected_tokens, expected_logits = torch_reference(wrapper, prompt)
+            tokens, logits = generate(runner, rows, prompt,
+                                      os.path.join(work_dir, f"rows_logits_{len(prompt)}.npy"))
+            ok &= matches(f"rows on threads, prompt {prompt}", tokens, logits, "PyTorch",
+                          expected_tokens, expected_logits)
 
     # The same model as an executable (bitnet-compile --emit=exe): bitnet-run
     # with the model built in, the same tokens.

@@ -44,6 +44,12 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Decode: accumulators per row, 1, 2 or 4 (0: the "
                      "kernel's default)"),
       llvm::cl::init(0)};
+  Option<int64_t> parallelMinIterations{
+      *this, "parallel-min-iterations",
+      llvm::cl::desc("Loop nests other than the kernels with at least this "
+                     "many iterations are split over threads "
+                     "(bitnet-parallelize-rows)"),
+      llvm::cl::init(65536)};
 };
 
 /// The stages of the CPU pipeline, in order. `bitnet-cpu-pipeline` is
