@@ -18,6 +18,7 @@
 #include "bitnet/Runtime/Npy.h"
 #include "bitnet/Runtime/TensorProto.h"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -37,6 +38,18 @@ std::string shapeText(const std::vector<int64_t> &shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     text += (i ? ", " : "") + std::to_string(shape[i]);
   return text + "]";
+}
+
+/// The compiled code mallocs its large temporaries (a layer's activations:
+/// megabytes in prefill) and frees them within the call. By default glibc
+/// serves such blocks with fresh mappings or trims them back to the
+/// system, so every call faults their pages in again; a runner that calls
+/// the model over and over keeps them (2B4T prefill +5-10%, decode +2-8%).
+void keepFreedMemory() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }
 
 std::vector<int64_t> shapeOf(const bitnet_tensor_info &info) {
@@ -244,6 +257,7 @@ int bitnet::bitnetRunMain(int argc, char **argv, bool linkedModel) {
     return 1;
   }
 
+  keepFreedMemory();
   char error[512] = "";
   const char *weights = options.weights.empty() ? nullptr : options.weights.c_str();
   std::unique_ptr<bitnet_model, void (*)(bitnet_model *)> model(
