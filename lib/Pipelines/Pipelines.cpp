@@ -105,6 +105,11 @@ void addLoweringToLLVM(OpPassManager &pm, StringRef target = "",
   // Bounded alias sets for bufferization (see the pass).
   pm.addPass(bitnet::createSplitEmptyTensorsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // An scf.forall's tensor.parallel_insert_slice bufferizes to a copy from
+  // the piece's subview into an identical subview of the same buffer: CSE
+  // makes the two one value, and the canonicalizer erases the self-copy.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm);
   // Returned globals and arguments get a bufferization.clone: a copy.
   pm.addPass(createConvertBufferizationToMemRefPass());
