@@ -174,33 +174,32 @@ def main(bitnet_compile, bitnet_run, work_dir, aarch64_cpu=None, abi_test=None):
     # three decode functions (6: 4-5, 10: 6-9, the full decode: 10-11); the
     # 13-token prompt's chunks (positions 0, 4, 8; 4 tokens each) all three
     # prefill functions (6, 10, full); tokens and logits must stay PyTorch's.
-    bucketed = os.path.join(work_dir, "tiny_kv_buckets.so")
-    built = run([bitnet_compile, model_path, "--emit=lib", "-o", bucketed,
-                 "--context-buckets=6,10"] + flags)
-    if built.returncode != 0:
-        sys.exit(built.stderr)
-    for prompt in PROMPTS + [[5, 9, 13, 2, 77, 31, 8, 64, 50, 3, 19, 44, 6]]:
-        expected_tokens, expected_logits = torch_reference(wrapper, prompt)
-        tokens, logits = generate(runner, bucketed, prompt,
-                                  os.path.join(work_dir, f"bucket_logits_{len(prompt)}.npy"))
-        ok &= matches(f"context buckets, prompt {prompt}", tokens, logits, "PyTorch",
-                      expected_tokens, expected_logits)
+    def variant_matches(label, name, extra_flags, prompts):
+        """Compiles the model with `extra_flags` as NAME.so; true when every
+        prompt gives PyTorch's tokens and step logits."""
+        variant = os.path.join(work_dir, f"{name}.so")
+        built = run([bitnet_compile, model_path, "--emit=lib", "-o", variant]
+                    + extra_flags + flags)
+        if built.returncode != 0:
+            sys.exit(built.stderr)
+        good = True
+        for prompt in prompts:
+            expected_tokens, expected_logits = torch_reference(wrapper, prompt)
+            tokens, logits = generate(runner, variant, prompt,
+                                      os.path.join(work_dir, f"{name}_logits_{len(prompt)}.npy"))
+            good &= matches(f"{label}, prompt {prompt}", tokens, logits, "PyTorch",
+                            expected_tokens, expected_logits)
+        return good
+
+    ok &= variant_matches("context buckets", "tiny_kv_buckets", ["--context-buckets=6,10"],
+                          PROMPTS + [[5, 9, 13, 2, 77, 31, 8, 64, 50, 3, 19, 44, 6]])
 
     # Every loop nest other than the kernels split over threads
     # (bitnet-parallelize-rows from 1 iteration; the default, 65536, leaves
     # this small model's on one thread): the same tokens and logits.
     if not aarch64_cpu:
-        rows = os.path.join(work_dir, "tiny_kv_rows.so")
-        built = run([bitnet_compile, model_path, "--emit=lib", "-o", rows,
-                     "--parallel-min-iterations=1"] + flags)
-        if built.returncode != 0:
-            sys.exit(built.stderr)
-        for prompt in PROMPTS:
-            expected_tokens, expected_logits = torch_reference(wrapper, prompt)
-            tokens, logits = generate(runner, rows, prompt,
-                                      os.path.join(work_dir, f"rows_logits_{len(prompt)}.npy"))
-            ok &= matches(f"rows on threads, prompt {prompt}", tokens, logits, "PyTorch",
-                          expected_tokens, expected_logits)
+        ok &= variant_matches("rows on threads", "tiny_kv_rows",
+                              ["--parallel-min-iterations=1"], PROMPTS)
 
     # The same model as an executable (bitnet-compile --emit=exe): bitnet-run
     # with the model built in, the same tokens.
