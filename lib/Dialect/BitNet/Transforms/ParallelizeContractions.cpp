@@ -78,26 +78,13 @@ struct ParallelizeContractionsPass
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : contractions) {
-      // The outermost parallel loop with a static size above 1.
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-      std::optional<unsigned> loop;
-      for (unsigned i = 0; i < ranges.size() && !loop; ++i)
-        if (iterators[i] == utils::IteratorType::parallel &&
-            !ShapedType::isDynamic(ranges[i]) && ranges[i] > 1)
-          loop = i;
-      if (!loop) {
-        tileForCache(rewriter, op);
-        continue;
-      }
-      int64_t pieceSize = (ranges[*loop] + tiles - 1) / tiles;
-      SmallVector<OpFoldResult> sizes(ranges.size(), rewriter.getIndexAttr(0));
-      sizes[*loop] = rewriter.getIndexAttr(pieceSize);
-      // Not tiled: one piece, correct and single-threaded.
-      Operation *piece =
-          tileLinalgOp(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForallOp);
+      // Without a loop to split (or a split), the whole op is tiled for
+      // the cache, on one thread.
+      Operation *piece = splitOverThreads(rewriter, op, tiles);
       if (auto pieceOp = dyn_cast_or_null<linalg::LinalgOp>(piece))
         tileForCache(rewriter, pieceOp);
+      else if (!piece)
+        tileForCache(rewriter, op);
     }
   }
 };

@@ -51,20 +51,8 @@ struct ParallelizeRowsPass
       int64_t iterations = 1;
       for (int64_t range : ranges)
         iterations *= range;
-      if (iterations < minIterations)
-        continue;
-      // The outermost parallel loop with more than one iteration.
-      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-      std::optional<unsigned> loop;
-      for (unsigned i = 0; i < ranges.size() && !loop; ++i)
-        if (iterators[i] == utils::IteratorType::parallel && ranges[i] > 1)
-          loop = i;
-      if (!loop)
-        continue;
-      SmallVector<OpFoldResult> sizes(ranges.size(), rewriter.getIndexAttr(0));
-      sizes[*loop] = rewriter.getIndexAttr((ranges[*loop] + tiles - 1) / tiles);
-      // Where tiling does not apply, the op stays whole and correct.
-      (void)tileLinalgOp(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (iterations >= minIterations)
+        (void)splitOverThreads(rewriter, op, tiles);
     }
   }
 };

@@ -1,6 +1,6 @@
 //===- Tiling.h - tiling a linalg op through TilingInterface -----*- C++ -*-===//
 //
-// Shared by bitnet-parallelize-contractions and
+// Shared by bitnet-parallelize-contractions, bitnet-parallelize-rows and
 // bitnet-tile-float-contractions.
 //
 //===----------------------------------------------------------------------===//
@@ -34,6 +34,25 @@ inline Operation *tileLinalgOp(RewriterBase &rewriter, linalg::LinalgOp op,
     return nullptr;
   rewriter.replaceOp(op, result->replacements);
   return result->tiledOps.back();
+}
+
+/// Splits `op` along its outermost parallel loop of static size > 1 into at
+/// most `pieces` pieces of an scf.forall (threads). Returns the tiled op;
+/// null when `op` has no such loop or tiling does not apply (the op stays,
+/// whole and correct).
+inline Operation *splitOverThreads(RewriterBase &rewriter, linalg::LinalgOp op,
+                                   int64_t pieces) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned i = 0; i < ranges.size(); ++i) {
+    if (iterators[i] != utils::IteratorType::parallel ||
+        ShapedType::isDynamic(ranges[i]) || ranges[i] <= 1)
+      continue;
+    SmallVector<OpFoldResult> sizes(ranges.size(), rewriter.getIndexAttr(0));
+    sizes[i] = rewriter.getIndexAttr((ranges[i] + pieces - 1) / pieces);
+    return tileLinalgOp(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForallOp);
+  }
+  return nullptr;
 }
 
 } // namespace mlir::bitnet
