@@ -315,6 +315,11 @@ Compiled compile(int64_t n, int64_t m, int64_t k, bool kernels,
   return c;
 }
 
+template <typename T>
+StridedMemRefType<T, 2> view(std::vector<T> &data, int64_t rows, int64_t cols) {
+  return {data.data(), data.data(), 0, {rows, cols}, {cols, 1}};
+}
+
 /// The smallest call's shape: one token, one row block of 64 rows x 256
 /// weights. On several threads its time is mostly the OpenMP fork and join.
 constexpr int64_t kSmallestM = 64, kSmallestK = 256;
@@ -325,9 +330,8 @@ constexpr int64_t kSmallestM = 64, kSmallestK = 256;
 double smallestCallMicros(Matmul kernel) {
   int64_t bytes = ref::packedRowBytes(ref::PackedFormat::I2S, kSmallestK);
   std::vector<int8_t> q(kSmallestK, 1), packed(kSmallestM * bytes, 0x55);
-  StridedMemRefType<int8_t, 2> qRef{q.data(), q.data(), 0, {1, kSmallestK}, {kSmallestK, 1}};
-  StridedMemRefType<int8_t, 2> pRef{packed.data(), packed.data(), 0,
-                                    {kSmallestM, bytes}, {bytes, 1}};
+  auto qRef = view(q, 1, kSmallestK);
+  auto pRef = view(packed, kSmallestM, bytes);
   auto call = [&] {
     StridedMemRefType<int32_t, 2> out{};
     kernel(&out, &qRef, &pRef);
@@ -344,10 +348,6 @@ double smallestCallMicros(Matmul kernel) {
   return seconds(start, Clock::now()) / calls * 1e6;
 }
 
-template <typename T>
-StridedMemRefType<T, 2> view(std::vector<T> &data, int64_t rows, int64_t cols) {
-  return {data.data(), data.data(), 0, {rows, cols}, {cols, 1}};
-}
 
 struct Shape {
   const char *name;
