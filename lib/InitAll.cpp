@@ -2,9 +2,11 @@
 
 #include "bitnet/InitAll.h"
 
-#include "bitnet/Conversion/Passes.h"
+#include "bitnet/Codegen/CPU/Passes.h"
+#include "bitnet/Codegen/Common/Passes.h"
 #include "bitnet/Dialect/BitNet/IR/BitNet.h"
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
+#include "bitnet/Model/Passes.h"
 #include "bitnet/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -23,6 +25,8 @@ void mlir::bitnet::registerAllDialects(DialectRegistry &registry) {
 void mlir::bitnet::registerAllPasses() {
   mlir::registerAllPasses();
   registerBitNetPasses();
-  registerBitNetConversionPasses();
+  registerBitNetModelPasses();
+  registerBitNetCodegenCommonPasses();
+  registerBitNetCodegenCPUPasses();
   registerBitNetPipelines();
 }

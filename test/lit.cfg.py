@@ -10,12 +10,13 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.bitnet_obj_root, "test")
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unittests"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unittests", "Inputs"]
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["bitnet-opt", "bitnet-translate", "bitnet-compile", "bitnet-bench"], [config.bitnet_tools_dir])
+    ["bitnet-opt", "bitnet-translate", "bitnet-compile", "bitnet-bench",
+     "bitnet-compiler-capi-test"], [config.bitnet_tools_dir])
 
 # Test models are made at test time by python/tests/onnx_models.py with the
 # system interpreter (it sees Debian's python3-onnx and python3-numpy).

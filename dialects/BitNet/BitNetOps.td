@@ -4,6 +4,7 @@
 #define BITNET_OPS_TD
 
 include "BitNetBase.td"
+include "BitNetAttrs.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 
@@ -268,6 +269,10 @@ def BitNet_TernaryMatmulOp : BitNet_Op<"ternary_matmul"> {
     tensor (no `format`) or packed bytes `[M, B]` in `format` (the logical K
     is the activation's last dimension).
 
+    `kernel_config` (`#bitnet.ternary_kernel`), set by
+    `bitnet-select-kernel-configs` on `i2s` products, is how the CPU kernel
+    generator tiles this product; it does not change the result.
+
     Example:
 
     ```mlir
@@ -276,7 +281,8 @@ def BitNet_TernaryMatmulOp : BitNet_Op<"ternary_matmul"> {
     ```
   }];
   let arguments = (ins BitNet_I8Tensor:$activations, BitNet_I8Tensor:$weight,
-                       OptionalAttr<BitNet_PackedFormatAttr>:$format);
+                       OptionalAttr<BitNet_PackedFormatAttr>:$format,
+                       OptionalAttr<BitNet_TernaryKernelConfigAttr>:$kernel_config);
   let results = (outs RankedTensorOf<[I32]>:$result);
   let assemblyFormat = [{
     $activations `,` $weight (`format` $format^)? attr-dict `:`

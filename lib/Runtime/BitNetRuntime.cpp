@@ -7,6 +7,8 @@
 
 #include "bitnet-c/bitnet.h"
 
+#include "bitnet/ABI/ModelABI.h"
+
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -24,6 +26,8 @@
 #include <string>
 #include <vector>
 
+namespace abi = ::bitnet::abi;
+
 namespace {
 
 struct Tensor {
@@ -32,31 +36,15 @@ struct Tensor {
   bitnet_tensor_info info{};
 };
 
-struct DtypeName {
-  bitnet_dtype dtype;
-  const char *name;
-  size_t size;
-};
-
-constexpr DtypeName kDtypes[] = {
-    {BITNET_DTYPE_F32, "f32", 4},  {BITNET_DTYPE_F16, "f16", 2},
-    {BITNET_DTYPE_BF16, "bf16", 2}, {BITNET_DTYPE_F64, "f64", 8},
-    {BITNET_DTYPE_I8, "i8", 1},    {BITNET_DTYPE_I16, "i16", 2},
-    {BITNET_DTYPE_I32, "i32", 4},  {BITNET_DTYPE_I64, "i64", 8},
-    {BITNET_DTYPE_BOOL, "bool", 1},
-};
-
 bool parseDtype(const std::string &text, bitnet_dtype &dtype) {
-  for (const DtypeName &d : kDtypes)
-    if (text == d.name) {
-      dtype = d.dtype;
-      return true;
-    }
-  return false;
+  const abi::DtypeName *found = abi::findDtype(text.c_str());
+  if (found)
+    dtype = found->dtype;
+  return found;
 }
 
 bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
-  if (text == "scalar")
+  if (text == abi::kScalarShape)
     return true;
   std::stringstream in(text);
   std::string dim;
@@ -69,11 +57,6 @@ bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
   }
   return !shape.empty();
 }
-
-/// The weights file's header (docs/abi.md; written by bitnet-compile).
-constexpr char kWeightsMagic[8] = {'B', 'I', 'T', 'N', 'E', 'T', 'W', '1'};
-constexpr uint32_t kWeightsVersion = 1;
-constexpr size_t kWeightsHeaderSize = 64;
 
 uint64_t readLittleEndian(const unsigned char *bytes, unsigned size) {
   uint64_t value = 0;
@@ -109,23 +92,26 @@ std::string mapWeights(const std::string &path, const std::string &library,
   }
   std::string problem;
   struct stat info {};
-  unsigned char header[kWeightsHeaderSize] = {};
+  unsigned char header[abi::kWeightsHeaderSize] = {};
+  auto field = [&](size_t offset, unsigned bytes) {
+    return readLittleEndian(header + offset, bytes);
+  };
   if (fstat(fd, &info) != 0 ||
       pread(fd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) ||
-      std::memcmp(header, kWeightsMagic, sizeof kWeightsMagic) != 0)
+      std::memcmp(header, abi::kWeightsMagic, sizeof abi::kWeightsMagic) != 0)
     problem = "is not a BitNet weights file (no BITNETW1 header)";
-  else if (readLittleEndian(header + 8, 4) != kWeightsVersion)
-    problem = "has version " + std::to_string(readLittleEndian(header + 8, 4)) +
-              "; this runtime reads version " + std::to_string(kWeightsVersion);
-  else if (readLittleEndian(header + 16, 8) != size ||
-           readLittleEndian(header + 24, 8) != hash)
+  else if (field(abi::kWeightsVersionOffset, 4) != abi::kWeightsVersion)
+    problem = "has version " + std::to_string(field(abi::kWeightsVersionOffset, 4)) +
+              "; this runtime reads version " + std::to_string(abi::kWeightsVersion);
+  else if (field(abi::kWeightsDataSizeOffset, 8) != size ||
+           field(abi::kWeightsHashOffset, 8) != hash)
     problem = "does not belong to this library (its size or hash differs from "
               "the one compiled into the library; recompile, or pass the "
               "weights file written with this library)";
-  else if (static_cast<uint64_t>(info.st_size) != kWeightsHeaderSize + size)
+  else if (static_cast<uint64_t>(info.st_size) != abi::kWeightsHeaderSize + size)
     problem = "is truncated or has trailing bytes (" +
               std::to_string(info.st_size) + " bytes, expected " +
-              std::to_string(kWeightsHeaderSize + size) + ")";
+              std::to_string(abi::kWeightsHeaderSize + size) + ")";
   if (!problem.empty()) {
     close(fd);
     return "cannot load " + library + ": weights file " + path + " " + problem;
@@ -145,7 +131,7 @@ std::string mapWeights(const std::string &path, const std::string &library,
   if (address == MAP_FAILED)
     return "cannot load " + library + ": cannot map weights file " + path + ": " +
            std::strerror(errno);
-  *base = static_cast<char *>(address) + kWeightsHeaderSize;
+  *base = static_cast<char *>(address) + abi::kWeightsHeaderSize;
   weightsMappings[base] = {address, length, 1};
   return "";
 }
@@ -173,8 +159,9 @@ struct Entry {
   bool parseInfo(const char *text, std::string &error) {
     std::stringstream in(text);
     std::string line;
-    if (!std::getline(in, line) || line != "bitnet-model 1") {
-      error = "unsupported bitnet_model_info header '" + line + "' (expected 'bitnet-model 1')";
+    if (!std::getline(in, line) || line != abi::kModelRecordHeader) {
+      error = "unsupported bitnet_model_info header '" + line + "' (expected '" +
+              abi::kModelRecordHeader + "')";
       return false;
     }
     while (std::getline(in, line)) {
@@ -182,7 +169,8 @@ struct Entry {
       std::string kind, name, dtype, shape;
       auto tensor = std::make_unique<Tensor>();
       if (!(fields >> kind >> name >> dtype >> shape) ||
-          (kind != "input" && kind != "state" && kind != "output") ||
+          (kind != abi::kInputKind && kind != abi::kStateKind &&
+           kind != abi::kOutputKind) ||
           !parseDtype(dtype, tensor->info.dtype) || !parseShape(shape, tensor->shape)) {
         error = "malformed bitnet_model_info line '" + line + "'";
         return false;
@@ -195,8 +183,8 @@ struct Entry {
       tensor->info.rank = static_cast<int>(tensor->shape.size());
       tensor->info.shape = tensor->shape.data();
       tensor->info.bytes = elements * bitnet_dtype_size(tensor->info.dtype);
-      tensor->info.state = kind == "state";
-      (kind == "output" ? outputs : inputs).push_back(std::move(tensor));
+      tensor->info.state = kind == abi::kStateKind;
+      (kind == abi::kOutputKind ? outputs : inputs).push_back(std::move(tensor));
     }
     return true;
   }
@@ -210,14 +198,14 @@ struct Entry {
   }
 };
 
-/// Looks up `bitnet_run<suffix>` and its record in `library`. Returns false
+/// Looks up `bitnet_run[_<entryName>]` and its record in `library`. Returns false
 /// when the library has no such entry; sets `error` when its record is bad.
-bool loadEntry(void *library, const std::string &suffix, Entry &entry,
+bool loadEntry(void *library, const std::string &entryName, Entry &entry,
                std::string &error) {
   const char *info = static_cast<const char *>(
-      dlsym(library, ("bitnet_model_info" + suffix).c_str()));
+      dlsym(library, abi::entrySymbol(abi::kModelInfoSymbol, entryName).c_str()));
   entry.run = reinterpret_cast<void (*)(void *const *, void *const *)>(
-      dlsym(library, ("bitnet_run" + suffix).c_str()));
+      dlsym(library, abi::entrySymbol(abi::kRunSymbol, entryName).c_str()));
   if (!info || !entry.run)
     return false;
   return entry.parseInfo(info, error);
@@ -249,12 +237,12 @@ struct bitnet_model {
 namespace {
 
 /// The names a generative model's entry points bind (docs/abi.md).
-constexpr char kInputIds[] = "input_ids";
-constexpr char kAttentionMask[] = "attention_mask";
-constexpr char kPositionIds[] = "position_ids";
-constexpr char kCachePosition[] = "cache_position";
-constexpr char kLogitsIndex[] = "logits_index";
-constexpr char kLogits[] = "logits";
+using abi::kAttentionMask;
+using abi::kCachePosition;
+using abi::kInputIds;
+using abi::kLogits;
+using abi::kLogitsIndex;
+using abi::kPositionIds;
 
 /// Checks that a generative model's entry point has the signature the
 /// session drives; empty on success, else the message.
@@ -459,12 +447,12 @@ bitnet_model *loadModel(void *library, const std::string &display,
   std::string message;
   bool plain = loadEntry(model->library, "", model->primary, message);
   if (!plain && message.empty()) {
-    bool prefill = loadEntry(model->library, "_prefill", model->prefill, message);
+    bool prefill = loadEntry(model->library, abi::kPrefillEntry, model->prefill, message);
     bool decode = message.empty() &&
-                  loadEntry(model->library, "_decode", model->decode, message);
+                  loadEntry(model->library, abi::kDecodeEntry, model->decode, message);
     model->generative = prefill && decode;
     if (model->generative)
-      plain = loadEntry(model->library, "_prefill", model->primary, message);
+      plain = loadEntry(model->library, abi::kPrefillEntry, model->primary, message);
   }
   if (!message.empty())
     return fail(std::string(path) + ": " + message);
@@ -483,10 +471,12 @@ bitnet_model *loadModel(void *library, const std::string &display,
     }
   }
   // Weights compiled into a side file (bitnet-externalize-weights).
-  auto *base = static_cast<void **>(dlsym(model->library, "bitnet_weights_base"));
+  auto *base = static_cast<void **>(dlsym(model->library, abi::kWeightsBaseSymbol));
   if (base) {
-    auto *size = static_cast<const uint64_t *>(dlsym(model->library, "bitnet_weights_size"));
-    auto *hash = static_cast<const uint64_t *>(dlsym(model->library, "bitnet_weights_hash"));
+    auto *size =
+        static_cast<const uint64_t *>(dlsym(model->library, abi::kWeightsSizeSymbol));
+    auto *hash =
+        static_cast<const uint64_t *>(dlsym(model->library, abi::kWeightsHashSymbol));
     if (!size || !hash)
       return fail(std::string(path) +
                   " has bitnet_weights_base but no bitnet_weights_size / "
@@ -652,17 +642,13 @@ int bitnet_session_append(bitnet_session *session, const int64_t *tokens,
 }
 
 size_t bitnet_dtype_size(bitnet_dtype dtype) {
-  for (const DtypeName &d : kDtypes)
-    if (d.dtype == dtype)
-      return d.size;
-  return 0;
+  const abi::DtypeName *found = abi::findDtype(dtype);
+  return found ? found->bytes : 0;
 }
 
 const char *bitnet_dtype_name(bitnet_dtype dtype) {
-  for (const DtypeName &d : kDtypes)
-    if (d.dtype == dtype)
-      return d.name;
-  return "?";
+  const abi::DtypeName *found = abi::findDtype(dtype);
+  return found ? found->name : "?";
 }
 
 } // extern "C"

@@ -1,360 +1,21 @@
-//===- BitNetBenchMain.cpp - Benchmarks of the generated kernels ------===//
+//===- BitNetBenchMain.cpp - Entry point of bitnet-bench --------------===//
 //
-// For each weight shape M x K and token count N, compiles
-//   func @mm(q: NxK i8, packed i2s weights) -> NxM i32
-// with bitnet-cpu-pipeline (the target's SIMD kernel) and, for comparison,
-// with bitnet-to-llvm (the portable loops), and times it with the JIT. In
-// the same run it measures the machine's read bandwidth and its int8
-// dot-product peak for each thread count, so results are reported as ratios
-// (shared machines are noisy; ratios from one run are comparable). "cold"
-// rotates through enough copies of the weights that each call reads them
-// from memory; "hot" calls repeatedly on one copy.
+// The command line of bitnet-bench; the benchmark is lib/Bench.
 //
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Tools/BitNetBenchMain.h"
 #include "bitnet/Tools/DecodeTuningOptions.h"
 
-#include "bitnet/InitAll.h"
-#include "bitnet/Pipelines/Pipelines.h"
-#include "bitnet/Reference/Reference.h"
-#include "bitnet/Target/CpuTargetInfo.h"
+#include "bitnet/Bench/KernelBench.h"
 
-#include "mlir/ExecutionEngine/CRunnerUtils.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/Triple.h"
 
-#include <chrono>
-#include <cstdlib>
-#include <cstring>
-#include <malloc.h>
-#include <map>
-#include <random>
-#include <thread>
-#include <vector>
-
-// The kernels' parallel loops run on LLVM's OpenMP runtime (linked in).
-extern "C" void omp_set_num_threads(int);
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
-using namespace mlir;
+using namespace mlir::bitnet;
 namespace cl = llvm::cl;
-namespace ref = mlir::bitnet::ref;
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-/// Runs `body(thread)` on `threads` threads at once.
-template <typename Fn> void onThreads(int threads, Fn body) {
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t)
-    pool.emplace_back(body, t);
-  body(0);
-  for (std::thread &t : pool)
-    t.join();
-}
-
-/// Bytes ahead of the loads that sumWords(prefetch = true) prefetches:
-/// the decode kernels' default distance (CpuTargetInfo).
-constexpr size_t kPrefetchWords = 4096 / 8;
-
-#if defined(__x86_64__)
-/// Sums 64-bit words of [begin, end) with AVX2 loads and four independent
-/// accumulators, so the loop issues loads as fast as memory delivers them
-/// (the scalar loop measured 25% under what the kernels stream); with
-/// `prefetch`, also a software prefetch 4 KiB ahead per cache line, as the
-/// decode kernels do (without it, the kernels streamed up to 1.4x what
-/// the plain loop measured).
-__attribute__((target("avx2"))) uint64_t sumWords(const uint64_t *begin,
-                                                 const uint64_t *end,
-                                                 bool prefetch) {
-  __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(),
-                    _mm256_setzero_si256(), _mm256_setzero_si256()};
-  for (const uint64_t *p = begin; p + 16 <= end; p += 16) {
-    if (prefetch) {
-      __builtin_prefetch(p + kPrefetchWords);
-      __builtin_prefetch(p + kPrefetchWords + 8);
-    }
-    for (int i = 0; i < 4; ++i)
-      acc[i] = _mm256_add_epi64(
-          acc[i], _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 4 * i)));
-  }
-  __m256i all = _mm256_add_epi64(_mm256_add_epi64(acc[0], acc[1]),
-                                 _mm256_add_epi64(acc[2], acc[3]));
-  alignas(32) uint64_t lanes[4];
-  _mm256_store_si256(reinterpret_cast<__m256i *>(lanes), all);
-  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
-}
-#else
-uint64_t sumWords(const uint64_t *begin, const uint64_t *end, bool prefetch) {
-  uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  for (const uint64_t *p = begin; p + 4 <= end; p += 4) {
-    if (prefetch)
-      __builtin_prefetch(p + kPrefetchWords);
-    s0 += p[0];
-    s1 += p[1];
-    s2 += p[2];
-    s3 += p[3];
-  }
-  return s0 + s1 + s2 + s3;
-}
-#endif
-
-/// Read bandwidth in GB/s of `threads` threads, each summing its share of
-/// a buffer far larger than the caches: the best of `reps` runs each of
-/// the plain and the prefetching loop (a roof is what the best streaming
-/// code gets, so the kernels are measured against no less).
-class ReadBandwidthProbe {
-public:
-  ReadBandwidthProbe() : buffer((size_t(512) << 20) / 8, 1) {}
-
-  double measure(int threads, int reps) {
-    double best = 0;
-    for (int rep = 0; rep < 2 * reps; ++rep) {
-      bool prefetch = rep % 2;
-      auto start = Clock::now();
-      onThreads(threads, [&](int t) {
-        size_t share = buffer.size() / threads;
-        volatile uint64_t sink = sumWords(buffer.data() + t * share,
-                                          buffer.data() + (t + 1) * share, prefetch);
-        (void)sink;
-      });
-      best = std::max(best, buffer.size() * 8 / seconds(start, Clock::now()) / 1e9);
-    }
-    return best;
-  }
-
-private:
-  std::vector<uint64_t> buffer;
-};
-
-#if defined(__x86_64__)
-/// Calibration loops for the int8 multiply-add peak of one core: 12
-/// independent accumulators, each step one instruction of the kernels' own
-/// kind. Returns GOPS (2 ops per byte product).
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) double vpdpbusdPeakOneCore() {
-  __m512i acc[12];
-  for (__m512i &a : acc)
-    a = _mm512_setzero_si512();
-  __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-5);
-  const long iterations = 20'000'000;
-  auto start = Clock::now();
-  for (long i = 0; i < iterations; ++i)
-    for (__m512i &x : acc) {
-      x = _mm512_dpbusd_epi32(x, a, b);
-      __asm__ volatile("" : "+v"(x));
-    }
-  double t = seconds(start, Clock::now());
-  volatile int sink = _mm512_reduce_add_epi32(acc[0]);
-  (void)sink;
-  return iterations * 12.0 * 64 * 2 / t / 1e9;
-}
-
-/// vpmaddubsw + vpaddw (the AVX2 kernels' i16 accumulation). Each step
-/// multiplies the accumulator's own bytes, so nothing is loop-invariant,
-/// and all 12 chains feed the result, so none is dropped. Inlined into the
-/// target-specific wrappers below, which give it AVX2 or AVX-512BW.
-template <typename Vec, int bytes, Vec (*maddubs)(Vec, Vec), Vec (*add16)(Vec, Vec),
-          Vec (*splat)(char)>
-__attribute__((always_inline)) inline double maddubsPeakLoop() {
-  Vec acc[12];
-  for (int i = 0; i < 12; ++i)
-    acc[i] = splat(static_cast<char>(i + 1));
-  Vec b = splat(-5);
-  const long iterations = 20'000'000;
-  auto start = Clock::now();
-  for (long i = 0; i < iterations; ++i)
-    for (Vec &x : acc)
-      x = add16(x, maddubs(x, b));
-  double t = seconds(start, Clock::now());
-  for (int i = 1; i < 12; ++i)
-    acc[0] = add16(acc[0], acc[i]);
-  volatile char sink = reinterpret_cast<char *>(&acc[0])[0];
-  (void)sink;
-  return iterations * 12.0 * bytes * 2 / t / 1e9;
-}
-__attribute__((target("avx2"))) __m256i maddubs256(__m256i a, __m256i b) {
-  return _mm256_maddubs_epi16(a, b);
-}
-__attribute__((target("avx2"))) __m256i add16x256(__m256i a, __m256i b) {
-  return _mm256_add_epi16(a, b);
-}
-__attribute__((target("avx2"))) __m256i splat256(char v) { return _mm256_set1_epi8(v); }
-__attribute__((target("avx512f,avx512bw"))) __m512i maddubs512(__m512i a, __m512i b) {
-  return _mm512_maddubs_epi16(a, b);
-}
-__attribute__((target("avx512f,avx512bw"))) __m512i add16x512(__m512i a, __m512i b) {
-  return _mm512_add_epi16(a, b);
-}
-__attribute__((target("avx512f,avx512bw"))) __m512i splat512(char v) {
-  return _mm512_set1_epi8(v);
-}
-__attribute__((target("avx2"))) double maddubsPeakOneCore256() {
-  return maddubsPeakLoop<__m256i, 32, maddubs256, add16x256, splat256>();
-}
-__attribute__((target("avx512f,avx512bw"))) double maddubsPeakOneCore512() {
-  return maddubsPeakLoop<__m512i, 64, maddubs512, add16x512, splat512>();
-}
-#endif
-
-/// The int8 peak of `threads` cores running the calibration loop of the
-/// target's dot-product instruction at once (0 where there is none here).
-double measureInt8Peak(const bitnet::CpuTargetInfo &target, int threads) {
-  double (*oneCore)() = nullptr;
-#if defined(__x86_64__)
-  // The calibration runs here: only where this CPU has the target's
-  // instruction (the kernels could not run here otherwise either).
-  switch (target.dotProduct()) {
-  case bitnet::DotProductKind::Vnni512:
-    if (__builtin_cpu_supports("avx512vnni"))
-      oneCore = vpdpbusdPeakOneCore;
-    break;
-  case bitnet::DotProductKind::Avx2Maddubs:
-    if (target.hasAvx512bw && __builtin_cpu_supports("avx512bw"))
-      oneCore = maddubsPeakOneCore512;
-    else if (!target.hasAvx512bw && __builtin_cpu_supports("avx2"))
-      oneCore = maddubsPeakOneCore256;
-    break;
-  default:
-    break;
-  }
-#endif
-  if (!oneCore)
-    return 0;
-  std::vector<double> perThread(threads);
-  onThreads(threads, [&](int t) { perThread[t] = oneCore(); });
-  double total = 0;
-  for (double p : perThread)
-    total += p;
-  return total;
-}
-
-using Matmul = void (*)(StridedMemRefType<int32_t, 2> *,
-                        StridedMemRefType<int8_t, 2> *,
-                        StridedMemRefType<int8_t, 2> *);
-
-struct Compiled {
-  std::unique_ptr<MLIRContext> context;
-  std::unique_ptr<ExecutionEngine> engine;
-  Matmul fn = nullptr;
-};
-
-/// What the kernels are generated for: the CPU and the decode tuning
-/// knobs of convert-bitnet-ternary-matmul-to-vector (-1 / 0: the target's).
-struct KernelTuning {
-  std::string arch; // the host's: the kernels run here
-  std::string mcpu;
-  int64_t prefetchDistance = -1;
-  int64_t decodeAccumulators = 0;
-};
-
-Compiled compile(int64_t n, int64_t m, int64_t k, bool kernels,
-                 const KernelTuning &tuning, std::string &error) {
-  Compiled c;
-  DialectRegistry registry;
-  bitnet::registerAllDialects(registry);
-  c.context = std::make_unique<MLIRContext>(registry);
-  int64_t bytes = ref::packedRowBytes(ref::PackedFormat::I2S, k);
-  std::string source = llvm::formatv(R"mlir(
-    func.func @mm(%q: tensor<{0}x{2}xi8>, %p: tensor<{1}x{3}xi8>) -> tensor<{0}x{1}xi32>
-        attributes {{llvm.emit_c_interface} {
-      %a = bitnet.ternary_matmul %q, %p format <i2s> : tensor<{0}x{2}xi8>, tensor<{1}x{3}xi8> -> tensor<{0}x{1}xi32>
-      return %a : tensor<{0}x{1}xi32>
-    })mlir", n, m, k, bytes).str();
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(source, ParserConfig(c.context.get()));
-  PassManager pm(c.context.get());
-  if (kernels) {
-    bitnet::CpuPipelineOptions options;
-    options.target = tuning.arch;
-    options.mcpu = tuning.mcpu;
-    options.prefetchDistance = tuning.prefetchDistance;
-    options.decodeAccumulators = tuning.decodeAccumulators;
-    bitnet::buildBitNetCpuPipeline(pm, options);
-  } else {
-    bitnet::buildBitNetToLLVMPipeline(pm);
-  }
-  if (!module || failed(pm.run(*module))) {
-    error = "compilation failed";
-    return c;
-  }
-  auto transformer = makeOptimizingTransformer(3, 0, nullptr);
-  ExecutionEngineOptions options;
-  options.transformer = transformer;
-  auto engine = ExecutionEngine::create(*module, options);
-  if (!engine) {
-    error = llvm::toString(engine.takeError());
-    return c;
-  }
-  c.engine = std::move(*engine);
-  auto symbol = c.engine->lookup("_mlir_ciface_mm");
-  if (!symbol) {
-    error = llvm::toString(symbol.takeError());
-    return c;
-  }
-  c.fn = reinterpret_cast<Matmul>(*symbol);
-  return c;
-}
-
-template <typename T>
-StridedMemRefType<T, 2> view(std::vector<T> &data, int64_t rows, int64_t cols) {
-  return {data.data(), data.data(), 0, {rows, cols}, {cols, 1}};
-}
-
-/// The smallest call's shape: one token, one row block of 64 rows x 256
-/// weights. On several threads its time is mostly the OpenMP fork and join.
-constexpr int64_t kSmallestM = 64, kSmallestK = 256;
-
-/// Mean microseconds of a call of `kernel` (compiled for the smallest
-/// shape) on the current OpenMP thread count: the fixed cost every kernel
-/// call pays, which bounds short shapes (k/v).
-double smallestCallMicros(Matmul kernel) {
-  int64_t bytes = ref::packedRowBytes(ref::PackedFormat::I2S, kSmallestK);
-  std::vector<int8_t> q(kSmallestK, 1), packed(kSmallestM * bytes, 0x55);
-  auto qRef = view(q, 1, kSmallestK);
-  auto pRef = view(packed, kSmallestM, bytes);
-  auto call = [&] {
-    StridedMemRefType<int32_t, 2> out{};
-    kernel(&out, &qRef, &pRef);
-    std::free(out.basePtr);
-  };
-  call();
-  int64_t calls = 0;
-  auto start = Clock::now();
-  while (seconds(start, Clock::now()) < 0.1) {
-    for (int i = 0; i < 100; ++i)
-      call();
-    calls += 100;
-  }
-  return seconds(start, Clock::now()) / calls * 1e6;
-}
-
-
-struct Shape {
-  const char *name;
-  int64_t m, k;
-};
-
-} // namespace
 
 int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -375,213 +36,48 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   static cl::list<std::string> shapeList(
       "shape", cl::desc("Weight shapes MxK instead of the DESIGN shapes"),
       cl::CommaSeparated, cl::cat(category));
-  static bitnet::DecodeTuningOptions decodeTuning(category);
+  static DecodeTuningOptions decodeTuning(category);
+  static cl::opt<std::string> tuningFile(
+      "tuning-file",
+      cl::desc("Kernel configurations by weight shape (JSON; as bitnet-compile "
+               "--tuning-file)"),
+      cl::value_desc("path"), cl::init(""), cl::cat(category));
   static cl::opt<bool> quick("quick", cl::desc("Only the first shape"),
                              cl::cat(category));
+  static cl::opt<std::string> saveKernel(
+      "save-kernel",
+      cl::desc("Write the first kernel as it reached the back end "
+               "(PREFIX.mlir) and the object that was timed (PREFIX.o)"),
+      cl::value_desc("PREFIX"), cl::init(""), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "BitNet-MLIR kernel benchmark\n");
-  const char *arch =
-      llvm::Triple(llvm::sys::getProcessTriple()).isAArch64() ? "aarch64" : "x86_64";
-  KernelTuning tuning{arch, mcpu, decodeTuning.prefetchDistance, decodeTuning.accumulators};
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  // The compiled functions allocate their results and temporaries per call;
-  // keep freed memory in the heap (no mmap/munmap and page faults per call),
-  // as a runtime reusing its buffers would.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
-  CpuTargetInfo target;
-  std::string error;
-  if (!getCpuTargetInfo(arch, mcpu, target, error)) {
-    llvm::errs() << "bitnet-bench: " << error << "\n";
-    return 1;
-  }
-  std::vector<int64_t> ns(tokens.begin(), tokens.end());
-  if (ns.empty())
-    ns = {1, 128};
-  std::vector<int> threadCounts(threadList.begin(), threadList.end());
-  if (threadCounts.empty())
-    threadCounts = {1, 2};
-  if (llvm::any_of(ns, [](int64_t n) { return n < 1; }) ||
-      llvm::any_of(threadCounts, [](int t) { return t < 1; })) {
-    llvm::errs() << "bitnet-bench: -n and --num-threads take positive counts\n";
-    return 1;
-  }
-  if (decodeTuning.prefetchDistance < -1 ||
-      !bitnet::isValidDecodeAccumulators(decodeTuning.accumulators)) {
-    llvm::errs() << "bitnet-bench: --decode-prefetch-distance takes -1 or more, "
-                    "--decode-accumulators 1, 2 or 4 (0: the default)\n";
-    return 1;
-  }
-  std::vector<std::string> caches(cacheList.begin(), cacheList.end());
-  if (caches.empty())
-    caches = {"hot", "cold"};
-  for (const std::string &cache : caches)
-    if (cache != "hot" && cache != "cold") {
-      llvm::errs() << "bitnet-bench: --cache takes hot and/or cold, not '" << cache
-                   << "'\n";
-      return 1;
-    }
-
-  std::vector<Shape> shapes = {{"2B4T q/o", 2560, 2560},  {"2B4T k/v", 640, 2560},
-                               {"2B4T gate/up", 6912, 2560}, {"2B4T down", 2560, 6912},
-                               {"3B ffn", 8640, 3200},    {"3B down", 3200, 8640}};
+  bench::KernelBenchOptions options;
+  options.json = json;
+  options.mcpu = mcpu;
+  if (!tokens.empty())
+    options.tokens.assign(tokens.begin(), tokens.end());
+  if (!threadList.empty())
+    options.threads.assign(threadList.begin(), threadList.end());
+  if (!cacheList.empty())
+    options.caches.assign(cacheList.begin(), cacheList.end());
   if (!shapeList.empty()) {
-    shapes.clear();
+    options.shapes.clear();
     for (const std::string &text : shapeList) {
-      Shape shape{"custom", 0, 0};
+      bench::Shape shape{"custom", 0, 0};
       auto [m, k] = llvm::StringRef(text).split('x');
       if (m.getAsInteger(10, shape.m) || k.getAsInteger(10, shape.k) ||
           shape.m <= 0 || shape.k <= 0) {
         llvm::errs() << "bitnet-bench: --shape takes MxK, not '" << text << "'\n";
         return 1;
       }
-      shapes.push_back(shape);
+      options.shapes.push_back(shape);
     }
   }
-
-  // The roofs, per thread count, measured before the kernels. This VM's
-  // bandwidth drifts with its host (47 and 75 GB/s two seconds apart), so
-  // each cold row is also compared with a roof measured right before and
-  // right after it (the better of the two).
-  ReadBandwidthProbe probe;
-  std::map<int, double> bandwidth, peak, smallestCall;
-  Compiled smallest = compile(1, kSmallestM, kSmallestK, true, tuning, error);
-  if (!smallest.fn) {
-    llvm::errs() << "bitnet-bench: " << error << "\n";
-    return 1;
-  }
-  for (int threads : threadCounts) {
-    bandwidth[threads] = probe.measure(threads, 3);
-    peak[threads] = measureInt8Peak(target, threads);
-    omp_set_num_threads(threads);
-    smallestCall[threads] = smallestCallMicros(smallest.fn);
-  }
-  const char *peakInstruction =
-      target.dotProduct() == DotProductKind::Vnni512       ? "vpdpbusd"
-      : target.dotProduct() == DotProductKind::Avx2Maddubs ? "vpmaddubsw+vpaddw"
-                                                           : "no int8";
-  if (!json) {
-    llvm::outs() << "target: " << target.describe() << "\n";
-    for (int threads : threadCounts)
-      llvm::outs() << llvm::formatv("{0} thread(s): read bandwidth {1:f1} GB/s, "
-                                    "{2} peak {3:f0} GOPS, smallest call "
-                                    "({4}x{5}) {6:f2} us\n",
-                                    threads, bandwidth[threads], peakInstruction,
-                                    peak[threads], kSmallestM, kSmallestK,
-                                    smallestCall[threads]);
-    llvm::outs() << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,5} {6,10} "
-                                  "{7,8} {8,9} {9,7} {10,6} {11,6} {12,9}\n",
-                                  "shape", "M", "K", "N", "thr", "cache", "us",
-                                  "GOPS", "weightGB/s", "roofGB/s", "bw%", "peak%",
-                                  "vs-naive");
-  }
-  llvm::raw_ostream &os = llvm::outs();
-  bool first = true;
-  if (json)
-    os << "[";
-  std::mt19937 rng(1);
-  for (const Shape &shape : shapes) {
-    for (int64_t n : ns) {
-      int64_t bytes = ref::packedRowBytes(ref::PackedFormat::I2S, shape.k);
-      int64_t weightBytes = shape.m * bytes;
-      std::vector<int8_t> q(n * shape.k), w(shape.m * shape.k), packed(weightBytes);
-      std::uniform_int_distribution<int> act(-127, 127), trit(-1, 1);
-      for (int8_t &v : q)
-        v = act(rng);
-      for (int8_t &v : w)
-        v = trit(rng);
-      ref::pack(ref::PackedFormat::I2S, w.data(), shape.m, shape.k,
-                reinterpret_cast<uint8_t *>(packed.data()));
-      // Cold cache: copies of the weights totalling 256 MiB, far more than
-      // any L3, used in turn.
-      int64_t copies = std::max<int64_t>(2, (int64_t(256) << 20) / weightBytes);
-      std::vector<int8_t> coldWeights;
-      if (llvm::is_contained(caches, "cold")) {
-        coldWeights.resize(copies * weightBytes);
-        for (int64_t c = 0; c < copies; ++c)
-          std::memcpy(coldWeights.data() + c * weightBytes, packed.data(), weightBytes);
-      }
-      Compiled kernel = compile(n, shape.m, shape.k, true, tuning, error);
-      if (!kernel.fn) {
-        llvm::errs() << "bitnet-bench: " << error << "\n";
-        return 1;
-      }
-      auto qRef = view(q, n, shape.k);
-      auto time = [&](Matmul fn, double budget, bool cold) {
-        StridedMemRefType<int32_t, 2> out{};
-        int64_t copy = 0;
-        auto call = [&] {
-          int8_t *weights = cold ? coldWeights.data() + (copy++ % copies) * weightBytes
-                                 : packed.data();
-          StridedMemRefType<int8_t, 2> pRef{weights, weights, 0, {shape.m, bytes},
-                                            {bytes, 1}};
-          fn(&out, &qRef, &pRef);
-          std::free(out.basePtr);
-        };
-        call(); // warm up (code, thread pool)
-        int reps = 0;
-        auto start = Clock::now();
-        double elapsed = 0;
-        while (elapsed < budget || reps < 3) {
-          call();
-          ++reps;
-          elapsed = seconds(start, Clock::now());
-        }
-        return elapsed / reps;
-      };
-      // The portable loops as the naive baseline (decode, one thread).
-      double naive = 0;
-      if (n == 1) {
-        omp_set_num_threads(1);
-        Compiled portable = compile(n, shape.m, shape.k, false, tuning, error);
-        if (portable.fn)
-          naive = time(portable.fn, 0.1, false);
-      }
-      for (int threads : threadCounts) {
-        omp_set_num_threads(threads);
-        for (const std::string &cache : caches) {
-          bool cold = cache == "cold";
-          double roof = cold ? probe.measure(threads, 2) : bandwidth[threads];
-          double t = time(kernel.fn, 0.3, cold);
-          if (cold)
-            roof = std::max(roof, probe.measure(threads, 2));
-          double ops = 2.0 * shape.m * shape.k * n;
-          double gops = ops / t / 1e9;
-          double weightGBps = double(weightBytes) / t / 1e9;
-          double bwRatio = weightGBps / roof;
-          double peakRatio = peak[threads] > 0 ? gops / peak[threads] : 0;
-          double vsNaive = threads == 1 && cache == "hot" && naive > 0 ? naive / t : 0;
-          if (json) {
-            os << (first ? "" : ",") << "\n  "
-               << llvm::formatv(
-                      "{{\"shape\": \"{0}\", \"m\": {1}, \"k\": {2}, \"n\": {3}, "
-                      "\"threads\": {4}, \"cache\": \"{5}\", \"format\": \"i2s\", "
-                      "\"us\": {6:f2}, \"gops\": {7:f2}, \"weight_gbps\": {8:f3}, "
-                      "\"bw_roof_ratio\": {9:f4}, \"peak_ratio\": {10:f4}, "
-                      "\"naive_us\": {11:f2}, \"read_bandwidth_gbps\": {12:f2}, "
-                      "\"peak_gops\": {13:f1}, \"smallest_call_us\": {14:f2}}",
-                      shape.name, shape.m, shape.k, n, threads, cache, t * 1e6, gops,
-                      weightGBps, bwRatio, peakRatio, vsNaive > 0 ? naive * 1e6 : 0.0,
-                      roof, peak[threads], smallestCall[threads]);
-          } else {
-            os << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,5} {6,10:f1} "
-                                "{7,8:f1} {8,9:f2} {9,7:f1} {10,6:f1} {11,6:f1} {12,9}\n",
-                                shape.name, shape.m, shape.k, n, threads, cache,
-                                t * 1e6, gops, weightGBps, roof, 100 * bwRatio,
-                                100 * peakRatio,
-                                vsNaive > 0 ? llvm::formatv("{0:f1}x", vsNaive).str()
-                                            : std::string("-"));
-          }
-          first = false;
-        }
-      }
-    }
-    if (quick)
-      break;
-  }
-  if (json)
-    os << "\n]\n";
-  return 0;
+  options.prefetchDistance = decodeTuning.prefetchDistance;
+  options.decodeAccumulators = decodeTuning.accumulators;
+  options.tuningFile = tuningFile;
+  options.quick = quick;
+  options.saveKernel = saveKernel;
+  return bench::runKernelBench(options);
 }

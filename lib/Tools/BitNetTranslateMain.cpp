@@ -2,21 +2,22 @@
 //
 // Its own small driver rather than mlirTranslateMain: that one reads the
 // whole input file into memory first, which a multi-GB model cannot afford
-// (the importer maps or moves weight bytes instead of copying them).
+// (the importer maps or moves weight bytes instead of copying them). The
+// import is bitnet-compile's (lib/Compiler/Import.cpp): a decoder with
+// key-value caches becomes its prefill and decode functions here too.
 //
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Tools/BitNetTranslateMain.h"
 
+#include "bitnet/Compiler/Import.h"
 #include "bitnet/InitAll.h"
-#include "bitnet/Target/ONNX/ImportONNX.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -39,6 +40,16 @@ int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
       "input-shape",
       cl::desc("Size of a graph input with dynamic dimensions, NAME=1x128"),
       cl::value_desc("NAME=DIMS"));
+  static cl::opt<int64_t> maxContext(
+      "max-context",
+      cl::desc("For models with key-value caches: the cache capacity in "
+               "tokens (as bitnet-compile; default 512)"),
+      cl::init(512));
+  static cl::opt<int64_t> prefillTokens(
+      "prefill-tokens",
+      cl::desc("For models with key-value caches: tokens per call of prefill "
+               "(default 64)"),
+      cl::init(64));
   static cl::opt<bool> emitBytecode(
       "emit-bytecode",
       cl::desc("Write MLIR bytecode (weights as raw blobs) instead of text"));
@@ -50,13 +61,17 @@ int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
     llvm::errs() << "bitnet-translate: choose a translation (--import-onnx)\n";
     return 1;
   }
-  onnx::ImportOptions options;
+  compiler::ImportRequest request;
+  request.path = inputFile;
   for (const std::string &spec : inputShapes)
-    if (!onnx::parseInputShape(spec, options)) {
+    if (!onnx::parseInputShape(spec, request.import)) {
       llvm::errs() << "bitnet-translate: bad --input-shape '" << spec
                    << "'; expected NAME=D0xD1x...\n";
       return 1;
     }
+  request.decoder.maxContext = maxContext;
+  request.decoder.prefillTokens = prefillTokens;
+  request.decoder.contextBuckets = onnx::defaultContextBuckets(maxContext);
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -67,10 +82,13 @@ int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
     onnx::printNodeDiagnostic(llvm::errs(), inputFile, diag);
     return success();
   });
-  OwningOpRef<ModuleOp> module =
-      onnx::importModelFile(inputFile, &context, options);
-  if (!module || failed(verify(*module)))
+  auto module = compiler::importForCompile(request, &context);
+  if (!module) {
+    std::string message = llvm::toString(module.takeError());
+    if (!message.empty())
+      llvm::errs() << inputFile << ": error: " << message << "\n";
     return 1;
+  }
 
   std::string error;
   auto output = openOutputFile(outputFile, &error);
@@ -79,10 +97,10 @@ int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
     return 1;
   }
   if (emitBytecode) {
-    if (failed(writeBytecodeToFile(*module, output->os())))
+    if (failed(writeBytecodeToFile(**module, output->os())))
       return 1;
   } else {
-    module->print(output->os(), OpPrintingFlags());
+    (*module)->print(output->os(), OpPrintingFlags());
   }
   output->keep();
   return 0;

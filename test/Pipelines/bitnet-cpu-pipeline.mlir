@@ -28,7 +28,7 @@
 // BASELINE-NOT: pmaddubsw
 // BASELINE-NOT: __kmpc_fork_call
 // BASELINE-LABEL: bitlinear_rows:
-// BADCPU: error: bitnet-pack-ternary: unknown CPU 'pentium-z9000' for x86_64
+// BADCPU: error: bitnet-set-target: unknown CPU 'pentium-z9000' for x86_64
 // Constant weights: ternarized and packed at compile time.
 func.func @bitlinear(%x: tensor<4x300xf32>) -> tensor<4x7xf32> {
   %w = arith.constant dense<0.5> : tensor<7x300xf32>

@@ -1,4 +1,13 @@
-//===- Pipelines.h - Named BitNet pass pipelines -----------------*- C++ -*-===//
+//===- Pipelines.h - The compile pipeline and named pipelines ----*- C++ -*-===//
+//
+// The compile pipeline as stages: raise, quantize and pack are
+// target-independent (the model and its layers); tile and llvm generate
+// code for the module's target (#llvm.target; the CPU half lives in
+// lib/Codegen/CPU). bitnet-compile runs the stages one by one, and
+// `bitnet-cpu-pipeline` / `bitnet-to-llvm` are their named forms for
+// bitnet-opt.
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef BITNET_PIPELINES_PIPELINES_H
 #define BITNET_PIPELINES_PIPELINES_H
@@ -15,25 +24,30 @@ namespace mlir::bitnet {
 /// `bitnet.bitlinear`) and imported TOSA ops down to the LLVM dialect
 /// through the portable linalg lowering: tosa-to-linalg, decompose,
 /// convert-bitnet-to-linalg, one-shot bufferization, loops, and the standard
-/// conversions to LLVM. Functions that carry
+/// conversions to LLVM, with no target-specific code. Functions that carry
 /// `llvm.emit_c_interface` get a C-callable `_mlir_ciface_<name>` wrapper.
 void buildBitNetToLLVMPipeline(OpPassManager &pm);
 
-struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
-  Option<std::string> target{*this, "target",
-                             llvm::cl::desc("Target architecture: x86_64 or aarch64"),
-                             llvm::cl::init("x86_64")};
-  Option<std::string> mcpu{*this, "mcpu",
-                           llvm::cl::desc("Target CPU: an LLVM CPU name, or native"),
-                           llvm::cl::init("native")};
+/// The options of the compile pipeline (`bitnet-cpu-pipeline{...}`).
+struct PipelineOptions : PassPipelineOptions<PipelineOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("Target architecture, x86_64 or aarch64 (empty: the "
+                     "module's #llvm.target, else the host's)"),
+      llvm::cl::init("")};
+  Option<std::string> mcpu{
+      *this, "mcpu",
+      llvm::cl::desc("Target CPU: an LLVM CPU name, or native (empty: the "
+                     "module's, else the host)"),
+      llvm::cl::init("")};
   Option<bool> openmp{
       *this, "openmp",
       llvm::cl::desc("Run the kernels' row blocks on OpenMP threads (the code "
                      "then needs an OpenMP runtime: libomp); false: one thread, "
                      "no runtime dependency"),
       llvm::cl::init(true)};
-  // Per-CPU tuning of the decode kernels (convert-bitnet-ternary-matmul-
-  // to-vector's options of the same names; defaults from CpuTargetInfo).
+  // Per-CPU tuning of the decode kernels (bitnet-select-kernel-configs'
+  // options of the same names; defaults from CpuTargetInfo).
   Option<int64_t> prefetchDistance{
       *this, "prefetch-distance",
       llvm::cl::desc("Decode: bytes ahead of the weight loads to prefetch "
@@ -50,46 +64,56 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
                      "many iterations are split over threads "
                      "(bitnet-parallelize-rows)"),
       llvm::cl::init(65536)};
+  Option<std::string> tuningFile{
+      *this, "tuning-file",
+      llvm::cl::desc("Kernel configurations (and packed formats) by weight "
+                     "shape, replacing the target's choices (JSON)"),
+      llvm::cl::init("")};
 };
 
-/// The stages of the CPU pipeline, in order. `bitnet-cpu-pipeline` is
-/// Quantize..LLVM; bitnet-compile runs Raise..LLVM (one pass manager per
-/// stage, so each can be printed and timed), and `--stop-after=<name>` stops
-/// after any of them. The passes of each stage:
-///   raise     bitnet-raise-bitlinear (imported matmuls -> bitnet.bitlinear)
+/// What the stages are built from: the values of PipelineOptions (which,
+/// as pass options, cannot be copied), as bitnet-compile sets them.
+struct StageOptions {
+  bool openmp = true;
+  int64_t prefetchDistance = -1;
+  int64_t decodeAccumulators = 0;
+  int64_t parallelMinIterations = 65536;
+  std::string tuningFile;
+};
+StageOptions getStageOptions(const PipelineOptions &options);
+
+/// The stages of the compile pipeline, in order. `bitnet-cpu-pipeline` is
+/// bitnet-set-target then Quantize..LLVM; bitnet-compile runs Raise..LLVM
+/// (one pass manager per stage, so each can be printed and timed), and
+/// `--stop-after=<name>` stops after any of them. The passes of each stage:
+///   raise     bitnet-raise-bitlinear (imported matmuls -> bitnet.bitlinear),
+///             bitnet-grouped-query-attention
 ///   quantize  bitnet-quantize-activations (act width; RMSNorm + quantize
 ///             fused into bitnet.rms_norm_quantize)
 ///   pack      tosa-to-linalg{-named}, tosa-to-arith, tosa-to-tensor,
-///             bitnet-decompose-bitlinear, bitnet-pack-ternary{target mcpu},
+///             bitnet-decompose-bitlinear, bitnet-pack-ternary,
 ///             bitnet-fuse-sibling-matmuls
-///   tile      convert-bitnet-ternary-matmul-to-vector{target mcpu}
-///   llvm      convert-bitnet-to-linalg, bufferization, dot4 -> LLVM, OpenMP
-///             (or sequential loops), the standard conversions to LLVM
-enum class CpuStage { Raise, Quantize, Pack, Tile, LLVM };
-inline constexpr CpuStage kAllCpuStages[] = {CpuStage::Raise, CpuStage::Quantize,
-                                             CpuStage::Pack, CpuStage::Tile,
-                                             CpuStage::LLVM};
+///   tile      (CPU) bitnet-select-kernel-configs,
+///             convert-bitnet-ternary-matmul-to-vector
+///   llvm      (CPU) convert-bitnet-to-linalg, float contraction kernels,
+///             threads, bufferization, dot products, the conversions to LLVM
+enum class Stage { Raise, Quantize, Pack, Tile, LLVM };
+inline constexpr Stage kAllStages[] = {Stage::Raise, Stage::Quantize, Stage::Pack,
+                                       Stage::Tile, Stage::LLVM};
 
 /// "raise", "quantize", "pack", "tile", "llvm".
-llvm::StringRef cpuStageName(CpuStage stage);
+llvm::StringRef stageName(Stage stage);
 /// The stage named `name`, or nullopt.
-std::optional<CpuStage> parseCpuStage(llvm::StringRef name);
+std::optional<Stage> parseStage(llvm::StringRef name);
 
 /// Adds the passes of one stage.
-void addCpuStage(OpPassManager &pm, const CpuPipelineOptions &options,
-                 CpuStage stage);
+void addStage(OpPassManager &pm, const StageOptions &options, Stage stage);
 
-/// Adds the stages first..last (inclusive), in order.
-void buildCpuPipelineStages(OpPassManager &pm, const CpuPipelineOptions &options,
-                            CpuStage first, CpuStage last);
-
-/// `bitnet-cpu-pipeline{target=... mcpu=...}`: like `bitnet-to-llvm`, but
-/// constant weights are packed in the target's format and
-/// `bitnet.ternary_matmul` uses the SIMD kernel for the target's
-/// dot-product instruction where one exists. Its row blocks become an
-/// OpenMP worksharing loop unless `openmp=false`. It is the stages
-/// Quantize..LLVM (the input is bitnet IR, already raised).
-void buildBitNetCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
+/// `bitnet-cpu-pipeline{target=... mcpu=...}`: bitnet-set-target, then the
+/// stages Quantize..LLVM (the input is bitnet IR, already raised): packed
+/// weights in the target's format, the SIMD kernels of its dot-product
+/// instruction, row blocks on OpenMP threads unless `openmp=false`.
+void buildBitNetCpuPipeline(OpPassManager &pm, const PipelineOptions &options);
 
 /// Registers every named pipeline with the global pass registry.
 void registerBitNetPipelines();

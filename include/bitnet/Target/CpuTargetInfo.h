@@ -1,7 +1,7 @@
 //===- CpuTargetInfo.h - What kernel generation needs to know about a CPU -===//
 //
-// The one place where CPUs differ: passes that pick packed formats, tile
-// sizes and dot-product instructions query a CpuTargetInfo instead of
+// The CPU implementation of TargetInfo: passes that pick packed formats,
+// tile sizes and dot-product instructions query a CpuTargetInfo instead of
 // testing CPU names. It is derived from LLVM's own CPU tables (or the host),
 // so every CPU LLVM knows works; cache sizes come from a small table with
 // conservative defaults.
@@ -11,7 +11,7 @@
 #ifndef BITNET_TARGET_CPUTARGETINFO_H
 #define BITNET_TARGET_CPUTARGETINFO_H
 
-#include "bitnet/Dialect/BitNet/IR/BitNet.h"
+#include "bitnet/Target/TargetInfo.h"
 
 #include "llvm/ADT/StringRef.h"
 
@@ -36,11 +36,14 @@ enum class DotProductKind {
   Generic,
 };
 
-struct CpuTargetInfo {
+class CpuTargetInfo : public TargetInfo {
+public:
+  CpuTargetInfo() : TargetInfo(Kind::Cpu) {}
+  static bool classof(const TargetInfo *target) {
+    return target->getKind() == Kind::Cpu;
+  }
+
   CpuArch arch = CpuArch::X86_64;
-  std::string triple;   // e.g. x86_64-unknown-linux-gnu
-  std::string cpu;      // LLVM CPU name, resolved from "native"
-  std::string features; // LLVM feature string, e.g. "+avx2,+avx512vnni"
 
   bool hasAvx2 = false, hasAvx512bw = false, hasAvx512vnni = false;
   bool hasNeon = false, hasDotProd = false, hasI8mm = false;
@@ -68,10 +71,11 @@ struct CpuTargetInfo {
   /// whose single chain kept the DRAM stream better (measured on Zen 5: 29
   /// vs 19 GB/s; AVX2's chain is slower than DRAM, 15 vs 26 GB/s).
   int64_t defaultDecodeAccumulators(int64_t prefetchBytes) const;
+  /// x86_64 or aarch64.
+  llvm::StringRef getArchName() const;
   /// The packed format multiply-add kernels read (i2s for every CPU now).
-  PackedFormat preferredFormat() const { return PackedFormat::i2s; }
-  /// One line describing the target (for remarks and `--print-target`).
-  std::string describe() const;
+  PackedFormat preferredFormat() const override { return PackedFormat::i2s; }
+  std::string describe() const override;
 };
 
 /// Valid values of the decode-accumulators knob: 1, 2 or 4, or 0 for the
@@ -83,10 +87,42 @@ inline bool isValidDecodeAccumulators(int64_t accumulators) {
 
 /// The target `arch` ("x86_64" or "aarch64") with `mcpu` ("native", "" for
 /// the architecture's baseline, or an LLVM CPU name such as "znver4",
-/// "x86-64-v3", "skylake-avx512", "neoverse-n1", "apple-m1"). On failure
-/// returns false and sets `error` (e.g. the CPU names LLVM knows).
+/// "x86-64-v3", "skylake-avx512", "neoverse-n1", "apple-m1") and extra LLVM
+/// feature flags ("+avx512vnni,-avx512f"). On failure returns false and sets
+/// `error` (e.g. the CPU names LLVM knows).
 bool getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
-                      CpuTargetInfo &info, std::string &error);
+                      llvm::StringRef features, CpuTargetInfo &info,
+                      std::string &error);
+inline bool getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
+                             CpuTargetInfo &info, std::string &error) {
+  return getCpuTargetInfo(arch, mcpu, "", info, error);
+}
+
+/// The CPU target of `op`'s module with a pass's `arch` / `cpu` overrides
+/// (resolveTargetAttr). Emits "<pass>: <problem>" on `op` and fails when
+/// that is not a CPU LLVM knows.
+FailureOr<CpuTargetInfo> lookupCpuTarget(Operation *op, llvm::StringRef arch,
+                                         llvm::StringRef cpu,
+                                         llvm::StringRef passName);
+
+/// The host: its architecture (normalizeCpuArch), the CPU LLVM names it,
+/// and the features where it differs from that CPU's defaults (a VM may
+/// hide some), so that the three describe it exactly.
+struct HostCpu {
+  std::string arch, cpu, features;
+};
+HostCpu getHostCpu();
+
+/// The architecture's one spelling: "x86-64" is "x86_64", "arm64" is
+/// "aarch64"; other names are returned as they are.
+std::string normalizeCpuArch(llvm::StringRef arch);
+
+/// LLVM's baseline CPU of an architecture: x86-64, or generic.
+std::string baselineCpu(llvm::StringRef arch);
+
+/// Whether code for `target` runs on this host: the same architecture and
+/// no feature the host lacks. Otherwise false with `error` naming them.
+bool hostCanRun(const CpuTargetInfo &target, std::string &error);
 
 } // namespace mlir::bitnet
 

@@ -2,6 +2,9 @@
 
 #include "bitnet/Target/CpuTargetInfo.h"
 
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Operation.h"
+
 #include "llvm/ADT/StringMap.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -32,11 +35,15 @@ int64_t CpuTargetInfo::defaultDecodeAccumulators(int64_t prefetchBytes) const {
   return prefetchBytes == 0 && dotProduct() == DotProductKind::Vnni512 ? 1 : 4;
 }
 
+llvm::StringRef CpuTargetInfo::getArchName() const {
+  return arch == CpuArch::X86_64 ? "x86_64" : "aarch64";
+}
+
 std::string CpuTargetInfo::describe() const {
   static const char *dotNames[] = {"avx512-vnni", "avx2-maddubs", "neon-sdot",
                                    "neon-mull", "generic"};
-  return (arch == CpuArch::X86_64 ? "x86_64" : "aarch64") + std::string(" ") +
-         cpu + ": " + std::to_string(vectorBits) + "-bit vectors x " +
+  return getArchName().str() + " " + cpu +
+         (features.empty() ? "" : " (" + features + ")") + ": " + std::to_string(vectorBits) + "-bit vectors x " +
          std::to_string(vectorRegisters) + ", dot product " +
          dotNames[static_cast<int>(dotProduct())] + ", L1d " +
          std::to_string(l1DataBytes / 1024) + " KiB, L2 " +
@@ -85,13 +92,101 @@ void initializeTargets() {
 
 } // namespace
 
-bool mlir::bitnet::getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
-                                    CpuTargetInfo &info, std::string &error) {
+std::string mlir::bitnet::normalizeCpuArch(llvm::StringRef arch) {
+  if (arch == "x86-64")
+    return "x86_64";
+  if (arch == "arm64")
+    return "aarch64";
+  return arch.str();
+}
+
+std::string mlir::bitnet::baselineCpu(llvm::StringRef arch) {
+  return normalizeCpuArch(arch) == "x86_64" ? "x86-64" : "generic";
+}
+
+namespace {
+
+/// LLVM's target for `triple`, or null with `error` set.
+const llvm::Target *lookupLLVMTarget(const llvm::Triple &triple,
+                                     std::string &error) {
   initializeTargets();
-  if (arch == "x86_64" || arch == "x86-64") {
+  std::string lookupError;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!target)
+    error = "LLVM has no " + triple.getArchName().str() + " target: " + lookupError;
+  return target;
+}
+
+/// The feature flags ("+name" / "-name") where `have` differs from the
+/// features `subtarget` sets; only names LLVM's table for the target knows.
+std::string featureDifferences(const llvm::MCSubtargetInfo &subtarget,
+                               const llvm::StringMap<bool> &have) {
+  std::string flags;
+  for (const llvm::SubtargetFeatureKV &feature : subtarget.getAllProcessorFeatures()) {
+    auto it = have.find(feature.Key);
+    if (it == have.end() || it->second == subtarget.getFeatureBits().test(feature.Value))
+      continue;
+    flags += (flags.empty() ? "" : ",") + std::string(it->second ? "+" : "-") +
+             feature.Key;
+  }
+  return flags;
+}
+
+} // namespace
+
+HostCpu mlir::bitnet::getHostCpu() {
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  HostCpu host;
+  host.arch = normalizeCpuArch(triple.getArchName());
+  host.cpu = llvm::sys::getHostCPUName().str();
+  std::string error;
+  const llvm::Target *target = lookupLLVMTarget(triple, error);
+  if (!target)
+    return host;
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(triple, host.cpu, ""));
+  if (subtarget)
+    host.features = featureDifferences(*subtarget, llvm::sys::getHostCPUFeatures());
+  return host;
+}
+
+bool mlir::bitnet::hostCanRun(const CpuTargetInfo &info, std::string &error) {
+  HostCpu host = getHostCpu();
+  if (host.arch != info.getArchName()) {
+    error = "code for " + info.getArchName().str() + " cannot run on this " +
+            host.arch + " host";
+    return false;
+  }
+  llvm::Triple triple(info.triple);
+  const llvm::Target *target = lookupLLVMTarget(triple, error);
+  if (!target)
+    return false;
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(triple, info.cpu, info.features));
+  // The features the host can report on are the ones that matter: what
+  // the target enables and the host lacks.
+  std::string missing;
+  for (const auto &[name, present] : llvm::sys::getHostCPUFeatures()) {
+    if (present)
+      continue;
+    for (const llvm::SubtargetFeatureKV &feature : subtarget->getAllProcessorFeatures())
+      if (name == feature.Key && subtarget->getFeatureBits().test(feature.Value))
+        missing += (missing.empty() ? "" : ", ") + name.str();
+  }
+  if (missing.empty())
+    return true;
+  error = "this host cannot run code for " + info.cpu + ": it lacks " + missing;
+  return false;
+}
+
+bool mlir::bitnet::getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
+                                    llvm::StringRef features, CpuTargetInfo &info,
+                                    std::string &error) {
+  std::string archName = normalizeCpuArch(arch);
+  if (archName == "x86_64") {
     info.arch = CpuArch::X86_64;
     info.triple = "x86_64-unknown-linux-gnu";
-  } else if (arch == "aarch64" || arch == "arm64") {
+  } else if (archName == "aarch64") {
     info.arch = CpuArch::AArch64;
     info.triple = "aarch64-unknown-linux-gnu";
   } else {
@@ -99,32 +194,22 @@ bool mlir::bitnet::getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
     return false;
   }
   llvm::Triple triple(info.triple);
-  std::string lookupError;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, lookupError);
-  if (!target) {
-    error = "LLVM has no " + arch.str() + " target: " + lookupError;
+  const llvm::Target *target = lookupLLVMTarget(triple, error);
+  if (!target)
     return false;
-  }
 
-  std::string featureString;
+  std::string featureString = features.str();
   if (mcpu == "native") {
-    llvm::Triple host(llvm::sys::getProcessTriple());
-    bool hostIsTarget = (info.arch == CpuArch::X86_64 && host.isX86()) ||
-                        (info.arch == CpuArch::AArch64 && host.isAArch64());
-    if (!hostIsTarget) {
-      error = "-mcpu=native needs a " + arch.str() + " host; name a CPU instead";
+    HostCpu host = getHostCpu();
+    if (host.arch != archName) {
+      error = "-mcpu=native needs a " + archName + " host; name a CPU instead";
       return false;
     }
-    info.cpu = llvm::sys::getHostCPUName().str();
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      featureString += (featureString.empty() ? "" : ",") +
-                       std::string(feature.second ? "+" : "-") +
-                       feature.first().str();
+    info.cpu = host.cpu;
+    if (!host.features.empty())
+      featureString = host.features + (featureString.empty() ? "" : "," + featureString);
   } else {
-    info.cpu = mcpu.empty()
-                   ? (info.arch == CpuArch::X86_64 ? "x86-64" : "generic")
-                   : mcpu.str();
+    info.cpu = mcpu.empty() ? baselineCpu(archName) : mcpu.str();
   }
   // Check the name on a baseline subtarget first: creating one for an
   // unknown CPU makes LLVM print a warning of its own.
@@ -134,7 +219,7 @@ bool mlir::bitnet::getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
   if (baseline && baseline->isCPUStringValid(info.cpu))
     subtarget.reset(target->createMCSubtargetInfo(triple, info.cpu, featureString));
   if (!subtarget) {
-    error = "unknown CPU '" + info.cpu + "' for " + arch.str() +
+    error = "unknown CPU '" + info.cpu + "' for " + archName +
             " (use an LLVM CPU name, e.g. ";
     error += info.arch == CpuArch::X86_64 ? "x86-64-v3, znver4, skylake-avx512"
                                           : "neoverse-n1, cortex-a76, apple-m1";
@@ -163,4 +248,18 @@ bool mlir::bitnet::getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
   }
   setCacheSizes(info);
   return true;
+}
+
+FailureOr<CpuTargetInfo> mlir::bitnet::lookupCpuTarget(Operation *op,
+                                                       llvm::StringRef arch,
+                                                       llvm::StringRef cpu,
+                                                       llvm::StringRef passName) {
+  std::string error;
+  LLVM::TargetAttr target = resolveTargetAttr(op, arch, cpu, error);
+  std::unique_ptr<TargetInfo> info = target ? getTargetInfo(target, error) : nullptr;
+  if (!info) {
+    op->emitError() << passName << ": " << error;
+    return failure();
+  }
+  return *cast<CpuTargetInfo>(info.get());
 }

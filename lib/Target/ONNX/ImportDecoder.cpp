@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Target/ONNX/ImportONNX.h"
+#include "bitnet/ABI/ModelABI.h"
 #include "bitnet/Dialect/BitNet/IR/FunctionAttrs.h"
 #include "bitnet/Target/ONNX/OnnxModel.h"
 
@@ -16,6 +17,7 @@
 #include "mlir/IR/Diagnostics.h"
 
 using namespace mlir;
+namespace abi = ::bitnet::abi;
 using namespace mlir::bitnet::onnx;
 
 bool mlir::bitnet::onnx::isGenerativeModel(const Model &model,
@@ -39,10 +41,10 @@ FailureOr<std::vector<int64_t>> inputShape(const ValueInfo &input,
   if (name.starts_with(options.pastPrefix)) {
     lengthDim = 2; // [batch, kv_heads, past, head_dim]
     length = capacity - newTokens;
-  } else if (name == "attention_mask") {
+  } else if (name == abi::kAttentionMask) {
     lengthDim = 1; // [batch, past + new]
     length = capacity;
-  } else if (name == "input_ids" || name == "position_ids") {
+  } else if (name == abi::kInputIds || name == abi::kPositionIds) {
     lengthDim = 1; // [batch, new]
     length = newTokens;
   } else {

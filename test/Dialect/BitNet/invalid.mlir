@@ -330,6 +330,57 @@ func.func @matmul_result_type(%q: tensor<2x8xi8>, %w: tensor<4x8xi8>) {
 
 // -----
 
+func.func @ternary_matmul_config_format(%q: tensor<2x8xi8>, %w: tensor<4x8xi8>) {
+  // expected-error @+1 {{kernel_config needs weights packed in format <i2s>}}
+  %a = bitnet.ternary_matmul %q, %w {kernel_config = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>} : tensor<2x8xi8>, tensor<4x8xi8> -> tensor<2x4xi32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{vector_bytes must be 16, 32 or 64, not 8}}
+func.func @kernel_config_vector_bytes() attributes {c = #bitnet.ternary_kernel<vector_bytes = 8, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{rows_per_block, token_tile, row_tile and single_token_row_tile must be at least 1}}
+func.func @kernel_config_tiles() attributes {c = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 0, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{prefetch_distance must be >= 0 (0: none)}}
+func.func @kernel_config_prefetch() attributes {c = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = -64, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{cache_line_bytes must be a power of two}}
+func.func @kernel_config_line() attributes {c = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 96, decode_accumulators = 1, i16_accumulation = false>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{decode_accumulators must be 1, 2 or 4, not 3}}
+func.func @kernel_config_accumulators() attributes {c = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 64, decode_accumulators = 3, i16_accumulation = false>} {
+  return
+}
+
+// -----
+
+// expected-error @+2 {{expected true or false}}
+// expected-error @+1 {{failed to parse BitNet_TernaryKernelConfigAttr parameter 'i16_accumulation' which is to be a `bool`}}
+func.func @kernel_config_bool() attributes {c = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = yes>} {
+  return
+}
+
+// -----
+
 func.func @dot4_lanes(%acc: vector<8xi32>, %a: vector<64xi8>, %b: vector<64xi8>) {
   // expected-error @+1 {{byte operands must have 4 x 8 elements, got 64 and 64}}
   %r = bitnet.dot4 %acc, %a, %b : vector<8xi32>, vector<64xi8>, vector<64xi8>

@@ -89,6 +89,19 @@ func.func @ternary_matmul(%q: tensor<4x200xi8>, %wt: tensor<77x200xi8>, %p: tens
 
 // -----
 
+// The kernel configuration (BitNetAttrs.td), in a module with a target.
+// CHECK: module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver4", features = <["-avx512vnni"]>>}
+// CHECK-LABEL: func @ternary_matmul_config
+// CHECK: bitnet.ternary_matmul %{{.*}}, %{{.*}} format <i2s> {kernel_config = #bitnet.ternary_kernel<vector_bytes = 32, rows_per_block = 16, token_tile = 2, row_tile = 2, single_token_row_tile = 1, prefetch_distance = 4096, cache_line_bytes = 64, decode_accumulators = 4, i16_accumulation = true>} : tensor<4x200xi8>, tensor<77x64xi8> -> tensor<4x77xi32>
+module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver4", features = #llvm.target_features<["-avx512vnni"]>>} {
+  func.func @ternary_matmul_config(%q: tensor<4x200xi8>, %p: tensor<77x64xi8>) -> tensor<4x77xi32> {
+    %b = bitnet.ternary_matmul %q, %p format <i2s> {kernel_config = #bitnet.ternary_kernel<vector_bytes = 32, rows_per_block = 16, token_tile = 2, row_tile = 2, single_token_row_tile = 1, prefetch_distance = 4096, cache_line_bytes = 64, decode_accumulators = 4, i16_accumulation = true>} : tensor<4x200xi8>, tensor<77x64xi8> -> tensor<4x77xi32>
+    return %b : tensor<4x77xi32>
+  }
+}
+
+// -----
+
 // The format attribute also round-trips on its own.
 // CHECK-LABEL: func @format_attr
 // CHECK-SAME: bitnet.layout = #bitnet.format<tl2>

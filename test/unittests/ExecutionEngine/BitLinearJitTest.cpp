@@ -333,7 +333,7 @@ bool hostCanRun(llvm::StringRef mcpu) {
 
 CompiledModule::PipelineFn cpuPipeline(const std::string &mcpu) {
   return [mcpu](OpPassManager &pm) {
-    bitnet::CpuPipelineOptions options;
+    bitnet::PipelineOptions options;
     options.mcpu = mcpu;
     bitnet::buildBitNetCpuPipeline(pm, options);
   };

@@ -126,7 +126,7 @@ TEST_P(FloatMatmulJit, MatchesReference) {
         return parseSourceString<ModuleOp>(source, ParserConfig(ctx));
       },
       [cpu](OpPassManager &pm) {
-        bitnet::CpuPipelineOptions options;
+        bitnet::PipelineOptions options;
         options.mcpu = cpu;
         bitnet::buildBitNetCpuPipeline(pm, options);
       });

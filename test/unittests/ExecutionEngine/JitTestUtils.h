@@ -1,20 +1,20 @@
 //===- JitTestUtils.h - compile bitnet IR, run it, read results --*- C++ -*-===//
 //
 // Helpers shared by the execution tests: a module compiled through
-// `bitnet-to-llvm` and loaded into MLIR's ExecutionEngine, memref
-// descriptors over host vectors, and result comparison.
+// `bitnet-to-llvm` (or another pipeline) and bitnet-compile's back end, and
+// loaded into the process (compiler::JitModule), memref descriptors over
+// host vectors, and result comparison.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef BITNET_TEST_UNITTESTS_EXECUTIONENGINE_JITTESTUTILS_H
 #define BITNET_TEST_UNITTESTS_EXECUTIONENGINE_JITTESTUTILS_H
 
+#include "bitnet/Compiler/Backend.h"
 #include "bitnet/InitAll.h"
 #include "bitnet/Pipelines/Pipelines.h"
 
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -69,7 +69,8 @@ inline std::vector<T> take(StridedMemRefType<T, 2> &result) {
   return out;
 }
 
-/// A module compiled through `bitnet-to-llvm` and loaded into the JIT.
+/// A module compiled through `bitnet-to-llvm` (or `pipeline`) and
+/// bitnet-compile's back end, for its #llvm.target (the host without one).
 class CompiledModule {
 public:
   using BuildFn = std::function<OwningOpRef<ModuleOp>(MLIRContext *)>;
@@ -79,7 +80,7 @@ public:
       : CompiledModule([&](MLIRContext *ctx) {
           return parseSourceString<ModuleOp>(source, ParserConfig(ctx));
         }) {
-    if (!engine && error == "no module")
+    if (!jit && error == "no module")
       error = "failed to parse:\n" + source;
   }
 
@@ -106,28 +107,21 @@ public:
       error = "bitnet-to-llvm failed";
       return;
     }
-    auto optimize = makeOptimizingTransformer(
-        /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
-    ExecutionEngineOptions options;
-    options.transformer = optimize;
-    // memref.copy of strided views lowers to a call into MLIR's runtime;
-    // the kernels' parallel loops call the OpenMP runtime.
-    llvm::SmallVector<llvm::StringRef, 2> runtimeLibs = {BITNET_MLIR_C_RUNNER_UTILS,
-                                                         BITNET_OMP_LIBRARY};
-    options.sharedLibPaths = runtimeLibs;
-    auto created = ExecutionEngine::create(*module, options);
+    // memref.copy of strided views calls MLIR's C runner utils, the
+    // kernels' parallel loops the OpenMP runtime (JitOptions' defaults).
+    auto created = bitnet::compiler::JitModule::create(*module);
     if (!created) {
       error = llvm::toString(created.takeError());
       return;
     }
-    engine = std::move(*created);
+    jit = std::move(*created);
   }
 
-  bool ok() const { return engine != nullptr; }
+  bool ok() const { return jit != nullptr; }
 
   /// The C interface wrapper `_mlir_ciface_<name>` as a function pointer.
   template <typename Fn> Fn lookup(const std::string &name) {
-    auto symbol = engine->lookup("_mlir_ciface_" + name);
+    auto symbol = jit->lookup("_mlir_ciface_" + name);
     if (!symbol) {
       ADD_FAILURE() << llvm::toString(symbol.takeError());
       return nullptr;
@@ -136,11 +130,10 @@ public:
   }
 
   std::string error;
-  ExecutionEngine &getEngine() { return *engine; }
 
 private:
   MLIRContext context;
-  std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<bitnet::compiler::JitModule> jit;
 };
 
 inline void expectRelativelyClose(const std::vector<float> &actual,

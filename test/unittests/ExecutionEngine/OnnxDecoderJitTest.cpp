@@ -77,7 +77,7 @@ void checkTinyDecoder(bool raise, bool quantizeActivations = false,
   }, [&](OpPassManager &pm) {
     if (!cpuKernels)
       return mlir::bitnet::buildBitNetToLLVMPipeline(pm);
-    mlir::bitnet::CpuPipelineOptions native;
+    mlir::bitnet::PipelineOptions native;
     native.mcpu = "native";
     mlir::bitnet::buildBitNetCpuPipeline(pm, native);
   });

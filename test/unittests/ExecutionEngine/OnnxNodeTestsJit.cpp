@@ -110,6 +110,45 @@ std::string compare(const NpyRaw &expected, const char *data,
   return "";
 }
 
+/// Calls `fn`, a C interface wrapper taking only memref descriptor
+/// pointers (the results' first), with `args`; false for more arguments
+/// than it handles.
+bool callWithPointers(void *fn, const std::vector<void *> &args) {
+  using P = void *;
+  const std::vector<void *> &a = args;
+  switch (args.size()) {
+  case 1:
+    reinterpret_cast<void (*)(P)>(fn)(a[0]);
+    return true;
+  case 2:
+    reinterpret_cast<void (*)(P, P)>(fn)(a[0], a[1]);
+    return true;
+  case 3:
+    reinterpret_cast<void (*)(P, P, P)>(fn)(a[0], a[1], a[2]);
+    return true;
+  case 4:
+    reinterpret_cast<void (*)(P, P, P, P)>(fn)(a[0], a[1], a[2], a[3]);
+    return true;
+  case 5:
+    reinterpret_cast<void (*)(P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3], a[4]);
+    return true;
+  case 6:
+    reinterpret_cast<void (*)(P, P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3], a[4],
+                                                     a[5]);
+    return true;
+  case 7:
+    reinterpret_cast<void (*)(P, P, P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3],
+                                                        a[4], a[5], a[6]);
+    return true;
+  case 8:
+    reinterpret_cast<void (*)(P, P, P, P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3],
+                                                           a[4], a[5], a[6], a[7]);
+    return true;
+  default:
+    return false;
+  }
+}
+
 /// Imports, compiles and runs one case; returns an empty string on success.
 std::string runCase(const std::string &name) {
   std::string dir = kCasesDir + "/" + name;
@@ -160,14 +199,12 @@ std::string runCase(const std::string &name) {
   descriptorPtrs.push_back(resultPtr);
   for (auto &desc : descriptors)
     descriptorPtrs.push_back(desc.data());
-  std::vector<void *> args;
-  for (void *&ptr : descriptorPtrs)
-    args.push_back(&ptr);
   if (numResults == 0)
     return "the model has no result";
   // A single result is returned through the first argument as well.
-  if (llvm::Error err = compiled.getEngine().invokePacked("_mlir_ciface_main", args))
-    return "cannot run: " + llvm::toString(std::move(err));
+  if (!callWithPointers(compiled.lookup<void *>("main"), descriptorPtrs))
+    return "cannot run: " + std::to_string(descriptorPtrs.size()) +
+           " arguments are more than the test calls with";
 
   // Results are not freed: they may be globals or alias inputs.
   size_t offset = 0;

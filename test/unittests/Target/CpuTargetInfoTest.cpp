@@ -98,7 +98,49 @@ TEST(CpuTargetInfo, NativeIsTheHostOnX86) {
   std::string error;
   ASSERT_TRUE(getCpuTargetInfo("x86_64", "native", info, error)) << error;
   EXPECT_FALSE(info.cpu.empty());
-  EXPECT_FALSE(info.features.empty());
+  EXPECT_NE(info.cpu, "native");
+}
+
+// What #llvm.target records for the host (its CPU name and the features
+// in which it differs from that CPU) describes the same machine as
+// "native", so a module compiled for the host can be recompiled from its
+// attribute alone.
+TEST(CpuTargetInfo, HostRecordIsNative) {
+  HostCpu host = getHostCpu();
+  CpuTargetInfo native, recorded;
+  std::string error;
+  ASSERT_TRUE(getCpuTargetInfo(host.arch, "native", native, error)) << error;
+  ASSERT_TRUE(getCpuTargetInfo(host.arch, host.cpu, host.features, recorded, error))
+      << error;
+  EXPECT_EQ(recorded.cpu, native.cpu);
+  EXPECT_EQ(recorded.features, native.features);
+  EXPECT_EQ(recorded.dotProduct(), native.dotProduct());
+  EXPECT_EQ(recorded.vectorBits, native.vectorBits);
+  EXPECT_EQ(recorded.hasFma, native.hasFma);
+  EXPECT_TRUE(hostCanRun(native, error)) << error;
+}
+
+// Feature flags on top of a CPU change what the kernels may use.
+TEST(CpuTargetInfo, FeatureFlagsApply) {
+  CpuTargetInfo info;
+  std::string error;
+  ASSERT_TRUE(getCpuTargetInfo("x86_64", "znver4", "-avx512vnni", info, error)) << error;
+  EXPECT_FALSE(info.hasAvx512vnni);
+  EXPECT_TRUE(info.hasAvx512bw);
+  EXPECT_EQ(info.dotProduct(), DotProductKind::Avx2Maddubs);
+  ASSERT_TRUE(getCpuTargetInfo("x86_64", "x86-64", "+avx2", info, error)) << error;
+  EXPECT_EQ(info.dotProduct(), DotProductKind::Avx2Maddubs);
+}
+
+TEST(CpuTargetInfo, HostCannotRunAnotherArchitecture) {
+  CpuTargetInfo other;
+  std::string error;
+  const bool x86 = getHostCpu().arch == "x86_64";
+  ASSERT_TRUE(getCpuTargetInfo(x86 ? "aarch64" : "x86_64", x86 ? "neoverse-n1" : "znver4",
+                               other, error))
+      << error;
+  EXPECT_FALSE(hostCanRun(other, error));
+  EXPECT_NE(error.find("cannot run on this"), std::string::npos) << error;
 }
 
 TEST(CpuTargetInfo, ErrorsNameTheProblem) {

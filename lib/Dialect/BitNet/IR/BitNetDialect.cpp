@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::bitnet;
@@ -50,4 +51,35 @@ int64_t mlir::bitnet::getPackedRowBytes(PackedFormat format, int64_t k) {
 
 bool mlir::bitnet::isSupportedActivationBits(int64_t bits) {
   return bits == 8 || bits == 4;
+}
+
+FailureOr<bool> mlir::bitnet::parseBoolParameter(AsmParser &parser) {
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword) || (keyword != "true" && keyword != "false"))
+    return parser.emitError(parser.getCurrentLocation(), "expected true or false");
+  return keyword == "true";
+}
+
+//===----------------------------------------------------------------------===//
+// Attribute verifiers
+//===----------------------------------------------------------------------===//
+
+LogicalResult TernaryKernelConfigAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, int64_t vectorBytes,
+    int64_t rowsPerBlock, int64_t tokenTile, int64_t rowTile,
+    int64_t singleTokenRowTile, int64_t prefetchDistance, int64_t cacheLineBytes,
+    int64_t decodeAccumulators, bool i16Accumulation) {
+  if (vectorBytes != 16 && vectorBytes != 32 && vectorBytes != 64)
+    return emitError() << "vector_bytes must be 16, 32 or 64, not " << vectorBytes;
+  if (rowsPerBlock < 1 || tokenTile < 1 || rowTile < 1 || singleTokenRowTile < 1)
+    return emitError() << "rows_per_block, token_tile, row_tile and "
+                          "single_token_row_tile must be at least 1";
+  if (prefetchDistance < 0)
+    return emitError() << "prefetch_distance must be >= 0 (0: none)";
+  if (cacheLineBytes < 1 || !llvm::isPowerOf2_64(cacheLineBytes))
+    return emitError() << "cache_line_bytes must be a power of two";
+  if (decodeAccumulators != 1 && decodeAccumulators != 2 && decodeAccumulators != 4)
+    return emitError() << "decode_accumulators must be 1, 2 or 4, not "
+                       << decodeAccumulators;
+  return success();
 }

@@ -377,6 +377,9 @@ LogicalResult TernaryMatmulOp::verify() {
   if (!shapesCompatible(resultType.getShape(), {n, m}))
     return emitOpError() << "result shape " << formatShape(resultType.getShape())
                          << " must be " << formatShape({n, m});
+  // The one kernel a configuration describes reads i2s weights.
+  if (getKernelConfig() && getFormat() != PackedFormat::i2s)
+    return emitOpError() << "kernel_config needs weights packed in format <i2s>";
   return success();
 }
 

@@ -99,7 +99,8 @@ struct DecomposeBitLinear : OpRewritePattern<BitLinearOp> {
     auto accType = RankedTensorType::get({tokens, m}, i32);
     Value acc = TernaryMatmulOp::create(rewriter, loc, accType,
                                         quantize.getValues(), ternary,
-                                        /*format=*/nullptr);
+                                        /*format=*/nullptr,
+                                        /*kernel_config=*/nullptr);
     Value y = DequantizeOp::create(rewriter, loc, accType.clone(f32), acc,
                                    quantize.getScales(), gamma);
 

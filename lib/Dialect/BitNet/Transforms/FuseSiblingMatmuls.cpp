@@ -135,7 +135,8 @@ struct FuseSiblingMatmulsPass
     int64_t tokens = resultType.getDimSize(0);
     auto product = TernaryMatmulOp::create(
         rewriter, loc, RankedTensorType::get({tokens, rows}, resultType.getElementType()),
-        first.getActivations(), weight, first.getFormatAttr());
+        first.getActivations(), weight, first.getFormatAttr(),
+        /*kernel_config=*/nullptr);
     int64_t offset = 0;
     for (TernaryMatmulOp op : ops) {
       int64_t m = op.getWeight().getType().getDimSize(0);

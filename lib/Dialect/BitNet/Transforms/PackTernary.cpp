@@ -1,13 +1,15 @@
 //===- PackTernary.cpp - compile-time packing of ternary weights ------===//
 //
 // Multiply-add and LUT kernels read packed weights. This pass decides the
-// format (explicitly, or the target's) and packs constant weights at
-// compile time by folding bitnet.pack.
+// format (explicitly, from a tuning file by weight shape, or the target's
+// preferred one) and packs constant weights at compile time by folding
+// bitnet.pack.
 //
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
-#include "bitnet/Target/CpuTargetInfo.h"
+#include "bitnet/Target/TargetInfo.h"
+#include "bitnet/Target/TuningSpec.h"
 
 #include "WeightBlobs.h"
 
@@ -32,8 +34,7 @@ struct PackTernaryPass
   using PackTernaryPassBase::PackTernaryPassBase;
 
   void runOnOperation() override {
-    std::optional<PackedFormat> chosen = chooseFormat();
-    if (!chosen)
+    if (failed(loadChoices()))
       return signalPassFailure();
 
     SmallVector<TernaryMatmulOp> unpacked;
@@ -46,10 +47,10 @@ struct PackTernaryPass
     unpacked = interleaveByFunction<TernaryMatmulOp>(unpacked);
     WeightBlobReleaser releaser(getOperation());
     IRRewriter rewriter(&getContext());
-    // Weights packed so far, by their ternary constant: functions that share
-    // weights (a generative model's prefill and decode entry points) share
-    // one packed copy, packed once.
-    DenseMap<Attribute, Attribute> packedWeights;
+    // Weights packed so far, by their ternary constant and format:
+    // functions that share weights (a generative model's prefill and decode
+    // entry points) share one packed copy, packed once.
+    DenseMap<std::pair<Attribute, unsigned>, Attribute> packedWeights;
     for (TernaryMatmulOp op : unpacked) {
       Attribute weight;
       if (!matchPattern(op.getWeight(), m_Constant(&weight))) {
@@ -58,11 +59,15 @@ struct PackTernaryPass
       }
       auto weightType = op.getWeight().getType();
       int64_t m = weightType.getDimSize(0), k = weightType.getDimSize(1);
+      std::optional<PackedFormat> chosen = formatFor(op, m, k);
+      if (!chosen)
+        return signalPassFailure();
+      std::pair<Attribute, unsigned> key(weight, static_cast<unsigned>(*chosen));
       auto packedType = RankedTensorType::get(
           {m, getPackedRowBytes(*chosen, k)}, rewriter.getI8Type());
       rewriter.setInsertionPoint(op);
       Value packed;
-      if (Attribute known = packedWeights.lookup(weight)) {
+      if (Attribute known = packedWeights.lookup(key)) {
         packed = arith::ConstantOp::create(rewriter, op.getLoc(), packedType,
                                            cast<TypedAttr>(known));
       } else {
@@ -70,12 +75,12 @@ struct PackTernaryPass
                                                op.getWeight(), *chosen);
         Attribute folded;
         if (matchPattern(packed, m_Constant(&folded)))
-          packedWeights[weight] = folded;
+          packedWeights[key] = folded;
       }
       Value unpackedWeight = op.getWeight();
       rewriter.replaceOpWithNewOp<TernaryMatmulOp>(
           op, op.getType(), op.getActivations(), packed,
-          PackedFormatAttr::get(&getContext(), *chosen));
+          PackedFormatAttr::get(&getContext(), *chosen), /*kernel_config=*/nullptr);
       releaser.eraseDeadProducers(rewriter, unpackedWeight);
     }
     // Fold the packs of constants (and drop the unpacked weights).
@@ -85,23 +90,53 @@ struct PackTernaryPass
   }
 
 private:
-  std::optional<PackedFormat> chooseFormat() {
+  /// The explicit format, the tuning file and the target's preferred
+  /// format; fails (after an error) on a bad option, file or target.
+  LogicalResult loadChoices() {
     if (!format.empty()) {
-      std::optional<PackedFormat> parsed = symbolizePackedFormat(format);
-      if (!parsed)
+      explicitFormat = symbolizePackedFormat(format);
+      if (!explicitFormat) {
         getOperation()->emitError()
             << "bitnet-pack-ternary: unknown format '" << format
             << "'; expected i2s, tl1 or tl2";
-      return parsed;
+        return failure();
+      }
     }
-    CpuTargetInfo info;
     std::string error;
-    if (!getCpuTargetInfo(target, mcpu, info, error)) {
+    if (!tuningFile.empty() && !loadTuningSpec(tuningFile, tuning, error)) {
       getOperation()->emitError() << "bitnet-pack-ternary: " << error;
-      return std::nullopt;
+      return failure();
     }
-    return info.preferredFormat();
+    LLVM::TargetAttr attr = resolveTargetAttr(getOperation(), target, mcpu, error);
+    std::unique_ptr<TargetInfo> info = attr ? getTargetInfo(attr, error) : nullptr;
+    if (!info) {
+      getOperation()->emitError() << "bitnet-pack-ternary: " << error;
+      return failure();
+    }
+    preferred = info->preferredFormat();
+    return success();
   }
+
+  /// The format of `op`'s M x K weight: the option, else its tuning entry's,
+  /// else the target's.
+  std::optional<PackedFormat> formatFor(TernaryMatmulOp op, int64_t m, int64_t k) {
+    if (explicitFormat)
+      return explicitFormat;
+    int64_t n = op.getActivations().getType().getDimSize(0);
+    const TernaryTuningEntry *entry = tuning.lookup(m, k, n);
+    if (!entry || !entry->format)
+      return preferred;
+    std::optional<PackedFormat> tuned = symbolizePackedFormat(*entry->format);
+    if (!tuned)
+      op.emitError() << "bitnet-pack-ternary: tuning file " << tuningFile
+                     << " asks for format '" << *entry->format << "' for " << m
+                     << "x" << k << "; expected i2s, tl1 or tl2";
+    return tuned;
+  }
+
+  std::optional<PackedFormat> explicitFormat;
+  PackedFormat preferred = PackedFormat::i2s;
+  TuningSpec tuning;
 };
 
 } // namespace

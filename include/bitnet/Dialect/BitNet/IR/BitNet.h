@@ -20,6 +20,15 @@
 
 #include "bitnet/Reference/Reference.h"
 
+namespace mlir {
+class AsmParser;
+} // namespace mlir
+
+namespace mlir::bitnet {
+/// Parses `true` or `false` (a parameter of #bitnet.ternary_kernel).
+FailureOr<bool> parseBoolParameter(AsmParser &parser);
+} // namespace mlir::bitnet
+
 #include "bitnet/Dialect/BitNet/BitNetDialect.h.inc"
 #include "bitnet/Dialect/BitNet/BitNetEnums.h.inc"
 

@@ -12,13 +12,10 @@
 namespace mlir::bitnet {
 
 /// Argument attribute of a tensor the model updates in place (a key-value
-/// cache, set by `bitnet-kv-cache-in-place`), and the name of the input that
-/// pass adds: the number of tokens already in the caches.
+/// cache, set by `bitnet-kv-cache-in-place`). The names of the inputs the
+/// passes add (cache_position, logits_index) are part of the runtime's
+/// contract: bitnet/ABI/ModelABI.h.
 constexpr char kStateArgAttr[] = "bitnet.state";
-constexpr char kCachePositionInput[] = "cache_position";
-/// The input `bitnet-last-token-logits` adds: the token whose logits a
-/// prefill returns.
-constexpr char kLogitsIndexInput[] = "logits_index";
 /// Attributes of a function that stands in for another one (`decode`,
 /// `prefill`) when the context fits a smaller cache capacity
 /// (`decode_ctx<B>`, `prefill_ctx<B>`, imported by onnx::importDecoder): the

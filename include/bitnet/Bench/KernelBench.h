@@ -1,0 +1,54 @@
+//===- KernelBench.h - Benchmarks of the generated kernels -------*- C++ -*-===//
+//
+// What bitnet-bench measures (docs/performance.md): for each weight shape
+// M x K and token count N, the target's ternary kernel compiled through
+// bitnet-compile's back end and timed hot and cold, next to the machine's
+// read bandwidth and int8 peak measured in the same run, and the portable
+// loops as the naive baseline.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_BENCH_KERNELBENCH_H
+#define BITNET_BENCH_KERNELBENCH_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::bitnet::bench {
+
+struct Shape {
+  std::string name;
+  int64_t m, k;
+};
+
+/// The DESIGN shapes: 2B4T's q/o, k/v, gate/up and down, 3B's FFN.
+std::vector<Shape> designShapes();
+
+struct KernelBenchOptions {
+  std::string mcpu = "native"; // of the host's architecture
+  std::vector<int64_t> tokens = {1, 128};
+  std::vector<int> threads = {1, 2};
+  std::vector<std::string> caches = {"hot", "cold"};
+  std::vector<Shape> shapes = designShapes();
+  /// The decode kernels' knobs (-1 / 0: the target's) and a tuning file.
+  int64_t prefetchDistance = -1;
+  int64_t decodeAccumulators = 0;
+  std::string tuningFile;
+  bool quick = false; // the first shape only
+  bool json = false;  // records as JSON instead of a table
+  /// With a prefix, the first kernel as it reached the back end
+  /// (PREFIX.mlir) and the object that was timed (PREFIX.o).
+  std::string saveKernel;
+};
+
+/// The first problem with `options`, or empty.
+std::string validate(const KernelBenchOptions &options);
+
+/// Runs the benchmark: the table (or JSON) on stdout, a one-line error on
+/// stderr and 1 on failure.
+int runKernelBench(const KernelBenchOptions &options);
+
+} // namespace mlir::bitnet::bench
+
+#endif // BITNET_BENCH_KERNELBENCH_H

@@ -1,0 +1,146 @@
+//===- KernelConfig.cpp - Choosing each CPU kernel's configuration ----===//
+
+#include "bitnet/Codegen/CPU/KernelConfig.h"
+
+#include "bitnet/Target/TuningSpec.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+int64_t mlir::bitnet::ternaryKernelVectorBytes(const CpuTargetInfo &target) {
+  switch (target.dotProduct()) {
+  case DotProductKind::Vnni512:
+    return 64;
+  case DotProductKind::Avx2Maddubs:
+    return target.hasAvx512bw ? 64 : 32;
+  case DotProductKind::NeonSdot:
+  case DotProductKind::NeonMull:
+    return 16;
+  case DotProductKind::Generic:
+    return 0;
+  }
+  return 0;
+}
+
+namespace {
+
+/// Tokens per tile: as many as keep their permuted activation rows (K
+/// padded to whole chunks) in L1, for they are re-read for every output
+/// row; a power of two. Square-ish register tiles balance loads (R + T per
+/// code plane) against decodes (R per plane) for the R x T dot products:
+/// at most a quarter of the registers' worth of tokens (4 x 4 with 32
+/// registers; measured on Zen 5: 4 x 4 and 1 x 8 beat 2 x 8, which spills).
+int64_t deriveTokenTile(const CpuTargetInfo &target, int64_t paddedK) {
+  int64_t tile = std::max<int64_t>(1, target.vectorRegisters / 8);
+  while (tile > 1 && tile * paddedK > target.l1DataBytes)
+    tile /= 2;
+  return tile;
+}
+
+/// Rows per register tile for `tokens` tokens: the most (a power of two, up
+/// to 8) whose accumulators, activation slices, packed and decoded weights
+/// and a constant fit the vector registers. One token (decode): one row, so
+/// weights are read in memory order and the hardware prefetchers stream
+/// them (interleaving 8 rows cost 4x from DRAM).
+int64_t deriveRowTile(const CpuTargetInfo &target, int64_t tokens) {
+  if (tokens == 1)
+    return 1;
+  int64_t rows = 8;
+  while (rows > 1 && rows * tokens + tokens + 2 * rows + 1 > target.vectorRegisters)
+    rows /= 2;
+  return rows;
+}
+
+/// Output rows per block: about 32 blocks, so that threads balance (9 blocks
+/// on 2 threads idled one for a ninth of the time), a multiple of 8 rows
+/// (whole register tiles), and at most half of L2 of packed weights (token
+/// tiles re-read the block).
+int64_t deriveRowsPerBlock(const CpuTargetInfo &target, int64_t m,
+                           int64_t rowBytes) {
+  int64_t fitL2 = std::max<int64_t>(8, target.l2Bytes / 2 / rowBytes / 8 * 8);
+  int64_t balanced = std::max<int64_t>(16, llvm::alignTo((m + 31) / 32, 8));
+  return std::min({fitL2, balanced, m});
+}
+
+} // namespace
+
+TernaryKernelConfigAttr
+mlir::bitnet::selectTernaryKernelConfig(TernaryMatmulOp op,
+                                        const CpuTargetInfo &target,
+                                        const TernaryKernelOverrides &overrides) {
+  auto qType = op.getActivations().getType();
+  auto wType = op.getWeight().getType();
+  int64_t vectorBytes = ternaryKernelVectorBytes(target);
+  if (op.getFormat() != PackedFormat::i2s || !qType.hasStaticShape() ||
+      !wType.hasStaticShape() || vectorBytes == 0)
+    return {};
+  int64_t n = qType.getDimSize(0);
+  int64_t m = wType.getDimSize(0), rowBytes = wType.getDimSize(1);
+  int64_t chunks = llvm::divideCeil(rowBytes, vectorBytes);
+
+  int64_t tokenTile = overrides.tokenTile > 0
+                          ? overrides.tokenTile
+                          : deriveTokenTile(target, chunks * 4 * vectorBytes);
+  tokenTile = std::min(tokenTile, std::max<int64_t>(n, 1));
+  auto rowTile = [&](int64_t tokens) {
+    return overrides.rowTile > 0 ? overrides.rowTile : deriveRowTile(target, tokens);
+  };
+  int64_t rowsPerBlock = overrides.rowsPerBlock > 0
+                             ? std::min(overrides.rowsPerBlock, m)
+                             : deriveRowsPerBlock(target, m, rowBytes);
+  int64_t prefetch = overrides.prefetchDistance >= 0 ? overrides.prefetchDistance
+                                                     : target.prefetchDistance;
+  int64_t accumulators = overrides.decodeAccumulators > 0
+                             ? overrides.decodeAccumulators
+                             : target.defaultDecodeAccumulators(prefetch);
+  // vpmaddubsw's i16 pair sums are added as they are (vpaddw) and widened
+  // per group of chunks, instead of vpmaddwd + vpaddd per dot product.
+  bool i16 = target.dotProduct() == DotProductKind::Avx2Maddubs;
+  return TernaryKernelConfigAttr::get(
+      op.getContext(), vectorBytes, std::max<int64_t>(rowsPerBlock, 1), tokenTile,
+      rowTile(tokenTile), rowTile(1), prefetch, target.cacheLineBytes, accumulators,
+      i16);
+}
+
+TernaryKernelConfigAttr
+mlir::bitnet::applyTuningEntry(TernaryKernelConfigAttr config,
+                               const TernaryTuningEntry &entry,
+                               std::string &error) {
+  auto field = [&](const char *name, int64_t current) {
+    auto it = entry.fields.find(name);
+    return it == entry.fields.end() ? current : it->second;
+  };
+  int64_t values[] = {
+      field("vector_bytes", config.getVectorBytes()),
+      field("rows_per_block", config.getRowsPerBlock()),
+      field("token_tile", config.getTokenTile()),
+      field("row_tile", config.getRowTile()),
+      field("single_token_row_tile", config.getSingleTokenRowTile()),
+      field("prefetch_distance", config.getPrefetchDistance()),
+      field("cache_line_bytes", config.getCacheLineBytes()),
+      field("decode_accumulators", config.getDecodeAccumulators()),
+      field("i16_accumulation", config.getI16Accumulation())};
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  auto emitError = [&]() -> InFlightDiagnostic {
+    return mlir::emitError(UnknownLoc::get(config.getContext()));
+  };
+  // The verifier's message, captured instead of reported as a diagnostic.
+  ScopedDiagnosticHandler capture(config.getContext(), [&](Diagnostic &diag) {
+    os << diag.str();
+    return success();
+  });
+  if (failed(TernaryKernelConfigAttr::verify(emitError, values[0], values[1], values[2],
+                                             values[3], values[4], values[5], values[6],
+                                             values[7], values[8] != 0))) {
+    error = message;
+    return {};
+  }
+  return TernaryKernelConfigAttr::get(config.getContext(), values[0], values[1],
+                                      values[2], values[3], values[4], values[5],
+                                      values[6], values[7], values[8] != 0);
+}

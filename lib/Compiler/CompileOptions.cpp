@@ -1,0 +1,240 @@
+//===- CompileOptions.cpp - Checking a compile request ----------------===//
+
+#include "bitnet/Compiler/CompileOptions.h"
+
+#include "bitnet/Compiler/Import.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <functional>
+#include <map>
+
+using namespace mlir;
+using namespace mlir::bitnet;
+using namespace mlir::bitnet::compiler;
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+} // namespace
+
+llvm::StringRef compiler::emitKindName(EmitKind kind) {
+  switch (kind) {
+  case EmitKind::Mlir:
+    return "mlir";
+  case EmitKind::Llvm:
+    return "llvm";
+  case EmitKind::Asm:
+    return "asm";
+  case EmitKind::Obj:
+    return "obj";
+  case EmitKind::Lib:
+    return "lib";
+  case EmitKind::Exe:
+    return "exe";
+  }
+  return "";
+}
+
+std::optional<EmitKind> compiler::parseEmitKind(llvm::StringRef name) {
+  for (EmitKind kind : {EmitKind::Mlir, EmitKind::Llvm, EmitKind::Asm,
+                        EmitKind::Obj, EmitKind::Lib, EmitKind::Exe})
+    if (emitKindName(kind) == name)
+      return kind;
+  return std::nullopt;
+}
+
+llvm::Error compiler::setCompileOption(CompileOptions &options,
+                                       llvm::StringRef name,
+                                       llvm::StringRef value) {
+  auto integer = [&](int64_t &field) -> llvm::Error {
+    if (value.getAsInteger(10, field))
+      return fail("option " + name + " takes an integer, not '" + value + "'");
+    return llvm::Error::success();
+  };
+  auto boolean = [&](bool &field) -> llvm::Error {
+    std::optional<bool> parsed = llvm::StringSwitch<std::optional<bool>>(value)
+                                     .Cases({"true", "1", ""}, true)
+                                     .Cases({"false", "0"}, false)
+                                     .Default(std::nullopt);
+    if (!parsed)
+      return fail("option " + name + " takes true or false, not '" + value + "'");
+    field = *parsed;
+    return llvm::Error::success();
+  };
+  auto text = [&](std::string &field) {
+    field = value.str();
+    return llvm::Error::success();
+  };
+  using Setter = std::function<llvm::Error()>;
+  const std::map<std::string, Setter> setters = {
+      {"o", [&]() -> llvm::Error { return text(options.output); }},
+      {"emit", [&]() -> llvm::Error { return text(options.emit); }},
+      {"stop-after", [&]() -> llvm::Error { return text(options.stopAfter); }},
+      {"start-after", [&]() -> llvm::Error { return text(options.startAfter); }},
+      {"target", [&]() -> llvm::Error { return text(options.target); }},
+      {"mcpu", [&]() -> llvm::Error { return text(options.mcpu); }},
+      {"openmp",
+       [&]() -> llvm::Error {
+         bool on = false;
+         llvm::Error error = boolean(on);
+         options.openmp = on;
+         return error;
+       }},
+      {"input-shape",
+       [&]() -> llvm::Error {
+         options.inputShapes.push_back(value.str());
+         return llvm::Error::success();
+       }},
+      {"function-name",
+       [&]() -> llvm::Error {
+         options.functionName = value.str();
+         return llvm::Error::success();
+       }},
+      {"weights-file", [&]() -> llvm::Error { return text(options.weightsFile); }},
+      {"embed-weights", [&]() -> llvm::Error { return boolean(options.embedWeights); }},
+      {"weights-threshold", [&]() -> llvm::Error { return integer(options.weightsThreshold); }},
+      {"max-context", [&]() -> llvm::Error { return integer(options.maxContext); }},
+      {"prefill-tokens", [&]() -> llvm::Error { return integer(options.prefillTokens); }},
+      {"context-buckets",
+       [&]() -> llvm::Error {
+         std::vector<int64_t> buckets;
+         llvm::SmallVector<llvm::StringRef> items;
+         value.split(items, ',');
+         for (llvm::StringRef item : items) {
+           int64_t bucket;
+           if (item.trim().getAsInteger(10, bucket))
+             return fail("option context-buckets takes integers separated by "
+                         "commas, not '" + value + "'");
+           buckets.push_back(bucket);
+         }
+         options.contextBuckets = buckets;
+         return llvm::Error::success();
+       }},
+      {"decode-prefetch-distance",
+       [&]() -> llvm::Error { return integer(options.decodePrefetchDistance); }},
+      {"decode-accumulators", [&]() -> llvm::Error { return integer(options.decodeAccumulators); }},
+      {"parallel-min-iterations",
+       [&]() -> llvm::Error { return integer(options.parallelMinIterations); }},
+      {"tuning-file", [&]() -> llvm::Error { return text(options.tuningFile); }},
+      {"linker", [&]() -> llvm::Error { return text(options.linker); }},
+  };
+  auto it = setters.find(name.str());
+  if (it == setters.end())
+    return fail("unknown option '" + name + "'");
+  return it->second();
+}
+
+llvm::Expected<CompileJob>
+compiler::prepareCompileJob(const CompileOptions &options) {
+  CompileJob job;
+  job.input = options.input;
+  job.output = options.output;
+  if (job.input.empty())
+    return fail("no input file");
+
+  // Stage and emit mode.
+  const std::string &stopAfter = options.stopAfter;
+  if (!stopAfter.empty()) {
+    if (stopAfter == "import") {
+      job.stopAfter = std::nullopt;
+    } else if (std::optional<Stage> stage = parseStage(stopAfter)) {
+      job.stopAfter = *stage;
+    } else {
+      return fail("unknown stage '" + stopAfter +
+                  "' for --stop-after; expected import, raise, quantize, pack, "
+                  "tile or llvm");
+    }
+  }
+  if (!options.startAfter.empty()) {
+    job.startAfter = parseStage(options.startAfter);
+    if (!job.startAfter)
+      return fail("unknown stage '" + options.startAfter +
+                  "' for --start-after; expected raise, quantize, pack, tile or "
+                  "llvm");
+    if (!isMlirFile(job.input))
+      return fail("--start-after needs an MLIR input (a module printed by "
+                  "--stop-after), not '" + job.input + "'");
+    if (!job.stopAfter || *job.stopAfter < *job.startAfter)
+      return fail("--stop-after=" + stopAfter + " comes before --start-after=" +
+                  options.startAfter);
+  }
+  std::string emitName = options.emit.empty()
+                             ? (stopAfter.empty() ? "obj" : "mlir")
+                             : options.emit;
+  std::optional<EmitKind> emit = parseEmitKind(emitName);
+  if (!emit)
+    return fail("unknown --emit=" + emitName +
+                "; expected mlir, llvm, asm, obj, lib or exe");
+  job.emit = *emit;
+  if (job.emit != EmitKind::Mlir && !stopAfter.empty() &&
+      job.stopAfter != Stage::LLVM)
+    return fail("--emit=" + emitName + " needs the whole pipeline, but --stop-after=" +
+                stopAfter + " stops before the LLVM dialect; use --emit=mlir");
+  if (job.linksProgram() && job.output == "-")
+    return fail("--emit=" + emitName + " needs an output file (-o " +
+                (job.emit == EmitKind::Lib ? "libmodel.so" : "model") + ")");
+
+  // Weights: a side file for libraries and executables, compiled in
+  // otherwise.
+  if (options.embedWeights && !options.weightsFile.empty())
+    return fail("--embed-weights and --weights-file exclude each other");
+  job.weightsFile = options.weightsFile;
+  if (job.linksProgram() && job.weightsFile.empty() && !options.embedWeights)
+    job.weightsFile = job.output + ".weights";
+  if (!job.weightsFile.empty() && job.stopAfter != Stage::LLVM)
+    return fail("--weights-file needs the whole pipeline (weights leave the "
+                "module at the end of the llvm stage)");
+  if (options.weightsThreshold < 0)
+    return fail("--weights-threshold must be >= 0");
+  job.weightsThreshold = options.weightsThreshold;
+
+  // Target: the host's CPU when compiling for the host's architecture.
+  std::string cpu = options.mcpu;
+  if (cpu.empty() && normalizeCpuArch(options.target) == getHostCpu().arch)
+    cpu = "native";
+  std::string targetError;
+  if (!getCpuTargetInfo(options.target, cpu, job.target, targetError))
+    return fail(targetError);
+  bool isAArch64 = job.target.arch == CpuArch::AArch64;
+  job.stages.openmp = options.openmp.value_or(!isAArch64);
+  if (options.decodePrefetchDistance < -1)
+    return fail("--decode-prefetch-distance must be -1 (the target's) or more");
+  if (!isValidDecodeAccumulators(options.decodeAccumulators))
+    return fail("--decode-accumulators must be 1, 2 or 4 (0: the target's default)");
+  job.stages.prefetchDistance = options.decodePrefetchDistance;
+  job.stages.decodeAccumulators = options.decodeAccumulators;
+  if (options.parallelMinIterations < 1)
+    return fail("--parallel-min-iterations must be at least 1");
+  job.stages.parallelMinIterations = options.parallelMinIterations;
+  job.stages.tuningFile = options.tuningFile;
+  if (job.emit == EmitKind::Exe && isAArch64)
+    return fail("--emit=exe links the host's runtime (x86_64); for aarch64 use "
+                "--emit=lib and a bitnet-run built for AArch64 (docs/driver.md)");
+  if (job.emit == EmitKind::Lib && isAArch64 && job.stages.openmp)
+    return fail("--emit=lib for aarch64 links without an OpenMP runtime (there is "
+                "no AArch64 libomp here); use --openmp=false");
+  job.linker = options.linker;
+
+  // Import.
+  for (const std::string &spec : options.inputShapes)
+    if (!onnx::parseInputShape(spec, job.import))
+      return fail("bad --input-shape '" + spec + "'; expected NAME=D0xD1x...");
+  job.import.emitCInterface = true;
+  // An executable has its own `main`.
+  job.import.functionName = options.functionName.value_or(
+      job.emit == EmitKind::Exe ? "model" : "main");
+  job.decoder.maxContext = options.maxContext;
+  job.decoder.prefillTokens = options.prefillTokens;
+  job.explicitContextBuckets = options.contextBuckets.has_value();
+  if (!options.contextBuckets)
+    job.decoder.contextBuckets = onnx::defaultContextBuckets(options.maxContext);
+  else if (*options.contextBuckets != std::vector<int64_t>{0})
+    job.decoder.contextBuckets = *options.contextBuckets;
+  return std::move(job);
+}
