@@ -2,6 +2,8 @@
 
 #include "bitnet/Compiler/Backend.h"
 
+#include "Error.h"
+
 #include "bitnet/Target/TargetInfo.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
@@ -24,10 +26,6 @@ using namespace mlir::bitnet::compiler;
 
 namespace {
 
-llvm::Error fail(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 void initializeLLVMTargets() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -49,13 +47,13 @@ compiler::createTargetMachine(const CpuTargetInfo &target) {
   const llvm::Target *llvmTarget =
       llvm::TargetRegistry::lookupTarget(triple, lookupError);
   if (!llvmTarget)
-    return fail("LLVM has no target for " + target.triple + ": " + lookupError);
+    return compileError("LLVM has no target for " + target.triple + ": " + lookupError);
   llvm::TargetOptions options;
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
       std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
-    return fail("cannot create a target machine for " + target.triple + " " +
+    return compileError("cannot create a target machine for " + target.triple + " " +
                 target.cpu);
   return machine;
 }
@@ -66,7 +64,7 @@ compiler::translateToLLVMIR(Operation *module, llvm::LLVMContext &context,
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, context, "bitnet_model");
   if (!llvmModule)
-    return fail("translation to LLVM IR failed");
+    return compileError("translation to LLVM IR failed");
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
   // Calls between the model's functions bind inside the library: the model
@@ -97,7 +95,7 @@ llvm::Error compiler::optimizeLLVMIR(llvm::Module &module,
   std::string problems;
   llvm::raw_string_ostream os(problems);
   if (llvm::verifyModule(module, &os))
-    return fail("LLVM IR is invalid after optimization: " + problems);
+    return compileError("LLVM IR is invalid after optimization: " + problems);
   return llvm::Error::success();
 }
 
@@ -108,7 +106,7 @@ llvm::Error compiler::emitMachineCode(llvm::Module &module,
   llvm::raw_svector_ostream os(out);
   llvm::legacy::PassManager pm;
   if (machine.addPassesToEmitFile(pm, os, nullptr, type))
-    return fail("the target cannot emit this file type");
+    return compileError("the target cannot emit this file type");
   pm.run(module);
   return llvm::Error::success();
 }
@@ -141,10 +139,10 @@ JitModule::create(ModuleOp module, const JitOptions &options) {
   std::string error;
   std::unique_ptr<TargetInfo> info = getTargetInfo(attr, error);
   if (!info)
-    return fail(error);
+    return compileError(error);
   const CpuTargetInfo &target = *cast<CpuTargetInfo>(info.get());
   if (!hostCanRun(target, error))
-    return fail(error);
+    return compileError(error);
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
       createTargetMachine(target);
   if (!machine)
@@ -166,7 +164,8 @@ JitModule::create(ModuleOp module, const JitOptions &options) {
     return process.takeError();
   main.addGenerator(std::move(*process));
   for (const std::string &library : options.sharedLibraries) {
-    auto generator = llvm::orc::DynamicLibrarySearchGenerator::Load(library.c_str(), prefix);
+    auto generator =
+        llvm::orc::DynamicLibrarySearchGenerator::Load(library.c_str(), prefix);
     if (!generator)
       return generator.takeError();
     main.addGenerator(std::move(*generator));

@@ -2,26 +2,15 @@
 
 #include "bitnet/Compiler/CompileOptions.h"
 
+#include "Error.h"
+
 #include "bitnet/Compiler/Import.h"
 
 #include "llvm/ADT/StringSwitch.h"
-#include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/Triple.h"
-
-#include <functional>
-#include <map>
 
 using namespace mlir;
 using namespace mlir::bitnet;
 using namespace mlir::bitnet::compiler;
-
-namespace {
-
-llvm::Error fail(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-} // namespace
 
 llvm::StringRef compiler::emitKindName(EmitKind kind) {
   switch (kind) {
@@ -54,7 +43,7 @@ llvm::Error compiler::setCompileOption(CompileOptions &options,
                                        llvm::StringRef value) {
   auto integer = [&](int64_t &field) -> llvm::Error {
     if (value.getAsInteger(10, field))
-      return fail("option " + name + " takes an integer, not '" + value + "'");
+      return compileError("option " + name + " takes an integer, not '" + value + "'");
     return llvm::Error::success();
   };
   auto boolean = [&](bool &field) -> llvm::Error {
@@ -63,71 +52,77 @@ llvm::Error compiler::setCompileOption(CompileOptions &options,
                                      .Cases({"false", "0"}, false)
                                      .Default(std::nullopt);
     if (!parsed)
-      return fail("option " + name + " takes true or false, not '" + value + "'");
+      return compileError("option " + name + " takes true or false, not '" + value +
+                          "'");
     field = *parsed;
     return llvm::Error::success();
   };
-  auto text = [&](std::string &field) {
+  auto text = [&](std::string &field) -> llvm::Error {
     field = value.str();
     return llvm::Error::success();
   };
-  using Setter = std::function<llvm::Error()>;
-  const std::map<std::string, Setter> setters = {
-      {"o", [&]() -> llvm::Error { return text(options.output); }},
-      {"emit", [&]() -> llvm::Error { return text(options.emit); }},
-      {"stop-after", [&]() -> llvm::Error { return text(options.stopAfter); }},
-      {"start-after", [&]() -> llvm::Error { return text(options.startAfter); }},
-      {"target", [&]() -> llvm::Error { return text(options.target); }},
-      {"mcpu", [&]() -> llvm::Error { return text(options.mcpu); }},
-      {"openmp",
-       [&]() -> llvm::Error {
-         bool on = false;
-         llvm::Error error = boolean(on);
-         options.openmp = on;
-         return error;
-       }},
-      {"input-shape",
-       [&]() -> llvm::Error {
-         options.inputShapes.push_back(value.str());
-         return llvm::Error::success();
-       }},
-      {"function-name",
-       [&]() -> llvm::Error {
-         options.functionName = value.str();
-         return llvm::Error::success();
-       }},
-      {"weights-file", [&]() -> llvm::Error { return text(options.weightsFile); }},
-      {"embed-weights", [&]() -> llvm::Error { return boolean(options.embedWeights); }},
-      {"weights-threshold", [&]() -> llvm::Error { return integer(options.weightsThreshold); }},
-      {"max-context", [&]() -> llvm::Error { return integer(options.maxContext); }},
-      {"prefill-tokens", [&]() -> llvm::Error { return integer(options.prefillTokens); }},
-      {"context-buckets",
-       [&]() -> llvm::Error {
-         std::vector<int64_t> buckets;
-         llvm::SmallVector<llvm::StringRef> items;
-         value.split(items, ',');
-         for (llvm::StringRef item : items) {
-           int64_t bucket;
-           if (item.trim().getAsInteger(10, bucket))
-             return fail("option context-buckets takes integers separated by "
-                         "commas, not '" + value + "'");
-           buckets.push_back(bucket);
-         }
-         options.contextBuckets = buckets;
-         return llvm::Error::success();
-       }},
-      {"decode-prefetch-distance",
-       [&]() -> llvm::Error { return integer(options.decodePrefetchDistance); }},
-      {"decode-accumulators", [&]() -> llvm::Error { return integer(options.decodeAccumulators); }},
-      {"parallel-min-iterations",
-       [&]() -> llvm::Error { return integer(options.parallelMinIterations); }},
-      {"tuning-file", [&]() -> llvm::Error { return text(options.tuningFile); }},
-      {"linker", [&]() -> llvm::Error { return text(options.linker); }},
-  };
-  auto it = setters.find(name.str());
-  if (it == setters.end())
-    return fail("unknown option '" + name + "'");
-  return it->second();
+  if (name == "o")
+    return text(options.output);
+  if (name == "emit")
+    return text(options.emit);
+  if (name == "stop-after")
+    return text(options.stopAfter);
+  if (name == "start-after")
+    return text(options.startAfter);
+  if (name == "target")
+    return text(options.target);
+  if (name == "mcpu")
+    return text(options.mcpu);
+  if (name == "openmp") {
+    bool on = false;
+    if (llvm::Error e = boolean(on))
+      return e;
+    options.openmp = on;
+    return llvm::Error::success();
+  }
+  if (name == "input-shape") {
+    options.inputShapes.push_back(value.str());
+    return llvm::Error::success();
+  }
+  if (name == "function-name") {
+    options.functionName = value.str();
+    return llvm::Error::success();
+  }
+  if (name == "weights-file")
+    return text(options.weightsFile);
+  if (name == "embed-weights")
+    return boolean(options.embedWeights);
+  if (name == "weights-threshold")
+    return integer(options.weightsThreshold);
+  if (name == "max-context")
+    return integer(options.maxContext);
+  if (name == "prefill-tokens")
+    return integer(options.prefillTokens);
+  if (name == "context-buckets") {
+    std::vector<int64_t> buckets;
+    llvm::SmallVector<llvm::StringRef> items;
+    value.split(items, ',');
+    for (llvm::StringRef item : items) {
+      int64_t bucket;
+      if (item.trim().getAsInteger(10, bucket))
+        return compileError("option context-buckets takes integers separated by "
+                            "commas, not '" + value + "'");
+      buckets.push_back(bucket);
+    }
+    options.contextBuckets = buckets;
+    return llvm::Error::success();
+  }
+  if (name == "decode-prefetch-distance")
+    return integer(options.decodePrefetchDistance);
+  if (name == "decode-accumulators")
+    return integer(options.decodeAccumulators);
+  if (name == "parallel-min-iterations")
+    return integer(options.parallelMinIterations);
+  if (name == "tuning-file")
+    return text(options.tuningFile);
+  if (name == "linker")
+    return text(options.linker);
+  return compileError("unknown option '" + name + "'");
 }
 
 llvm::Expected<CompileJob>
@@ -136,7 +131,7 @@ compiler::prepareCompileJob(const CompileOptions &options) {
   job.input = options.input;
   job.output = options.output;
   if (job.input.empty())
-    return fail("no input file");
+    return compileError("no input file");
 
   // Stage and emit mode.
   const std::string &stopAfter = options.stopAfter;
@@ -146,7 +141,7 @@ compiler::prepareCompileJob(const CompileOptions &options) {
     } else if (std::optional<Stage> stage = parseStage(stopAfter)) {
       job.stopAfter = *stage;
     } else {
-      return fail("unknown stage '" + stopAfter +
+      return compileError("unknown stage '" + stopAfter +
                   "' for --stop-after; expected import, raise, quantize, pack, "
                   "tile or llvm");
     }
@@ -154,14 +149,14 @@ compiler::prepareCompileJob(const CompileOptions &options) {
   if (!options.startAfter.empty()) {
     job.startAfter = parseStage(options.startAfter);
     if (!job.startAfter)
-      return fail("unknown stage '" + options.startAfter +
+      return compileError("unknown stage '" + options.startAfter +
                   "' for --start-after; expected raise, quantize, pack, tile or "
                   "llvm");
     if (!isMlirFile(job.input))
-      return fail("--start-after needs an MLIR input (a module printed by "
+      return compileError("--start-after needs an MLIR input (a module printed by "
                   "--stop-after), not '" + job.input + "'");
     if (!job.stopAfter || *job.stopAfter < *job.startAfter)
-      return fail("--stop-after=" + stopAfter + " comes before --start-after=" +
+      return compileError("--stop-after=" + stopAfter + " comes before --start-after=" +
                   options.startAfter);
   }
   std::string emitName = options.emit.empty()
@@ -169,29 +164,29 @@ compiler::prepareCompileJob(const CompileOptions &options) {
                              : options.emit;
   std::optional<EmitKind> emit = parseEmitKind(emitName);
   if (!emit)
-    return fail("unknown --emit=" + emitName +
+    return compileError("unknown --emit=" + emitName +
                 "; expected mlir, llvm, asm, obj, lib or exe");
   job.emit = *emit;
   if (job.emit != EmitKind::Mlir && !stopAfter.empty() &&
       job.stopAfter != Stage::LLVM)
-    return fail("--emit=" + emitName + " needs the whole pipeline, but --stop-after=" +
+    return compileError("--emit=" + emitName + " needs the whole pipeline, but --stop-after=" +
                 stopAfter + " stops before the LLVM dialect; use --emit=mlir");
   if (job.linksProgram() && job.output == "-")
-    return fail("--emit=" + emitName + " needs an output file (-o " +
+    return compileError("--emit=" + emitName + " needs an output file (-o " +
                 (job.emit == EmitKind::Lib ? "libmodel.so" : "model") + ")");
 
   // Weights: a side file for libraries and executables, compiled in
   // otherwise.
   if (options.embedWeights && !options.weightsFile.empty())
-    return fail("--embed-weights and --weights-file exclude each other");
+    return compileError("--embed-weights and --weights-file exclude each other");
   job.weightsFile = options.weightsFile;
   if (job.linksProgram() && job.weightsFile.empty() && !options.embedWeights)
     job.weightsFile = job.output + ".weights";
   if (!job.weightsFile.empty() && job.stopAfter != Stage::LLVM)
-    return fail("--weights-file needs the whole pipeline (weights leave the "
+    return compileError("--weights-file needs the whole pipeline (weights leave the "
                 "module at the end of the llvm stage)");
   if (options.weightsThreshold < 0)
-    return fail("--weights-threshold must be >= 0");
+    return compileError("--weights-threshold must be >= 0");
   job.weightsThreshold = options.weightsThreshold;
 
   // Target: the host's CPU when compiling for the host's architecture.
@@ -200,31 +195,32 @@ compiler::prepareCompileJob(const CompileOptions &options) {
     cpu = "native";
   std::string targetError;
   if (!getCpuTargetInfo(options.target, cpu, job.target, targetError))
-    return fail(targetError);
+    return compileError(targetError);
   bool isAArch64 = job.target.arch == CpuArch::AArch64;
   job.stages.openmp = options.openmp.value_or(!isAArch64);
   if (options.decodePrefetchDistance < -1)
-    return fail("--decode-prefetch-distance must be -1 (the target's) or more");
+    return compileError("--decode-prefetch-distance must be -1 (the target's) or more");
   if (!isValidDecodeAccumulators(options.decodeAccumulators))
-    return fail("--decode-accumulators must be 1, 2 or 4 (0: the target's default)");
+    return compileError(
+        "--decode-accumulators must be 1, 2 or 4 (0: the target's default)");
   job.stages.prefetchDistance = options.decodePrefetchDistance;
   job.stages.decodeAccumulators = options.decodeAccumulators;
   if (options.parallelMinIterations < 1)
-    return fail("--parallel-min-iterations must be at least 1");
+    return compileError("--parallel-min-iterations must be at least 1");
   job.stages.parallelMinIterations = options.parallelMinIterations;
   job.stages.tuningFile = options.tuningFile;
   if (job.emit == EmitKind::Exe && isAArch64)
-    return fail("--emit=exe links the host's runtime (x86_64); for aarch64 use "
+    return compileError("--emit=exe links the host's runtime (x86_64); for aarch64 use "
                 "--emit=lib and a bitnet-run built for AArch64 (docs/driver.md)");
   if (job.emit == EmitKind::Lib && isAArch64 && job.stages.openmp)
-    return fail("--emit=lib for aarch64 links without an OpenMP runtime (there is "
+    return compileError("--emit=lib for aarch64 links without an OpenMP runtime (there is "
                 "no AArch64 libomp here); use --openmp=false");
   job.linker = options.linker;
 
   // Import.
   for (const std::string &spec : options.inputShapes)
     if (!onnx::parseInputShape(spec, job.import))
-      return fail("bad --input-shape '" + spec + "'; expected NAME=D0xD1x...");
+      return compileError("bad --input-shape '" + spec + "'; expected NAME=D0xD1x...");
   job.import.emitCInterface = true;
   // An executable has its own `main`.
   job.import.functionName = options.functionName.value_or(

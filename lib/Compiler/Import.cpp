@@ -2,6 +2,8 @@
 
 #include "bitnet/Compiler/Import.h"
 
+#include "Error.h"
+
 #include "bitnet/Model/Passes.h"
 #include "bitnet/Target/ONNX/OnnxModel.h"
 
@@ -20,24 +22,20 @@ using namespace mlir::bitnet::compiler;
 
 namespace {
 
-llvm::Error fail(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 /// Reported as diagnostics already.
-llvm::Error reported() { return fail(""); }
+llvm::Error reported() { return compileError(""); }
 
 llvm::Expected<OwningOpRef<ModuleOp>> importOnnx(const ImportRequest &request,
                                                  MLIRContext *context) {
   if (!llvm::sys::fs::exists(request.path))
-    return fail("cannot open '" + request.path + "': no such file");
+    return compileError("cannot open '" + request.path + "': no such file");
   std::string loadError;
   std::unique_ptr<onnx::Model> model = onnx::loadModel(request.path, loadError);
   if (!model)
-    return fail(loadError);
+    return compileError(loadError);
   if (!onnx::isGenerativeModel(*model, request.decoder)) {
     if (request.explicitContextBuckets && !request.decoder.contextBuckets.empty())
-      return fail("--context-buckets applies to models with key-value caches "
+      return compileError("--context-buckets applies to models with key-value caches "
                   "(inputs named " +
                   request.decoder.pastPrefix + "*); '" + request.path +
                   "' has none");
@@ -69,7 +67,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importMlir(const ImportRequest &request,
   std::string fileError;
   auto file = openInputFile(request.path, &fileError);
   if (!file)
-    return fail(fileError);
+    return compileError(fileError);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module =
       parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(context));

@@ -8,6 +8,8 @@
 
 #include "bitnet/Compiler/Link.h"
 
+#include "Error.h"
+
 #include "bitnet/Compiler/SupportSource.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -25,23 +27,19 @@ using namespace mlir::bitnet::compiler;
 
 namespace {
 
-llvm::Error fail(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 /// Writes `bytes` to a new temporary file `bitnet-compile-*.<suffix>`.
 llvm::Error writeTemporaryFile(llvm::StringRef suffix, llvm::StringRef bytes,
                                llvm::SmallVectorImpl<char> &path) {
   int fd;
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("bitnet-compile", suffix, fd, path))
-    return fail("cannot create a temporary file: " + ec.message());
+    return compileError("cannot create a temporary file: " + ec.message());
   llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
   os << bytes;
   os.close();
   if (os.has_error()) {
     os.clear_error();
-    return fail("cannot write " + llvm::StringRef(path.data(), path.size()));
+    return compileError("cannot write " + llvm::StringRef(path.data(), path.size()));
   }
   return llvm::Error::success();
 }
@@ -52,12 +50,12 @@ llvm::Error writeTemporaryFile(llvm::StringRef suffix, llvm::StringRef bytes,
 llvm::Expected<std::string> findExeArchive() {
   Dl_info self{};
   if (!dladdr(reinterpret_cast<void *>(&findExeArchive), &self) || !self.dli_fname)
-    return fail("cannot link an executable: cannot locate the compiler's files");
+    return compileError("cannot link an executable: cannot locate the compiler's files");
   llvm::SmallString<256> archive(
       llvm::sys::path::parent_path(llvm::sys::path::parent_path(self.dli_fname)));
   llvm::sys::path::append(archive, "lib", "libbitnet_exe.a");
   if (!llvm::sys::fs::exists(archive))
-    return fail("cannot link an executable: " + archive +
+    return compileError("cannot link an executable: " + archive +
                 " (the runtime archive built with bitnet-compile) not found");
   return archive.str().str();
 }
@@ -96,7 +94,7 @@ llvm::Error compiler::linkModel(llvm::ArrayRef<char> object,
       llvm::sys::path::is_absolute(linker) ? linker
                                            : llvm::sys::findProgramByName(linker);
   if (!program || !llvm::sys::fs::can_execute(*program))
-    return fail(llvm::Twine("cannot link: ") + linker + " not found" +
+    return compileError(llvm::Twine("cannot link: ") + linker + " not found" +
                 (llvm::sys::path::is_absolute(linker) ? "" : " in PATH") +
                 (isAArch64 ? " (install gcc-aarch64-linux-gnu)" : ""));
   // -z defs: a symbol nothing provides is a link error, not a load error.
@@ -121,7 +119,7 @@ llvm::Error compiler::linkModel(llvm::ArrayRef<char> object,
   int rc = llvm::sys::ExecuteAndWait(*program, argRefs, std::nullopt, {}, 0, 0,
                                      &message);
   if (rc != 0)
-    return fail(llvm::Twine("linking failed: ") + linker + " exited with " +
+    return compileError(llvm::Twine("linking failed: ") + linker + " exited with " +
                 llvm::Twine(rc) + (message.empty() ? "" : ": " + message));
   return llvm::Error::success();
 }

@@ -201,7 +201,8 @@ LogicalResult mlir::bitnet::externalizeWeights(ModuleOp module,
   }
   // What the runtime checks the file's header against.
   addI64Constant(b, loc, abi::kWeightsSizeSymbol, data.size());
-  addI64Constant(b, loc, abi::kWeightsHashSymbol, abi::weightsHash(data.data(), data.size()));
+  addI64Constant(b, loc, abi::kWeightsHashSymbol,
+                 abi::weightsHash(data.data(), data.size()));
 
   // addressof @g -> base + offset(g), with the base loaded once per function
   // (the entry block dominates every use, OpenMP regions included).

@@ -11,6 +11,7 @@
 #define BITNET_TEST_UNITTESTS_EXECUTIONENGINE_JITTESTUTILS_H
 
 #include "bitnet/Compiler/Backend.h"
+#include "bitnet/Compiler/Import.h"
 #include "bitnet/InitAll.h"
 #include "bitnet/Pipelines/Pipelines.h"
 
@@ -67,6 +68,22 @@ inline std::vector<T> take(StridedMemRefType<T, 2> &result) {
           result.data[result.offset + i * result.strides[0] + j];
   std::free(result.basePtr);
   return out;
+}
+
+/// The model at `path` as bitnet-compile imports it (importForCompile),
+/// with C interfaces; null, with the problem on stderr, when it does not
+/// import (CompiledModule then reports "no module").
+inline OwningOpRef<ModuleOp> importForTest(const std::string &path,
+                                           MLIRContext *context) {
+  bitnet::compiler::ImportRequest request;
+  request.path = path;
+  request.import.emitCInterface = true;
+  auto module = bitnet::compiler::importForCompile(request, context);
+  if (!module) {
+    llvm::errs() << path << ": " << llvm::toString(module.takeError()) << "\n";
+    return nullptr;
+  }
+  return std::move(*module);
 }
 
 /// A module compiled through `bitnet-to-llvm` (or `pipeline`) and

@@ -53,12 +53,9 @@ void checkTinyDecoder(bool raise, bool quantizeActivations = false,
   ASSERT_EQ(ids.shape.size(), 2u);
   ASSERT_EQ(expected.shape.size(), 3u);
 
-  onnx::ImportOptions options;
-  options.emitCInterface = true;
   int64_t raised = 0, fusedNorms = 0;
   CompiledModule compiled([&](MLIRContext *ctx) {
-    OwningOpRef<ModuleOp> module =
-        onnx::importModelFile(kCaseDir + "/tiny_decoder.onnx", ctx, options);
+    OwningOpRef<ModuleOp> module = importForTest(kCaseDir + "/tiny_decoder.onnx", ctx);
     if (module && raise) {
       PassManager pm(ctx);
       pm.addPass(mlir::bitnet::createRaiseBitLinearPass());

@@ -152,13 +152,10 @@ bool callWithPointers(void *fn, const std::vector<void *> &args) {
 /// Imports, compiles and runs one case; returns an empty string on success.
 std::string runCase(const std::string &name) {
   std::string dir = kCasesDir + "/" + name;
-  onnx::ImportOptions options;
-  options.emitCInterface = true;
   unsigned numResults = 0;
   std::vector<std::vector<int64_t>> resultShapes;
   CompiledModule compiled([&](MLIRContext *ctx) {
-    OwningOpRef<ModuleOp> module =
-        onnx::importModelFile(dir + "/model.onnx", ctx, options);
+    OwningOpRef<ModuleOp> module = importForTest(dir + "/model.onnx", ctx);
     if (module)
       module->walk([&](func::FuncOp f) {
         numResults = f.getNumResults();
