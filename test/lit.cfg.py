@@ -16,7 +16,28 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["bitnet-opt", "bitnet-translate", "bitnet-compile", "bitnet-bench",
-     "bitnet-compiler-capi-test"], [config.bitnet_tools_dir])
+     "bitnet-run", "bitnet-compiler-capi-test"], [config.bitnet_tools_dir])
+
+# An x86-64 CPU whose code this host cannot run (its features are in the
+# runtime's checked list, bitnet/ABI/ModelABI.h), for the load-time check.
+def foreign_cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((l.split(":", 1)[1].split() for l in f
+                          if l.startswith("flags")), [])
+    except OSError:
+        return None
+    if not flags:
+        return None
+    if "avx512f" not in flags:
+        return "znver4"
+    if "avx512_fp16" not in flags:
+        return "sapphirerapids"
+    return None
+
+if foreign_cpu():
+    config.available_features.add("foreign-cpu")
+    config.substitutions.append(("%foreign-cpu", foreign_cpu()))
 
 # Test models are made at test time by python/tests/onnx_models.py with the
 # system interpreter (it sees Debian's python3-onnx and python3-numpy).

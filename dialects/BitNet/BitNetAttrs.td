@@ -1,8 +1,9 @@
 //===- BitNetAttrs.td - Kernel configurations --------------*- tablegen -*-===//
 //
 // Code generation as data: each kernel's configuration
-// (`#bitnet.ternary_kernel`), chosen by bitnet-select-kernel-configs and
-// read by the kernel generator. (The module's target is upstream's
+// (`#bitnet.ternary_kernel` on ternary products, `#bitnet.float_kernel` on
+// float contractions), chosen by bitnet-select-kernel-configs and read by
+// the kernel generators. (The module's target is upstream's
 // `#llvm.target`, see include/bitnet/Target/TargetInfo.h.)
 //
 //===----------------------------------------------------------------------===//
@@ -65,6 +66,41 @@ def BitNet_TernaryKernelConfigAttr
                         "int64_t":$cache_line_bytes,
                         "int64_t":$decode_accumulators,
                         BitNet_BoolParameter:$i16_accumulation);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def BitNet_FloatKernelConfigAttr
+    : BitNet_Attr<"FloatKernelConfig", "float_kernel"> {
+  let summary = "How one float contraction is turned into a register-blocked kernel";
+  let description = [{
+    The configuration of the register-blocked FMA kernel of one float
+    contraction (attention products, the lm_head), as the discardable
+    attribute `bitnet.kernel_config` on its `linalg` op. Chosen from the
+    target by `bitnet-select-kernel-configs` (or read from a tuning file)
+    and applied by `bitnet-tile-float-contractions`, which reads nothing
+    else of the target. Any values the verifier accepts give correct code.
+
+    * `lanes`: f32 lanes of a vector register (4, 8 or 16).
+    * `rows`: rows of C per register tile.
+    * `cols`: columns per register tile: rows of B when B is transposed
+      (NT, the lm_head on an embedding table), else vectors of C's row.
+    * `l1_bytes`, `l2_bytes`: the cache budgets the blocks of B and of the
+      reduction are sized for.
+    * `fma`: one `vector.fma` per step (else a multiply and an add).
+
+    Example:
+
+    ```mlir
+    %c = linalg.matmul {bitnet.kernel_config = #bitnet.float_kernel<lanes = 16,
+        rows = 4, cols = 5, l1_bytes = 32768, l2_bytes = 1048576, fma = true>}
+        ins(%a, %b : tensor<64x256xf32>, tensor<256x128xf32>)
+        outs(%init : tensor<64x128xf32>) -> tensor<64x128xf32>
+    ```
+  }];
+  let parameters = (ins "int64_t":$lanes, "int64_t":$rows, "int64_t":$cols,
+                        "int64_t":$l1_bytes, "int64_t":$l2_bytes,
+                        BitNet_BoolParameter:$fma);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

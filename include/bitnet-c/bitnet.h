@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define BITNET_ABI_VERSION 2
+#define BITNET_ABI_VERSION 3
 
 typedef enum bitnet_dtype {
   BITNET_DTYPE_F32,
@@ -44,6 +44,10 @@ typedef struct bitnet_tensor_info {
   size_t bytes;         /* size of the buffer: product(shape) * element size */
   int state;            /* 1: an input the model updates in place (a key-value
                            cache of a generative model), else 0 */
+  int has_bounds;       /* 1: an integer input whose every element must lie in
+                           [lower_bound, upper_bound) (indices into a table,
+                           such as input_ids), checked by bitnet_model_run */
+  int64_t lower_bound, upper_bound;
 } bitnet_tensor_info;
 
 typedef struct bitnet_model bitnet_model;
@@ -84,8 +88,12 @@ const bitnet_tensor_info *bitnet_model_output(const bitnet_model *model, int ind
 int bitnet_model_find_input(const bitnet_model *model, const char *name);
 int bitnet_model_find_output(const bitnet_model *model, const char *name);
 
+/* The most threads a model may be given. */
+#define BITNET_MAX_THREADS 1024
+
 /* Threads for the model's parallel loops (OpenMP). Returns 0, or -1 when
- * the model was compiled single-threaded (openmp=false). */
+ * the model was compiled single-threaded (openmp=false) or `threads` is not
+ * in [1, BITNET_MAX_THREADS]. */
 int bitnet_model_set_num_threads(bitnet_model *model, int threads);
 
 /* The inputs and outputs are those of `bitnet_run`; for a generative model,
@@ -94,10 +102,24 @@ int bitnet_model_set_num_threads(bitnet_model *model, int threads);
 
 /* Runs the model: `inputs[i]` points to the data of input i and
  * `outputs[j]` to a buffer of bitnet_model_output(model, j)->bytes bytes.
- * Returns 0, or -1 when an argument is NULL. Calls on one model must not
+ * Returns 0, or -1 when an argument is NULL or an input breaks its bounds
+ * (bitnet_model_check_inputs says which). Calls on one model must not
  * overlap. */
 int bitnet_model_run(bitnet_model *model, const void *const *inputs,
                      void *const *outputs);
+
+/* Checks the inputs bitnet_model_run would get: non-NULL, and every element
+ * of an input with bounds (has_bounds) inside them. Returns 0, or -1 with a
+ * one-line message in `error`. */
+int bitnet_model_check_inputs(const bitnet_model *model, const void *const *inputs,
+                              char *error, size_t error_size);
+
+/* Re-hashes the weights file the model mapped and compares the hash with the
+ * one compiled into the library (loading checks only the file's header and
+ * size, not its data). Returns 0, or -1 with a message in `error`; 0 for a
+ * library with its weights compiled in. Reads the whole file once. */
+int bitnet_model_verify_weights(const bitnet_model *model, char *error,
+                                size_t error_size);
 
 /*--- Generative models (bitnet-compile of a decoder with past_key_values) --*/
 
@@ -129,8 +151,14 @@ int64_t bitnet_session_length(const bitnet_session *session);
  * writes the logits of the last one (bitnet_model_vocab_size floats).
  * Several tokens run through the prefill entry point in chunks of its size,
  * single tokens through decode. Returns 0, or -1 (nothing appended) on a
- * NULL argument, count 0, a token outside the vocabulary or a context that
- * would exceed bitnet_model_max_context. */
+ * NULL argument, count 0, a token outside the vocabulary, a context that
+ * would exceed bitnet_model_max_context, or a call on a session that another
+ * thread is appending to at that moment.
+ *
+ * Threads: separate sessions of one model may append from separate threads
+ * at once (each call's OpenMP team is its own); one session is used by one
+ * thread at a time. bitnet_model_set_num_threads sets the calling thread's
+ * OpenMP thread count. */
 int bitnet_session_append(bitnet_session *session, const int64_t *tokens,
                           size_t count, float *logits);
 

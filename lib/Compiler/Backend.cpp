@@ -4,11 +4,15 @@
 
 #include "Error.h"
 
+#include "bitnet/ABI/ModelABI.h"
 #include "bitnet/Target/TargetInfo.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -75,6 +79,20 @@ compiler::translateToLLVMIR(Operation *module, llvm::LLVMContext &context,
     if (!function.isDeclaration())
       function.setDSOLocal(true);
   return llvmModule;
+}
+
+void compiler::addCpuFeaturesRecord(llvm::Module &module,
+                                    llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  std::string features;
+  for (const char *name : ::bitnet::abi::kCheckedCpuFeatures)
+    if (subtarget->checkFeatures(std::string("+") + name))
+      features += (features.empty() ? "" : ",") + std::string(name);
+  llvm::Constant *text =
+      llvm::ConstantDataArray::getString(module.getContext(), features);
+  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           ::bitnet::abi::kCpuFeaturesSymbol);
 }
 
 llvm::Error compiler::optimizeLLVMIR(llvm::Module &module,

@@ -125,6 +125,9 @@ llvm::Error compiler::setCompileOption(CompileOptions &options,
   return compileError("unknown option '" + name + "'");
 }
 
+/// The largest --max-context.
+constexpr int64_t kMaxContextLimit = int64_t(1) << 20;
+
 llvm::Expected<CompileJob>
 compiler::prepareCompileJob(const CompileOptions &options) {
   CompileJob job;
@@ -225,6 +228,12 @@ compiler::prepareCompileJob(const CompileOptions &options) {
   // An executable has its own `main`.
   job.import.functionName = options.functionName.value_or(
       job.emit == EmitKind::Exe ? "model" : "main");
+  // Caches take max-context slots per layer: beyond 2^20 tokens no BitNet
+  // model has been trained, and sizes start to overflow 32-bit indices.
+  if (options.maxContext < 2 || options.maxContext > kMaxContextLimit)
+    return compileError("--max-context must be from 2 to " +
+                        std::to_string(kMaxContextLimit) + ", not " +
+                        std::to_string(options.maxContext));
   job.decoder.maxContext = options.maxContext;
   job.decoder.prefillTokens = options.prefillTokens;
   job.explicitContextBuckets = options.contextBuckets.has_value();

@@ -183,6 +183,8 @@ LogicalResult Compilation::run() {
         if (!translated)
           return ok(translated.takeError());
         llvmModule = std::move(*translated);
+        if (job.linksProgram())
+          addCpuFeaturesRecord(*llvmModule, **machine);
         return true;
       }))
     return failure();

@@ -102,6 +102,7 @@ struct EmitEntryPointPass
 
     // The signature record; every tensor must have a static shape.
     std::string info = std::string(abi::kModelRecordHeader) + "\n";
+    auto indexBounds = model->getAttrOfType<DictionaryAttr>(kIndexBoundsAttr);
     auto describe = [&](StringRef kind, ArrayAttr names, int64_t index,
                         Type type) -> bool {
       auto tensor = dyn_cast<RankedTensorType>(type);
@@ -117,11 +118,23 @@ struct EmitEntryPointPass
       if (names && index < static_cast<int64_t>(names.size()))
         if (auto text = dyn_cast<StringAttr>(names[index]))
           name = text.str();
+      if (!abi::isRecordableName(name)) {
+        model.emitError() << "bitnet-emit-entry-point: " << kind << " name '"
+                          << name << "' is empty or holds spaces or control "
+                             "characters";
+        return false;
+      }
       info += kind.str() + " " + name + " " + element + " ";
       if (tensor.getRank() == 0)
         info += "scalar";
       for (int64_t d = 0; d < tensor.getRank(); ++d)
         info += (d ? "x" : "") + std::to_string(tensor.getDimSize(d));
+      if (auto bounds = indexBounds ? dyn_cast_or_null<DenseI64ArrayAttr>(
+                                          indexBounds.get(name))
+                                    : nullptr;
+          bounds && bounds.size() == 2 && kind != "output")
+        info += " " + std::string(abi::kBoundsField) + std::to_string(bounds[0]) +
+                ":" + std::to_string(bounds[1]);
       info += "\n";
       return true;
     };

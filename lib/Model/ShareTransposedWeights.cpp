@@ -22,6 +22,9 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cstring>
+#include <map>
+#include <string>
+#include <tuple>
 
 namespace mlir::bitnet {
 #define GEN_PASS_DEF_SHARETRANSPOSEDWEIGHTSPASS
@@ -73,39 +76,72 @@ bool isTransposeOf(ArrayRef<char> a, ArrayRef<char> b, int64_t rows,
   return true;
 }
 
-/// A constant of `op`'s function, other than `cst`, that is its transpose
-/// (bitwise), or null.
-arith::ConstantOp findTransposedTwin(arith::ConstantOp cst, Operation *op,
-                                     ArrayRef<arith::ConstantOp> constants) {
-  auto type = cast<RankedTensorType>(cst.getType());
-  ArrayRef<char> data = rawData(cst);
-  // Only a table in the same function can be read (several functions,
-  // such as a generative model's prefill and decode, each have one).
-  Operation *scope = op->getParentWithTrait<OpTrait::IsIsolatedFromAbove>();
-  for (arith::ConstantOp other : constants) {
-    auto otherType = cast<RankedTensorType>(other.getType());
-    if (other == cst ||
-        other->getParentWithTrait<OpTrait::IsIsolatedFromAbove>() != scope ||
-        otherType.getElementType() != type.getElementType() ||
-        otherType.getDimSize(0) != type.getDimSize(1) ||
-        otherType.getDimSize(1) != type.getDimSize(0))
-      continue;
-    if (isTransposeOf(data, rawData(other), otherType.getDimSize(0),
-                      otherType.getDimSize(1),
-                      type.getElementTypeBitWidth() / 8))
-      return other;
+/// Candidate twins by function, type and a hash of their first row. The
+/// transpose of `cst` has `cst`'s first column as its first row, so a
+/// lookup hashes that column and compares only the constants whose first
+/// row hashes alike (a scan of every constant per contraction was
+/// quadratic in the layer count: each 64x64 weight is shaped like the
+/// transpose of every other).
+class TwinIndex {
+public:
+  void add(arith::ConstantOp cst) {
+    auto type = cast<RankedTensorType>(cst.getType());
+    ArrayRef<char> data = rawData(cst);
+    int64_t size = type.getElementTypeBitWidth() / 8;
+    buckets[key(cst, type, data.take_front(type.getDimSize(1) * size))]
+        .push_back(cst);
   }
-  return nullptr;
-}
+
+  void remove(arith::ConstantOp cst) {
+    auto type = cast<RankedTensorType>(cst.getType());
+    ArrayRef<char> data = rawData(cst);
+    int64_t size = type.getElementTypeBitWidth() / 8;
+    llvm::erase(buckets[key(cst, type, data.take_front(type.getDimSize(1) * size))],
+                cst);
+  }
+
+  /// A constant of `cst`'s function, other than `cst`, that is its
+  /// transpose (bitwise), or null.
+  arith::ConstantOp findTransposedTwin(arith::ConstantOp cst) {
+    auto type = cast<RankedTensorType>(cst.getType());
+    ArrayRef<char> data = rawData(cst);
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    int64_t size = type.getElementTypeBitWidth() / 8;
+    std::string column(rows * size, '\0');
+    for (int64_t r = 0; r < rows; ++r)
+      std::memcpy(column.data() + r * size, data.data() + r * cols * size, size);
+    auto twinType = RankedTensorType::get({cols, rows}, type.getElementType());
+    auto it = buckets.find(key(cst, twinType, ArrayRef<char>(column.data(), column.size())));
+    if (it == buckets.end())
+      return nullptr;
+    for (arith::ConstantOp other : it->second)
+      if (other != cst && isTransposeOf(data, rawData(other), cols, rows, size))
+        return other;
+    return nullptr;
+  }
+
+private:
+  /// (function, type, hash of the first row). Only a table in the same
+  /// function can be read (several functions, such as a generative model's
+  /// prefill and decode, each have one).
+  using Key = std::tuple<Operation *, const void *, size_t>;
+  static Key key(arith::ConstantOp cst, Type type, ArrayRef<char> firstRow) {
+    return {cst->getParentWithTrait<OpTrait::IsIsolatedFromAbove>(),
+            type.getAsOpaquePointer(),
+            static_cast<size_t>(
+                llvm::hash_value(StringRef(firstRow.data(), firstRow.size())))};
+  }
+  std::map<Key, SmallVector<arith::ConstantOp>> buckets;
+};
 
 struct ShareTransposedWeightsPass
     : mlir::bitnet::impl::ShareTransposedWeightsPassBase<ShareTransposedWeightsPass> {
   void runOnOperation() override {
     // Candidate twins.
-    SmallVector<arith::ConstantOp> constants;
+    TwinIndex constants;
     getOperation()->walk([&](arith::ConstantOp cst) {
       if (!rawData(cst).empty())
-        constants.push_back(cst);
+        constants.add(cst);
     });
     SmallVector<linalg::LinalgOp> contractions = collectContractions(getOperation());
     IRRewriter rewriter(&getContext());
@@ -117,7 +153,7 @@ struct ShareTransposedWeightsPass
         auto cst = view ? view->source.getDefiningOp<arith::ConstantOp>() : nullptr;
         if (!cst || view->copies() || rawData(cst).empty())
           continue;
-        arith::ConstantOp twin = findTransposedTwin(cst, op, constants);
+        arith::ConstantOp twin = constants.findTransposedTwin(cst);
         if (!twin)
           continue;
         // The constant's map with its two dimensions swapped reads the twin.
@@ -129,7 +165,7 @@ struct ShareTransposedWeightsPass
         // The transposed copy, when nothing else reads it: erased here, as
         // bufferization would make a (never read) global of it.
         if (cst->use_empty()) {
-          llvm::erase(constants, cst);
+          constants.remove(cst);
           rewriter.eraseOp(cst);
         }
         break; // `op` is replaced

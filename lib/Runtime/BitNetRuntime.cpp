@@ -10,19 +10,24 @@
 #include "bitnet/ABI/ModelABI.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <fcntl.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -58,6 +63,140 @@ bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
   return !shape.empty();
 }
 
+/// `bounds=LO:HI` of an integer input.
+bool parseBounds(const std::string &text, bitnet_tensor_info &info) {
+  const size_t prefix = sizeof(abi::kBoundsField) - 1;
+  if (text.compare(0, prefix, abi::kBoundsField) != 0)
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  long long lower = std::strtoll(text.c_str() + prefix, &end, 10);
+  if (*end != ':')
+    return false;
+  long long upper = std::strtoll(end + 1, &end, 10);
+  if (*end != '\0' || errno == ERANGE || lower >= upper)
+    return false;
+  info.has_bounds = 1;
+  info.lower_bound = lower;
+  info.upper_bound = upper;
+  return true;
+}
+
+/// The first element of an input outside its bounds, as a message; empty
+/// when all are inside (or the input has none).
+std::string checkBounds(const bitnet_tensor_info &info, const void *data) {
+  if (!info.has_bounds || !data)
+    return "";
+  size_t count = info.bytes / std::max<size_t>(1, bitnet_dtype_size(info.dtype));
+  auto element = [&](size_t i) -> int64_t {
+    switch (info.dtype) {
+    case BITNET_DTYPE_I64:
+      return static_cast<const int64_t *>(data)[i];
+    case BITNET_DTYPE_I32:
+      return static_cast<const int32_t *>(data)[i];
+    case BITNET_DTYPE_I16:
+      return static_cast<const int16_t *>(data)[i];
+    default:
+      return static_cast<const int8_t *>(data)[i];
+    }
+  };
+  for (size_t i = 0; i < count; ++i) {
+    int64_t v = element(i);
+    if (v < info.lower_bound || v >= info.upper_bound)
+      return "input '" + std::string(info.name) + "' holds " + std::to_string(v) +
+             " at element " + std::to_string(i) + ", outside [" +
+             std::to_string(info.lower_bound) + ", " +
+             std::to_string(info.upper_bound) + ") (it indexes a table of " +
+             std::to_string(info.upper_bound) + " rows)";
+  }
+  return "";
+}
+
+/// Whether this CPU has `feature` (an LLVM feature name of
+/// abi::kCheckedCpuFeatures); true for names this build cannot test.
+bool hostHasCpuFeature(const std::string &feature) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  static const std::pair<const char *, bool> known[] = {
+      {"avx", __builtin_cpu_supports("avx")},
+      {"avx2", __builtin_cpu_supports("avx2")},
+      {"fma", __builtin_cpu_supports("fma")},
+      {"f16c", __builtin_cpu_supports("f16c")},
+      {"avx512f", __builtin_cpu_supports("avx512f")},
+      {"avx512bw", __builtin_cpu_supports("avx512bw")},
+      {"avx512dq", __builtin_cpu_supports("avx512dq")},
+      {"avx512vl", __builtin_cpu_supports("avx512vl")},
+      {"avx512vnni", __builtin_cpu_supports("avx512vnni")},
+      {"avx512vbmi", __builtin_cpu_supports("avx512vbmi")},
+      {"avx512bf16", __builtin_cpu_supports("avx512bf16")},
+      {"avx512fp16", __builtin_cpu_supports("avx512fp16")},
+      {"avxvnni", __builtin_cpu_supports("avxvnni")},
+  };
+  for (const auto &[name, present] : known)
+    if (feature == name)
+      return present;
+#elif defined(__aarch64__)
+  unsigned long hwcap = getauxval(AT_HWCAP), hwcap2 = getauxval(AT_HWCAP2);
+  if (feature == "neon")
+    return hwcap & HWCAP_ASIMD;
+  if (feature == "dotprod")
+    return hwcap & HWCAP_ASIMDDP;
+  if (feature == "fullfp16")
+    return hwcap & HWCAP_ASIMDHP;
+  if (feature == "i8mm")
+    return hwcap2 & HWCAP2_I8MM;
+#endif
+  return true;
+}
+
+/// The features of `bitnet_cpu_features` (comma-separated) this CPU lacks,
+/// comma-separated; empty when it has them all.
+std::string missingCpuFeatures(const char *required) {
+  std::string missing;
+  std::stringstream in(required ? required : "");
+  std::string feature;
+  while (std::getline(in, feature, ','))
+    if (!feature.empty() && !hostHasCpuFeature(feature))
+      missing += (missing.empty() ? "" : ", ") + feature;
+  return missing;
+}
+
+/// Checks that every segment of the ELF file `path` lies inside the file:
+/// a truncated library is an error here instead of a SIGBUS when dlopen
+/// touches its missing pages. Empty on success (and for files that are not
+/// 64-bit little-endian ELF, which dlopen then rejects itself).
+std::string checkLibraryFile(const std::string &path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return ""; // dlopen says why
+  struct stat st {};
+  std::string problem;
+  Elf64_Ehdr header{};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    problem = "is not a regular file";
+  } else if (pread(fd, &header, sizeof header, 0) == static_cast<ssize_t>(sizeof header) &&
+             std::memcmp(header.e_ident, ELFMAG, SELFMAG) == 0 &&
+             header.e_ident[EI_CLASS] == ELFCLASS64 &&
+             header.e_phentsize == sizeof(Elf64_Phdr)) {
+    uint64_t size = static_cast<uint64_t>(st.st_size), needed = 0;
+    std::vector<Elf64_Phdr> segments(header.e_phnum);
+    size_t tableBytes = segments.size() * sizeof(Elf64_Phdr);
+    if (header.e_phoff > size || tableBytes > size - header.e_phoff ||
+        pread(fd, segments.data(), tableBytes, static_cast<off_t>(header.e_phoff)) !=
+            static_cast<ssize_t>(tableBytes))
+      needed = UINT64_MAX;
+    for (const Elf64_Phdr &segment : segments)
+      if (segment.p_type == PT_LOAD &&
+          (segment.p_offset > size || segment.p_filesz > size - segment.p_offset))
+        needed = std::max<uint64_t>(needed, segment.p_offset + segment.p_filesz);
+    if (needed)
+      problem = "is truncated (" + std::to_string(size) +
+                " bytes; its segments need more)";
+  }
+  close(fd);
+  return problem;
+}
+
 uint64_t readLittleEndian(const unsigned char *bytes, unsigned size) {
   uint64_t value = 0;
   for (unsigned i = 0; i < size; ++i)
@@ -81,7 +220,7 @@ std::map<void **, WeightsMapping> weightsMappings;
 std::string mapWeights(const std::string &path, const std::string &library,
                        void **base, uint64_t size, uint64_t hash) {
   std::lock_guard<std::mutex> lock(weightsMutex);
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT)
       return "cannot load " + library + ": weights file " + path +
@@ -96,8 +235,9 @@ std::string mapWeights(const std::string &path, const std::string &library,
   auto field = [&](size_t offset, unsigned bytes) {
     return readLittleEndian(header + offset, bytes);
   };
-  if (fstat(fd, &info) != 0 ||
-      pread(fd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) ||
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))
+    problem = "is not a regular file";
+  else if (pread(fd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) ||
       std::memcmp(header, abi::kWeightsMagic, sizeof abi::kWeightsMagic) != 0)
     problem = "is not a BitNet weights file (no BITNETW1 header)";
   else if (field(abi::kWeightsVersionOffset, 4) != abi::kWeightsVersion)
@@ -175,10 +315,18 @@ struct Entry {
         error = "malformed bitnet_model_info line '" + line + "'";
         return false;
       }
+      std::string extra;
+      if (fields >> extra && !parseBounds(extra, tensor->info)) {
+        error = "malformed bitnet_model_info line '" + line + "'";
+        return false;
+      }
       tensor->name = name;
       size_t elements = 1;
       for (int64_t d : tensor->shape)
-        elements *= static_cast<size_t>(d);
+        if (__builtin_mul_overflow(elements, static_cast<size_t>(d), &elements)) {
+          error = "bitnet_model_info line '" + line + "' has an impossible size";
+          return false;
+        }
       tensor->info.name = tensor->name.c_str();
       tensor->info.rank = static_cast<int>(tensor->shape.size());
       tensor->info.shape = tensor->shape.data();
@@ -327,6 +475,9 @@ private:
 struct bitnet_session {
   bitnet_model *model = nullptr;
   int64_t length = 0;
+  /// Set while a call appends: a second thread appending to the same
+  /// session at once is refused instead of corrupting the caches.
+  std::atomic_flag busy = ATOMIC_FLAG_INIT;
   /// Cache buffers by name, zero-filled (masked slots must hold finite
   /// values: the graph multiplies them by zero weights).
   std::map<std::string, ZeroPages> caches;
@@ -399,6 +550,9 @@ bitnet_model *bitnet_model_load_with_weights(const char *path,
     return fail("no model path");
   // A bare file name is a file here, not a name for the library search path.
   std::string file = std::strchr(path, '/') ? path : std::string("./") + path;
+  std::string problem = checkLibraryFile(file);
+  if (!problem.empty())
+    return fail(std::string("cannot load ") + path + ": the library " + problem);
   void *library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!library)
     return fail(std::string("cannot load ") + path + ": " + dlerror());
@@ -444,6 +598,14 @@ bitnet_model *loadModel(void *library, const std::string &display,
   const char *weightsPath = weightsGiven ? weights.c_str() : nullptr;
   auto model = std::make_unique<bitnet_model>();
   model->library = library;
+  // Before any of its code runs: a CPU without the features it was
+  // compiled for would stop at the first such instruction (SIGILL).
+  std::string missing = missingCpuFeatures(
+      static_cast<const char *>(dlsym(library, abi::kCpuFeaturesSymbol)));
+  if (!missing.empty())
+    return fail(std::string(path) + " was compiled for a CPU with " + missing +
+                ", which this CPU lacks; compile it with bitnet-compile "
+                "--mcpu=native (or the CPU it runs on)");
   std::string message;
   bool plain = loadEntry(model->library, "", model->primary, message);
   if (!plain && message.empty()) {
@@ -538,7 +700,7 @@ int bitnet_model_find_output(const bitnet_model *model, const char *name) {
 }
 
 int bitnet_model_set_num_threads(bitnet_model *model, int threads) {
-  if (!model || !model->setNumThreads || threads < 1)
+  if (!model || !model->setNumThreads || threads < 1 || threads > BITNET_MAX_THREADS)
     return -1;
   model->setNumThreads(threads);
   return 0;
@@ -551,13 +713,57 @@ int bitnet_model_run(bitnet_model *model, const void *const *inputs,
   const Entry &entry = model->primary;
   if ((!inputs && !entry.inputs.empty()) || (!outputs && !entry.outputs.empty()))
     return -1;
-  for (size_t i = 0; i < entry.inputs.size(); ++i)
-    if (!inputs[i])
-      return -1;
+  if (bitnet_model_check_inputs(model, inputs, nullptr, 0) != 0)
+    return -1;
   for (size_t j = 0; j < entry.outputs.size(); ++j)
     if (!outputs[j])
       return -1;
   entry.run(const_cast<void *const *>(inputs), outputs);
+  return 0;
+}
+
+int bitnet_model_check_inputs(const bitnet_model *model, const void *const *inputs,
+                              char *error, size_t errorSize) {
+  auto fail = [&](const std::string &message) {
+    if (error && errorSize > 0)
+      std::snprintf(error, errorSize, "%s", message.c_str());
+    return -1;
+  };
+  if (!model)
+    return fail("no model");
+  const Entry &entry = model->primary;
+  if (!inputs && !entry.inputs.empty())
+    return fail("no inputs");
+  for (size_t i = 0; i < entry.inputs.size(); ++i) {
+    if (!inputs[i])
+      return fail("input '" + entry.inputs[i]->name + "' is NULL");
+    std::string problem = checkBounds(entry.inputs[i]->info, inputs[i]);
+    if (!problem.empty())
+      return fail(problem);
+  }
+  return 0;
+}
+
+int bitnet_model_verify_weights(const bitnet_model *model, char *error,
+                                size_t errorSize) {
+  auto fail = [&](const std::string &message) {
+    if (error && errorSize > 0)
+      std::snprintf(error, errorSize, "%s", message.c_str());
+    return -1;
+  };
+  if (!model)
+    return fail("no model");
+  if (!model->weightsBase)
+    return 0;
+  auto *size = static_cast<const uint64_t *>(dlsym(model->library, abi::kWeightsSizeSymbol));
+  auto *hash = static_cast<const uint64_t *>(dlsym(model->library, abi::kWeightsHashSymbol));
+  if (!size || !hash || !*model->weightsBase)
+    return fail("the library records no weights size or hash");
+  uint64_t actual = abi::weightsHash(static_cast<const char *>(*model->weightsBase),
+                                     static_cast<size_t>(*size));
+  if (actual != *hash)
+    return fail("the weights data does not match the library (its hash differs: the "
+                "file was modified after it was written)");
   return 0;
 }
 
@@ -614,15 +820,22 @@ int64_t bitnet_session_length(const bitnet_session *session) {
 
 int bitnet_session_append(bitnet_session *session, const int64_t *tokens,
                           size_t count, float *logits) {
-  if (!session || !tokens || count == 0)
+  if (!session || !tokens || count == 0 || session->busy.test_and_set())
     return -1;
+  struct Release {
+    std::atomic_flag &flag;
+    ~Release() { flag.clear(); }
+  } release{session->busy};
   bitnet_model *model = session->model;
   int64_t capacity = bitnet_model_max_context(model);
   int64_t vocab = bitnet_model_vocab_size(model);
-  if (session->length + static_cast<int64_t>(count) > capacity)
+  // Unsigned: a count near SIZE_MAX must not wrap past the check.
+  if (count > static_cast<uint64_t>(capacity - session->length))
     return -1;
+  const Tensor *ids = model->prefill.find(model->prefill.inputs, kInputIds);
   for (size_t i = 0; i < count; ++i)
-    if (tokens[i] < 0 || tokens[i] >= vocab)
+    if (tokens[i] < 0 || tokens[i] >= vocab ||
+        (ids->info.has_bounds && tokens[i] >= ids->info.upper_bound))
       return -1;
   int64_t chunk = model->prefill.find(model->prefill.inputs, kInputIds)->shape[1];
   while (count > 0) {

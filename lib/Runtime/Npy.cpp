@@ -2,6 +2,9 @@
 
 #include "bitnet/Runtime/Npy.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -33,7 +36,22 @@ std::string headerField(const std::string &header, const std::string &key) {
 
 } // namespace
 
+bool isRegularFile(const std::string &path, std::string &error) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    error = path + " is not a regular file";
+    return false;
+  }
+  return true;
+}
+
 bool read(const std::string &path, Array &out, std::string &error) {
+  if (!isRegularFile(path, error))
+    return false;
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     error = "cannot open " + path;

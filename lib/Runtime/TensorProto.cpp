@@ -56,6 +56,8 @@ constexpr ElementType kTypes[] = {
 
 bool read(const std::string &path, npy::Array &out, std::string &name,
           std::string &error) {
+  if (!npy::isRegularFile(path, error))
+    return false;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open " + path;

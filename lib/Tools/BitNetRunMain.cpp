@@ -2,6 +2,7 @@
 //
 //   bitnet-run MODEL.so --input NAME=FILE.npy|FILE.pb ... --output-dir DIR
 //                       [--threads T] [--repeat N] [--print-info] [--weights FILE]
+//                       [--verify-weights]
 //   bitnet-run MODEL.so --generate --prompt-ids 1,2,3 --max-new-tokens N
 //                       [--threads T] [--logits-out FILE.npy]
 //
@@ -56,6 +57,16 @@ std::vector<int64_t> shapeOf(const bitnet_tensor_info &info) {
   return std::vector<int64_t>(info.shape, info.shape + info.rank);
 }
 
+/// The file name of an output in --output-dir: its name with every '/' and
+/// a leading '.' as '_', so that every output lands inside the folder
+/// (`../escape` is written as `_._escape.npy`).
+std::string fileNameOf(std::string name) {
+  std::replace(name.begin(), name.end(), '/', '_');
+  if (!name.empty() && name[0] == '.')
+    name[0] = '_';
+  return name;
+}
+
 int fail(const std::string &message) {
   std::fprintf(stderr, "bitnet-run: %s\n", message.c_str());
   return 1;
@@ -64,6 +75,7 @@ int fail(const std::string &message) {
 const char *const kUsage =
     "usage: bitnet-run MODEL.so --input NAME=FILE.npy|FILE.pb ... [--output-dir DIR]\n"
     "                  [--threads T] [--repeat N] [--print-info] [--weights FILE]\n"
+    "                  [--verify-weights]\n"
     "       bitnet-run MODEL.so --generate --prompt-ids 1,2,3 --max-new-tokens N\n"
     "                  [--threads T] [--logits-out FILE.npy]\n"
     "Runs a model compiled by bitnet-compile --emit=lib. --generate decodes\n"
@@ -76,7 +88,7 @@ struct Options {
   std::vector<std::string> inputs;
   std::vector<int64_t> promptIds;
   int threads = 0, repeat = 1, maxNewTokens = 16;
-  bool printInfo = false, generate = false;
+  bool printInfo = false, generate = false, verifyWeights = false;
 };
 
 /// Parses `1,2,3`; false on anything else.
@@ -86,8 +98,9 @@ bool parseIds(const std::string &text, std::vector<int64_t> &ids) {
     size_t comma = std::min(text.find(',', start), text.size());
     std::string item = text.substr(start, comma - start);
     char *end = nullptr;
+    errno = 0;
     long long id = std::strtoll(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || id < 0)
+    if (item.empty() || *end != '\0' || id < 0 || errno == ERANGE)
       return false;
     ids.push_back(id);
     start = comma + 1;
@@ -112,11 +125,14 @@ bool parseOptions(int argc, char **argv, Options &options, std::string &error) {
       }
       return false;
     };
-    auto positive = [&](const char *name, int &out) {
+    // An integer in [1, max]; anything else (overflow included) is an error.
+    auto positive = [&](const char *name, int &out, long max) {
       char *end = nullptr;
+      errno = 0;
       long v = std::strtol(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || v < 1) {
-        error = std::string(name) + " takes a positive integer, not '" + value + "'";
+      if (value.empty() || *end != '\0' || v < 1 || v > max || errno == ERANGE) {
+        error = std::string(name) + " takes an integer from 1 to " +
+                std::to_string(max) + ", not '" + value + "'";
         return false;
       }
       out = static_cast<int>(v);
@@ -127,13 +143,13 @@ bool parseOptions(int argc, char **argv, Options &options, std::string &error) {
     else if (takeValue("--output-dir"))
       options.outputDir = value;
     else if (takeValue("--threads")) {
-      if (!positive("--threads", options.threads))
+      if (!positive("--threads", options.threads, BITNET_MAX_THREADS))
         return false;
     } else if (takeValue("--repeat")) {
-      if (!positive("--repeat", options.repeat))
+      if (!positive("--repeat", options.repeat, 1000000000))
         return false;
     } else if (takeValue("--max-new-tokens")) {
-      if (!positive("--max-new-tokens", options.maxNewTokens))
+      if (!positive("--max-new-tokens", options.maxNewTokens, 1 << 30))
         return false;
     } else if (takeValue("--prompt-ids")) {
       if (!parseIds(value, options.promptIds)) {
@@ -148,6 +164,8 @@ bool parseOptions(int argc, char **argv, Options &options, std::string &error) {
       options.generate = true;
     else if (arg == "--print-info")
       options.printInfo = true;
+    else if (arg == "--verify-weights")
+      options.verifyWeights = true;
     else if (arg.rfind("-", 0) != 0 && options.model.empty() && !options.linkedModel)
       options.model = arg;
     else {
@@ -268,6 +286,9 @@ int bitnet::bitnetRunMain(int argc, char **argv, bool linkedModel) {
   if (!model)
     return fail(error);
 
+  if (options.verifyWeights &&
+      bitnet_model_verify_weights(model.get(), error, sizeof(error)) != 0)
+    return fail(options.model + ": " + error);
   if (options.threads > 0 &&
       bitnet_model_set_num_threads(model.get(), options.threads) != 0)
     std::fputs("bitnet-run: the model is single-threaded; --threads ignored\n", stderr);
@@ -343,6 +364,9 @@ int bitnet::bitnetRunMain(int argc, char **argv, bool linkedModel) {
     outputData.push_back(outputs[j].bytes.data());
   }
 
+  if (bitnet_model_check_inputs(model.get(), inputData.data(), error, sizeof(error)) != 0)
+    return fail(error);
+
   using Clock = std::chrono::steady_clock;
   double total = 0;
   for (int r = 0; r < options.repeat; ++r) {
@@ -360,7 +384,8 @@ int bitnet::bitnetRunMain(int argc, char **argv, bool linkedModel) {
       return fail("cannot create " + options.outputDir + ": " + std::strerror(errno));
     for (int j = 0; j < numOutputs; ++j) {
       std::string path =
-          options.outputDir + "/" + bitnet_model_output(model.get(), j)->name + ".npy";
+          options.outputDir + "/" + fileNameOf(bitnet_model_output(model.get(), j)->name) +
+          ".npy";
       std::string message;
       if (!bitnet::npy::write(path, outputs[j], message))
         return fail(message);

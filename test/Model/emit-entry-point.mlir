@@ -241,3 +241,26 @@ func.func private @main_ctx8(%cache: tensor<1x2x8x4xf32> {bitnet.state}, %pos: t
   %c = arith.constant dense<2.0> : tensor<1x4xf32>
   return %c : tensor<1x4xf32>
 }
+
+// -----
+
+// An input that indexes a table (bitnet.index_bounds, set by the importer)
+// carries its bounds in the record; the runtime checks them.
+// CHECK: @bitnet_model_info("bitnet-model 1\0Ainput ids i64 1x7 bounds=-50:50\0Aoutput logits f32 1x7x3\0A\00")
+// CHECK-LABEL: func.func @bitnet_run
+func.func @main(%ids: tensor<1x7xi64>) -> tensor<1x7x3xf32>
+    attributes {bitnet.input_names = ["ids"], bitnet.output_names = ["logits"],
+                bitnet.index_bounds = {ids = array<i64: -50, 50>}} {
+  %c = arith.constant dense<1.0> : tensor<1x7x3xf32>
+  return %c : tensor<1x7x3xf32>
+}
+
+// -----
+
+// A name the record cannot hold (the importer refuses such graph names; IR
+// written by hand can still carry one).
+// expected-error @+1 {{bitnet-emit-entry-point: output name 'two words' is empty or holds spaces or control characters}}
+func.func @main(%x: tensor<f32>) -> tensor<f32>
+    attributes {bitnet.input_names = ["x"], bitnet.output_names = ["two words"]} {
+  return %x : tensor<f32>
+}

@@ -10,6 +10,7 @@
 #include "bitnet-c/bitnet.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,60 @@ static int failures = 0;
       ++failures;                                                              \
     }                                                                          \
   } while (0)
+
+/* A prompt and greedy decode steps in a session of its own; the logits of
+ * every step go to `logits` (steps x vocab floats). */
+enum { kConcurrentSessions = 4, kSteps = 6 };
+struct generation {
+  bitnet_model *model;
+  float *logits;
+  int status;
+};
+
+static void *generate_in_session(void *arg) {
+  struct generation *g = arg;
+  char error[256];
+  int64_t vocab = bitnet_model_vocab_size(g->model), prompt[3] = {5, 1, 7};
+  int64_t token, v;
+  int step;
+  bitnet_session *session = bitnet_session_new(g->model, error, sizeof error);
+  g->status = session ? 0 : -1;
+  for (step = 0; step < kSteps && g->status == 0; ++step) {
+    float *row = g->logits + (size_t)step * (size_t)vocab;
+    g->status = step == 0 ? bitnet_session_append(session, prompt, 3, row)
+                          : bitnet_session_append(session, &token, 1, row);
+    token = 0;
+    for (v = 1; v < vocab; ++v)
+      if (row[v] > row[token])
+        token = v;
+  }
+  bitnet_session_free(session);
+  return NULL;
+}
+
+/* Sessions of one model in several threads at once give bit-identical
+ * logits to one session alone. */
+static void test_concurrent_sessions(bitnet_model *model) {
+  size_t floats = (size_t)kSteps * (size_t)bitnet_model_vocab_size(model);
+  struct generation alone = {model, calloc(floats, sizeof(float)), 0};
+  struct generation together[kConcurrentSessions];
+  pthread_t threads[kConcurrentSessions];
+  int t;
+  generate_in_session(&alone);
+  CHECK(alone.status == 0);
+  for (t = 0; t < kConcurrentSessions; ++t) {
+    together[t].model = model;
+    together[t].logits = calloc(floats, sizeof(float));
+    CHECK(pthread_create(&threads[t], NULL, generate_in_session, &together[t]) == 0);
+  }
+  for (t = 0; t < kConcurrentSessions; ++t) {
+    pthread_join(threads[t], NULL);
+    CHECK(together[t].status == 0);
+    CHECK(memcmp(alone.logits, together[t].logits, floats * sizeof(float)) == 0);
+    free(together[t].logits);
+  }
+  free(alone.logits);
+}
 
 /* Sessions of a generative model: contexts are independent, reset empties
  * one, and bad appends change nothing. */
@@ -77,7 +132,13 @@ static int test_generative(const char *path) {
   tokens[0] = 1;
   CHECK(bitnet_session_append(first, tokens, 0, c) == -1);
   CHECK(bitnet_session_append(NULL, tokens, 1, c) == -1);
+  /* A count that wraps when added to the length (or read as signed). */
+  CHECK(bitnet_session_append(first, tokens, (size_t)1 << 63, c) == -1);
+  CHECK(bitnet_session_append(first, tokens, (size_t)-1, c) == -1);
   CHECK(bitnet_session_length(first) == 3);
+  /* Thread counts beyond BITNET_MAX_THREADS are refused, not passed on. */
+  CHECK(bitnet_model_set_num_threads(model, BITNET_MAX_THREADS + 1) == -1);
+  CHECK(bitnet_model_set_num_threads(model, 0) == -1);
   /* Reset: the same prompt gives the same logits again. */
   bitnet_session_reset(first);
   CHECK(bitnet_session_length(first) == 0);
@@ -99,6 +160,7 @@ static int test_generative(const char *path) {
   free(c);
   bitnet_session_free(first);
   bitnet_session_free(second);
+  test_concurrent_sessions(model);
   bitnet_session_free(NULL);
   bitnet_model_free(model);
   if (failures == 0)
@@ -198,6 +260,27 @@ int main(int argc, char **argv) {
     CHECK(finite);
     CHECK(nonzero);
   }
+  /* Token ids index the embedding: the record bounds them, and an id
+   * outside is refused with a message instead of read out of bounds. */
+  CHECK(input->has_bounds == 1 && input->dtype == BITNET_DTYPE_I64);
+  if (input->has_bounds) {
+    int64_t *ids = inputs[0];
+    CHECK(input->lower_bound < 0 && input->upper_bound > 0);
+    CHECK(bitnet_model_check_inputs(model, (const void *const *)inputs, error,
+                                    sizeof error) == 0);
+    ids[0] = input->upper_bound;
+    error[0] = '\0';
+    CHECK(bitnet_model_check_inputs(model, (const void *const *)inputs, error,
+                                    sizeof error) == -1);
+    CHECK(strstr(error, "outside [") != NULL);
+    CHECK(bitnet_model_run(model, (const void *const *)inputs, (void *const *)outputs) == -1);
+    ids[0] = input->lower_bound - 1;
+    CHECK(bitnet_model_run(model, (const void *const *)inputs, (void *const *)outputs) == -1);
+    ids[0] = 0;
+  }
+  /* The weights file's data hashes to the library's hash. */
+  CHECK(bitnet_model_verify_weights(model, error, sizeof error) == 0);
+  CHECK(bitnet_model_verify_weights(NULL, error, sizeof error) == -1);
 
   for (i = 0; i < bitnet_model_num_inputs(model); ++i)
     free(inputs[i]);

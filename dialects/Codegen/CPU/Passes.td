@@ -12,27 +12,35 @@
 include "mlir/Pass/PassBase.td"
 
 def SelectKernelConfigsPass : Pass<"bitnet-select-kernel-configs"> {
-  let summary = "Choose each ternary product's kernel configuration for the target";
+  let summary = "Choose each kernel's configuration for the target";
   let description = [{
     Records on every `bitnet.ternary_matmul` of packed `i2s` weights with
     static shapes the configuration of its kernel
     (`kernel_config = #bitnet.ternary_kernel<...>`): vector width, rows per
     parallel block, token and register tiles, decode prefetch distance and
-    accumulators, i16 accumulation. The values come from the module's
-    target (`CpuTargetInfo`: vector width and registers, L1d and L2,
-    prefetch distance, dot-product instruction), computed in one place
+    accumulators, i16 accumulation; and on every float contraction the
+    register-blocked kernels cover (`linalg` ops: attention products, the
+    lm_head) its `bitnet.kernel_config = #bitnet.float_kernel<...>`: vector
+    lanes, register tile, cache budgets, FMA. The values come from the
+    module's target (`CpuTargetInfo`: vector width and registers, L1d and
+    L2, prefetch distance, dot-product instruction), computed in one place
     (`lib/Codegen/CPU/KernelConfig.cpp`);
-    `convert-bitnet-ternary-matmul-to-vector` reads nothing else.
+    `convert-bitnet-ternary-matmul-to-vector` and
+    `bitnet-tile-float-contractions` read nothing else.
 
-    The options replace single fields for every product; `tuning-file`
-    replaces fields per weight shape (`m`, `k`, and optionally the token
-    count `n`), the results of a tuner (format in `docs/architecture.md`).
-    A product that already has a configuration keeps it. Products with no
-    kernel on the target (no byte dot product, as on baseline x86-64) get
-    none and take the portable loops.
+    The options replace single fields for every ternary product;
+    `tuning-file` replaces fields per shape (`ternary_matmul` entries by
+    weight `m`, `k` and optionally the token count `n`; `float_matmul`
+    entries by `m`, `n`, `k`), the results of a tuner (format in
+    `docs/architecture.md`). An op that already has a configuration keeps
+    it. Products with no kernel on the target (no byte dot product, as on
+    baseline x86-64) get none and take the portable loops. The CPU pipeline
+    runs this pass in its tile stage and again right before
+    `bitnet-tile-float-contractions`, for the contractions the view passes
+    rewrote.
   }];
   // The module's target is an #llvm.target.
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::bitnet::BitNetDialect"];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Architecture override (empty: the module's #llvm.target, else the host)">,
@@ -149,8 +157,8 @@ def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
        C; 0.7B lm_head, k = 1536: two blocks of 768, 11% faster).
     3. **Register tiles** (`scf.for` over m, then n; edges split off with
        `linalg::splitOp` into smaller tiles): rows x cols of C, sized from
-       the target's vector registers (`CpuTargetInfo`: 4 x 5 with 32
-       registers, 2 x 4 with 16; NN: 4 x up to 5 vectors).
+       the target's vector registers (4 x 5 with 32 registers, 2 x 4 with
+       16; NN: 4 x up to 5 vectors).
     4. **Kernel**: an `scf.for` over k whose loop-carried vectors are the
        tile's accumulators, updated with `vector.fma` (a multiply and an
        add where the target has no FMA: baseline x86-64). NT (dot form): one
@@ -160,8 +168,12 @@ def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
        the end. NN (outer-product form): vectors of C columns, one
        broadcast element of A per row and k.
 
-    A `linalg.fill` initial value is folded into the kernels (C is then
-    written, not read). The register tile itself is emitted as vector ops,
+    Every size and the FMA choice come from the contraction's
+    `bitnet.kernel_config` (`#bitnet.float_kernel`, chosen by
+    `bitnet-select-kernel-configs`); a contraction without one gets what
+    that pass would choose for the module's target, with `rows` and `cols`
+    as overrides. A `linalg.fill` initial value is folded into the kernels
+    (C is then written, not read). The register tile itself is emitted as vector ops,
     not through `linalg::vectorize` and `vector.contract` lowering: a
     vectorized k-tile of the dot form reduces horizontally at every step,
     and C stays in registers only as loop-carried vectors, which the tiled
@@ -171,7 +183,7 @@ def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
     (FMA; NT: V interleaved partial sums, then a tree): results are within
     float rounding of the sequential sums (docs/numerics.md).
   }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::bitnet::BitNetDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
@@ -186,9 +198,11 @@ def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
     Option<"tiles", "tiles", "int64_t", /*default=*/"8",
            "Most scf.forall pieces per contraction (1: no forall)">,
     Option<"rows", "rows", "int64_t", /*default=*/"0",
-           "Register tile rows of C (0: from the target)">,
+           "Register tile rows of C for contractions without a kernel_config "
+           "(0: from the target)">,
     Option<"cols", "cols", "int64_t", /*default=*/"0",
-           "Register tile columns: rows of B (NT) or vectors (NN); 0: from the target">,
+           "Register tile columns, rows of B (NT) or vectors (NN), for "
+           "contractions without a kernel_config (0: from the target)">,
   ];
 }
 

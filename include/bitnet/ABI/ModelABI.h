@@ -38,6 +38,19 @@ inline std::string entrySymbol(const char *base, const std::string &entry) {
   return entry.empty() ? std::string(base) : std::string(base) + "_" + entry;
 }
 
+/// `const char bitnet_cpu_features[]`: the CPU features the library's code
+/// uses, of those the runtime can test on the host (kCheckedCpuFeatures),
+/// comma-separated in LLVM's names. Loading refuses a library whose
+/// features the host lacks, instead of a SIGILL in the first call.
+inline constexpr char kCpuFeaturesSymbol[] = "bitnet_cpu_features";
+/// x86-64 and AArch64 features, in LLVM's names, that decide whether the
+/// kernels run; the runtime tests each (cpuid / HWCAP).
+inline constexpr const char *kCheckedCpuFeatures[] = {
+    "avx",        "avx2",       "fma",        "f16c",       "avx512f",
+    "avx512bw",   "avx512dq",   "avx512vl",   "avx512vnni", "avx512vbmi",
+    "avx512bf16", "avx512fp16", "avxvnni",    "neon",       "dotprod",
+    "i8mm",       "fullfp16"};
+
 /// The weights side file's data address (set by the runtime once mapped),
 /// its size in bytes and its hash, added by bitnet-externalize-weights.
 inline constexpr char kWeightsBaseSymbol[] = "bitnet_weights_base";
@@ -49,12 +62,26 @@ inline constexpr char kWeightsHashSymbol[] = "bitnet_weights_hash";
 //===----------------------------------------------------------------------===//
 
 /// The record's first line; then one line per tensor:
-/// `<kind> <name> <dtype> <shape>` with the shape as `D0xD1x...` or `scalar`.
+/// `<kind> <name> <dtype> <shape>[ bounds=<lo>:<hi>]` with the shape as
+/// `D0xD1x...` or `scalar`, and the bounds [lo, hi) that every element of an
+/// integer input used as an index must lie in.
 inline constexpr char kModelRecordHeader[] = "bitnet-model 1";
 inline constexpr char kInputKind[] = "input";
 inline constexpr char kStateKind[] = "state"; // an input updated in place
 inline constexpr char kOutputKind[] = "output";
 inline constexpr char kScalarShape[] = "scalar";
+inline constexpr char kBoundsField[] = "bounds=";
+
+/// Whether `name` fits a record line: non-empty, no spaces or control
+/// characters (UTF-8 beyond ASCII is kept).
+inline bool isRecordableName(const std::string &name) {
+  if (name.empty())
+    return false;
+  for (unsigned char c : name)
+    if (c <= ' ' || c == 0x7f)
+      return false;
+  return true;
+}
 
 /// Element types: the C API's enum, the record's name and the size.
 struct DtypeName {

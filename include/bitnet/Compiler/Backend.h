@@ -40,6 +40,11 @@ llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(Operation *module, llvm::LLVMContext &context,
                   llvm::TargetMachine &machine);
 
+/// Adds `bitnet_cpu_features` (bitnet/ABI/ModelABI.h): the features of
+/// `machine`'s CPU that the runtime checks at load, for a shared library or
+/// executable.
+void addCpuFeaturesRecord(llvm::Module &module, llvm::TargetMachine &machine);
+
 /// LLVM's O3 pipeline with the target's cost models; verifies the result.
 llvm::Error optimizeLLVMIR(llvm::Module &module, llvm::TargetMachine &machine);
 

@@ -26,6 +26,10 @@ struct Array {
 /// Reads `path`; on failure returns false and sets `error`.
 bool read(const std::string &path, Array &out, std::string &error);
 
+/// Whether `path` is a regular file, else false with `error` set: input
+/// files are checked first, since opening a FIFO blocks until a writer comes.
+bool isRegularFile(const std::string &path, std::string &error);
+
 /// Writes `array` to `path`; on failure returns false and sets `error`.
 bool write(const std::string &path, const Array &array, std::string &error);
 

@@ -11,7 +11,9 @@
 //
 // `m` and `k` are the weight's rows and (unpacked) columns, `n` the tokens
 // (absent: any). The other keys are `format` and the fields of
-// #bitnet.ternary_kernel.
+// #bitnet.ternary_kernel. A "float_matmul" list does the same for float
+// contractions (C is m x n, the reduction k; m is 1 without a row
+// dimension) with the fields of #bitnet.float_kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,20 +39,32 @@ struct TernaryTuningEntry {
   std::map<std::string, int64_t> fields;
 };
 
+/// One float_matmul entry: C is m x n, the reduction k.
+struct FloatTuningEntry {
+  int64_t m = 0, n = 0, k = 0;
+  /// #bitnet.float_kernel fields by name (fma as 0 or 1).
+  std::map<std::string, int64_t> fields;
+};
+
 struct TuningSpec {
   std::vector<TernaryTuningEntry> ternaryMatmul;
+  std::vector<FloatTuningEntry> floatMatmul;
 
   /// The entry for an M x K weight times N tokens: the last one matching
   /// (so a later, more specific line wins), or null.
   const TernaryTuningEntry *lookup(int64_t m, int64_t k, int64_t n) const;
+  /// The last float_matmul entry for that shape, or null.
+  const FloatTuningEntry *lookupFloat(int64_t m, int64_t n, int64_t k) const;
 };
 
 /// Reads `path`; false with `error` naming the file and the problem (bad
 /// JSON, an unknown key, a value of the wrong type).
 bool loadTuningSpec(llvm::StringRef path, TuningSpec &spec, std::string &error);
 
-/// The #bitnet.ternary_kernel field names a tuning entry may set.
+/// The #bitnet.ternary_kernel and #bitnet.float_kernel field names a tuning
+/// entry may set.
 const std::vector<std::string> &ternaryKernelFieldNames();
+const std::vector<std::string> &floatKernelFieldNames();
 
 } // namespace mlir::bitnet
 

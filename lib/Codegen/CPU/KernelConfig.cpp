@@ -2,6 +2,8 @@
 
 #include "bitnet/Codegen/CPU/KernelConfig.h"
 
+#include "FloatContractions.h"
+
 #include "bitnet/Target/TuningSpec.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -106,41 +108,86 @@ mlir::bitnet::selectTernaryKernelConfig(TernaryMatmulOp op,
       i16);
 }
 
+namespace {
+
+/// The value of field `name` in `fields`, else `current`.
+int64_t tuned(const std::map<std::string, int64_t> &fields, const char *name,
+              int64_t current) {
+  auto it = fields.find(name);
+  return it == fields.end() ? current : it->second;
+}
+
+/// `AttrT` with `values` when its verifier accepts them, else null with the
+/// verifier's message in `error`.
+template <typename AttrT, typename... Values>
+AttrT getVerified(MLIRContext *context, std::string &error, Values... values) {
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  // The verifier's message, captured instead of reported as a diagnostic.
+  ScopedDiagnosticHandler capture(context, [&](Diagnostic &diag) {
+    os << diag.str();
+    return success();
+  });
+  auto emitError = [&] { return mlir::emitError(UnknownLoc::get(context)); };
+  if (failed(AttrT::verify(emitError, values...))) {
+    error = message;
+    return {};
+  }
+  return AttrT::get(context, values...);
+}
+
+} // namespace
+
 TernaryKernelConfigAttr
 mlir::bitnet::applyTuningEntry(TernaryKernelConfigAttr config,
                                const TernaryTuningEntry &entry,
                                std::string &error) {
-  auto field = [&](const char *name, int64_t current) {
-    auto it = entry.fields.find(name);
-    return it == entry.fields.end() ? current : it->second;
-  };
-  int64_t values[] = {
-      field("vector_bytes", config.getVectorBytes()),
-      field("rows_per_block", config.getRowsPerBlock()),
-      field("token_tile", config.getTokenTile()),
-      field("row_tile", config.getRowTile()),
-      field("single_token_row_tile", config.getSingleTokenRowTile()),
-      field("prefetch_distance", config.getPrefetchDistance()),
-      field("cache_line_bytes", config.getCacheLineBytes()),
-      field("decode_accumulators", config.getDecodeAccumulators()),
-      field("i16_accumulation", config.getI16Accumulation())};
-  std::string message;
-  llvm::raw_string_ostream os(message);
-  auto emitError = [&]() -> InFlightDiagnostic {
-    return mlir::emitError(UnknownLoc::get(config.getContext()));
-  };
-  // The verifier's message, captured instead of reported as a diagnostic.
-  ScopedDiagnosticHandler capture(config.getContext(), [&](Diagnostic &diag) {
-    os << diag.str();
-    return success();
-  });
-  if (failed(TernaryKernelConfigAttr::verify(emitError, values[0], values[1], values[2],
-                                             values[3], values[4], values[5], values[6],
-                                             values[7], values[8] != 0))) {
-    error = message;
+  const auto &f = entry.fields;
+  return getVerified<TernaryKernelConfigAttr>(
+      config.getContext(), error, tuned(f, "vector_bytes", config.getVectorBytes()),
+      tuned(f, "rows_per_block", config.getRowsPerBlock()),
+      tuned(f, "token_tile", config.getTokenTile()), tuned(f, "row_tile", config.getRowTile()),
+      tuned(f, "single_token_row_tile", config.getSingleTokenRowTile()),
+      tuned(f, "prefetch_distance", config.getPrefetchDistance()),
+      tuned(f, "cache_line_bytes", config.getCacheLineBytes()),
+      tuned(f, "decode_accumulators", config.getDecodeAccumulators()),
+      tuned(f, "i16_accumulation", config.getI16Accumulation()) != 0);
+}
+
+FloatKernelConfigAttr
+mlir::bitnet::selectFloatKernelConfig(linalg::LinalgOp op,
+                                      const CpuTargetInfo &target,
+                                      const FloatKernelOverrides &overrides) {
+  std::optional<FloatContraction> form = classifyFloatContraction(op);
+  if (!form)
     return {};
-  }
-  return TernaryKernelConfigAttr::get(config.getContext(), values[0], values[1],
-                                      values[2], values[3], values[4], values[5],
-                                      values[6], values[7], values[8] != 0);
+  int64_t m = form->m ? op.getStaticLoopRanges()[*form->m] : 1;
+  int64_t lanes = std::max<int64_t>(4, target.vectorBits / 32);
+  int64_t registers = std::max<unsigned>(16, target.vectorRegisters);
+  // Rows of C per register tile: 4 with 32 registers, 2 with 16.
+  int64_t rows = overrides.rows > 0 ? std::min(m, overrides.rows)
+                 : m < 4            ? m
+                 : registers >= 32  ? 4
+                                    : 2;
+  rows = std::max<int64_t>(rows, 1);
+  // Columns: the tile keeps rows x cols accumulators, `cols` loads of B and
+  // one of A in registers; decode's lm_head (one row, NT) streams 8 rows of
+  // the table at once.
+  int64_t cols = overrides.cols > 0 ? overrides.cols
+                 : form->transposedB && rows == 1
+                     ? 8
+                     : std::max<int64_t>(1, (registers - 3) / (rows + 1));
+  return FloatKernelConfigAttr::get(op.getContext(), lanes, rows, cols,
+                                    target.l1DataBytes, target.l2Bytes, target.hasFma);
+}
+
+FloatKernelConfigAttr
+mlir::bitnet::applyTuningEntry(FloatKernelConfigAttr config,
+                               const FloatTuningEntry &entry, std::string &error) {
+  const auto &f = entry.fields;
+  return getVerified<FloatKernelConfigAttr>(
+      config.getContext(), error, tuned(f, "lanes", config.getLanes()),
+      tuned(f, "rows", config.getRows()), tuned(f, "cols", config.getCols()),
+      tuned(f, "l1_bytes", config.getL1Bytes()), tuned(f, "l2_bytes", config.getL2Bytes()),
+      tuned(f, "fma", config.getFma()) != 0);
 }

@@ -8,9 +8,12 @@
 #include "mlir/Pass/PassManager.h"
 
 using namespace mlir;
+using namespace mlir::bitnet;
 
-void mlir::bitnet::addCpuKernelPasses(OpPassManager &pm,
-                                      const CpuCodegenOptions &options) {
+namespace {
+
+/// bitnet-select-kernel-configs with the pipeline's overrides and tuning.
+std::unique_ptr<Pass> createSelectKernelConfigs(const CpuCodegenOptions &options) {
   SelectKernelConfigsPassOptions configs;
   configs.rowsPerBlock = options.kernels.rowsPerBlock;
   configs.tokenTile = options.kernels.tokenTile;
@@ -18,7 +21,14 @@ void mlir::bitnet::addCpuKernelPasses(OpPassManager &pm,
   configs.prefetchDistance = options.kernels.prefetchDistance;
   configs.decodeAccumulators = options.kernels.decodeAccumulators;
   configs.tuningFile = options.tuningFile;
-  pm.addPass(createSelectKernelConfigsPass(configs));
+  return createSelectKernelConfigsPass(configs);
+}
+
+} // namespace
+
+void mlir::bitnet::addCpuKernelPasses(OpPassManager &pm,
+                                      const CpuCodegenOptions &options) {
+  pm.addPass(createSelectKernelConfigs(options));
   pm.addPass(createConvertTernaryMatmulToVectorPass());
 }
 
@@ -32,6 +42,8 @@ void mlir::bitnet::addCpuLoweringPasses(OpPassManager &pm,
   // loops, split over threads where the kernels are.
   pm.addPass(createFoldContractionViewsPass());
   pm.addPass(createShareTransposedWeightsPass());
+  // The contractions as the views left them get their configurations.
+  pm.addPass(createSelectKernelConfigs(options));
   TileFloatContractionsPassOptions floats;
   floats.tiles = options.openmp ? 8 : 1;
   pm.addPass(createTileFloatContractionsPass(floats));

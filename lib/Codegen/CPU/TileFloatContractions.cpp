@@ -5,13 +5,17 @@
 // cache blocks and register tiles with MLIR's TilingInterface
 // (scf::tileUsingSCF, linalg::splitOp for the edges), each register tile
 // then a loop over the reduction that keeps its block of C in vector
-// registers (loop-carried vectors) and updates it with vector.fma.
+// registers (loop-carried vectors) and updates it with vector.fma. The
+// register tiles, vector width and cache budgets are the op's
+// #bitnet.float_kernel (KernelConfig.cpp chooses them).
 //
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Codegen/CPU/Passes.h"
-#include "bitnet/Target/CpuTargetInfo.h"
 
+#include "FloatContractions.h"
+
+#include "bitnet/Codegen/CPU/KernelConfig.h"
 #include "bitnet/Codegen/Common/Tiling.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -36,115 +40,6 @@ using namespace mlir::bitnet;
 
 namespace {
 
-/// A float contraction C[batch, m, n] += A[batch, m, k] * B[batch, k, n]
-/// (NN) or B[batch, n, k] (NT: every C element is the dot product of a row
-/// of A and a row of B, the lm_head on a [vocab x hidden] table), up to
-/// loops of size 1 and the order of the other dimensions. n is C's
-/// innermost dimension; k is A's.
-struct Form {
-  unsigned a = 0, b = 1;       // input operand numbers
-  SmallVector<unsigned> batch; // loops in A, B and C (size > 1)
-  std::optional<unsigned> m;   // in A and C (none: one row)
-  unsigned n = 0, k = 0;
-  bool transposedB = false; // B's innermost dimension is k (NT)
-};
-
-bool hasDim(AffineMap map, unsigned dim) {
-  return map.getResultPosition(getAffineDimExpr(dim, map.getContext())).has_value();
-}
-
-std::optional<unsigned> innermostDim(AffineMap map) {
-  if (map.getNumResults() == 0)
-    return std::nullopt;
-  if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()))
-    return d.getPosition();
-  return std::nullopt;
-}
-
-/// C += A * B on f32 values, where an input may be stored narrower (f16,
-/// bf16) and widened where it is read (a float16 lm_head table): the body
-/// is `arith.extf` of such inputs, one `mulf`, one `addf` into C.
-bool isMultiplyAddBody(linalg::LinalgOp op) {
-  Block *body = op.getBlock();
-  unsigned multiplies = 0, adds = 0;
-  for (Operation &bodyOp : body->without_terminator()) {
-    if (auto extend = dyn_cast<arith::ExtFOp>(bodyOp)) {
-      auto arg = dyn_cast<BlockArgument>(extend.getIn());
-      if (!arg || arg.getOwner() != body ||
-          arg.getArgNumber() >= op.getNumDpsInputs())
-        return false;
-    } else if (isa<arith::MulFOp>(bodyOp)) {
-      ++multiplies;
-    } else if (isa<arith::AddFOp>(bodyOp)) {
-      ++adds;
-    } else {
-      return false;
-    }
-  }
-  return multiplies == 1 && adds == 1;
-}
-
-std::optional<Form> classify(linalg::LinalgOp op) {
-  if (!linalg::isaContractionOpInterface(op) || !op.hasPureTensorSemantics() ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op->getNumResults() != 1 || !isMultiplyAddBody(op))
-    return std::nullopt;
-  for (Value v : op->getOperands()) {
-    auto type = dyn_cast<RankedTensorType>(v.getType());
-    if (!type || !type.hasStaticShape())
-      return std::nullopt;
-    Type element = type.getElementType();
-    bool narrowInput = (element.isF16() || element.isBF16()) &&
-                       v != op.getDpsInits()[0];
-    if (!element.isF32() && !narrowInput)
-      return std::nullopt;
-  }
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  for (AffineMap map : maps)
-    if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
-      return std::nullopt;
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  Form f;
-  std::optional<unsigned> k;
-  SmallVector<unsigned> side[2];
-  for (unsigned d = 0; d < ranges.size(); ++d) {
-    if (ranges[d] == 1)
-      continue;
-    bool in0 = hasDim(maps[0], d), in1 = hasDim(maps[1], d), inC = hasDim(maps[2], d);
-    if (iterators[d] == utils::IteratorType::reduction) {
-      if (!in0 || !in1 || inC || k)
-        return std::nullopt;
-      k = d;
-    } else if (in0 && in1 && inC) {
-      f.batch.push_back(d);
-    } else if (inC && in0 != in1) {
-      side[in0 ? 0 : 1].push_back(d);
-    } else {
-      return std::nullopt;
-    }
-  }
-  std::optional<unsigned> n = innermostDim(maps[2]);
-  if (!k || !n || ranges[*n] == 1)
-    return std::nullopt;
-  f.k = *k;
-  f.n = *n;
-  f.b = llvm::is_contained(side[0], *n) ? 0 : 1;
-  f.a = 1 - f.b;
-  if (side[f.b].size() != 1 || side[f.a].size() > 1)
-    return std::nullopt;
-  if (!side[f.a].empty())
-    f.m = side[f.a].front();
-  std::optional<unsigned> bInner = innermostDim(maps[f.b]);
-  if (bInner == f.n)
-    f.transposedB = false;
-  else if (bInner == f.k && innermostDim(maps[f.a]) == f.k)
-    f.transposedB = true;
-  else
-    return std::nullopt;
-  return f;
-}
-
 int64_t largestDivisorAtMost(int64_t n, int64_t cap) {
   for (int64_t d = std::max<int64_t>(1, std::min(n, cap)); d > 1; --d)
     if (n % d == 0)
@@ -152,13 +47,20 @@ int64_t largestDivisorAtMost(int64_t n, int64_t cap) {
   return 1;
 }
 
+/// One contraction's kernel: its configuration and the threads it is
+/// split over.
 struct Kernels {
-  int64_t lanes;     // f32 per vector register
-  int64_t registers; // vector registers
+  int64_t lanes;   // f32 per vector register
+  int64_t rows;    // register tile: rows of C
+  int64_t cols;    // register tile: rows of B (NT) or vectors of C (NN)
   int64_t l1Bytes, l2Bytes;
-  int64_t pieces; // scf.forall pieces (1: no threads)
-  bool fma;       // vector.fma is one instruction (else: multiply, add)
-  int64_t rows = 0, cols = 0; // overrides (0: from the target)
+  bool fma;        // vector.fma is one instruction (else: multiply, add)
+  int64_t pieces;  // scf.forall pieces (1: no threads)
+
+  Kernels(FloatKernelConfigAttr config, int64_t pieces)
+      : lanes(config.getLanes()), rows(config.getRows()), cols(config.getCols()),
+        l1Bytes(config.getL1Bytes()), l2Bytes(config.getL2Bytes()),
+        fma(config.getFma()), pieces(pieces) {}
 };
 
 /// Tiles `op` by `sizes` (0: not tiled) with loops in `order` (loop
@@ -191,7 +93,7 @@ public:
       : rewriter(rewriter), kernels(kernels) {}
 
   void run(linalg::LinalgOp op) {
-    std::optional<Form> form = classify(op);
+    std::optional<FloatContraction> form = classifyFloatContraction(op);
     if (!form)
       return;
     f = *form;
@@ -207,27 +109,13 @@ public:
 private:
   IRRewriter &rewriter;
   const Kernels &kernels;
-  Form f;
+  FloatContraction f;
   Value init; // C's initial value when it was a fill (C is then not read)
 
-  /// Register tile: rows of C.
-  int64_t maxRows(int64_t rows) const {
-    if (kernels.rows)
-      return std::min(rows, kernels.rows);
-    if (rows < 4)
-      return rows;
-    return kernels.registers >= 32 ? 4 : 2;
-  }
-  /// Register tile: rows of B (NT) or vectors of C columns (NN). The tile
-  /// keeps rows x cols accumulators, `cols` loads of B and one of A.
-  int64_t maxCols(int64_t rows) const {
-    int64_t r = maxRows(rows);
-    if (kernels.cols)
-      return kernels.cols;
-    if (f.transposedB && r == 1)
-      return 8; // decode: 8 rows of the table streamed at once
-    return std::max<int64_t>(1, (kernels.registers - 3) / (r + 1));
-  }
+  /// Register tile: rows of C (at most the rows there are).
+  int64_t maxRows(int64_t rows) const { return std::min(rows, kernels.rows); }
+  /// Register tile: rows of B (NT) or vectors of C columns (NN).
+  int64_t maxCols(int64_t rows) const { return kernels.cols; }
 
   /// C = fill(x) initially: the kernels start from x instead of reading C.
   Value foldFill(linalg::LinalgOp op) {
@@ -601,24 +489,29 @@ struct TileFloatContractionsPass
         lookupCpuTarget(getOperation(), this->target, mcpu, getArgument());
     if (failed(target))
       return signalPassFailure();
-    const CpuTargetInfo &info = *target;
-    Kernels kernels;
-    kernels.lanes = std::max<int64_t>(4, info.vectorBits / 32);
-    kernels.registers = std::max<unsigned>(16, info.vectorRegisters);
-    kernels.l1Bytes = info.l1DataBytes;
-    kernels.l2Bytes = info.l2Bytes;
-    kernels.pieces = tiles;
-    kernels.fma = info.hasFma;
-    kernels.rows = rows;
-    kernels.cols = cols;
+    // rows and cols become #bitnet.float_kernel fields: the same bounds.
+    if (rows < 0 || cols < 0 || rows > kMaxRegisterTile || cols > kMaxRegisterTile ||
+        tiles < 1 || tiles > kMaxThreadTiles) {
+      getOperation()->emitError()
+          << getArgument() << ": rows and cols must be from 0 (derived) to "
+          << kMaxRegisterTile << ", tiles from 1 to " << kMaxThreadTiles;
+      return signalPassFailure();
+    }
+    FloatKernelOverrides overrides;
+    overrides.rows = rows;
+    overrides.cols = cols;
 
     SmallVector<linalg::LinalgOp> contractions;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (classify(op) && !op->getParentOfType<scf::ForallOp>())
+      if (classifyFloatContraction(op) && !op->getParentOfType<scf::ForallOp>())
         contractions.push_back(op);
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : contractions) {
+      auto config = op->getAttrOfType<FloatKernelConfigAttr>(kKernelConfigAttrName);
+      if (!config)
+        config = selectFloatKernelConfig(op, *target, overrides);
+      Kernels kernels(config, tiles);
       Lowering lowering(rewriter, kernels);
       lowering.run(op);
     }

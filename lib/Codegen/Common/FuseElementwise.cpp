@@ -27,6 +27,10 @@ using namespace mlir::bitnet;
 
 namespace {
 
+/// Operands (inputs and inits) of a fused op at most: enough for RoPE,
+/// masks and residual chains, bounded for long chains of elementwise ops.
+constexpr unsigned kMaxFusedOperands = 16;
+
 bool isElementwise(Operation *op) {
   auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
   return generic && generic.hasPureTensorSemantics() &&
@@ -37,10 +41,17 @@ struct FuseElementwisePass
     : mlir::bitnet::impl::FuseElementwisePassBase<FuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    // Each fusion clones both ops into a new one, so an unbounded chain of
+    // N ops costs O(N^2) here, and its one loop body keeps N loaded inputs
+    // live at once (LLVM's loop vectorizer is quadratic in that). Fused ops
+    // stop growing at kMaxFusedOperands operands.
     linalg::ControlFusionFn onlyChains = [](OpOperand *operand) {
       Operation *producer = operand->get().getDefiningOp();
-      return isElementwise(producer) && isElementwise(operand->getOwner()) &&
-             producer->hasOneUse();
+      Operation *consumer = operand->getOwner();
+      return isElementwise(producer) && isElementwise(consumer) &&
+             producer->hasOneUse() &&
+             producer->getNumOperands() + consumer->getNumOperands() <=
+                 kMaxFusedOperands;
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, onlyChains);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

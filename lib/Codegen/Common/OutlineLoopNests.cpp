@@ -70,10 +70,15 @@ func::FuncOp outline(func::FuncOp parent, Operation *op, StringRef name,
     mapping.map(v, arg);
   auto ret = func::ReturnOp::create(b, op->getLoc());
   op->moveBefore(ret);
-  for (auto [from, to] : mapping.getValueMap())
-    from.replaceUsesWithIf(to, [&](OpOperand &use) {
-      return op == use.getOwner() || op->isProperAncestor(use.getOwner());
-    });
+  // Rewrite the operands of `op` and its nested ops, not the uses of the
+  // captured values: a constant CSE shares across the function (c0, c1, a
+  // zero) has uses in every nest, and visiting all of them per outlined
+  // nest made this pass quadratic in the number of nests.
+  op->walk([&](Operation *nested) {
+    for (OpOperand &use : nested->getOpOperands())
+      if (Value to = mapping.lookupOrNull(use.get()))
+        use.set(to);
+  });
   return callee;
 }
 

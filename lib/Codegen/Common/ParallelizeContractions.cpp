@@ -68,6 +68,10 @@ struct ParallelizeContractionsPass
   using ParallelizeContractionsPassBase::ParallelizeContractionsPassBase;
 
   void runOnOperation() override {
+    if (tiles > kMaxThreadTiles) {
+      getOperation()->emitError() << getArgument() << ": tiles must be at most " << kMaxThreadTiles;
+      return signalPassFailure();
+    }
     if (tiles < 2)
       return;
     SmallVector<linalg::LinalgOp> contractions;

@@ -33,6 +33,10 @@ struct ParallelizeRowsPass
   using ParallelizeRowsPassBase::ParallelizeRowsPassBase;
 
   void runOnOperation() override {
+    if (tiles > kMaxThreadTiles || minIterations < 1) {
+      getOperation()->emitError() << getArgument() << ": tiles must be at most " << kMaxThreadTiles << " and min-iterations at least 1";
+      return signalPassFailure();
+    }
     if (tiles < 2)
       return;
     SmallVector<linalg::LinalgOp> candidates;

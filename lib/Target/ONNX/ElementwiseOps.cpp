@@ -163,6 +163,12 @@ LogicalResult importBitShift(NodeImporter &n) {
   Value lhs = n.input(0), rhs = n.input(1);
   if (!lhs || !rhs)
     return failure();
+  if (!cast<RankedTensorType>(lhs.getType()).getElementType().isInteger())
+    return n.failure("shifts integers, not " +
+                     llvm::Twine(llvm::isa<FloatType>(
+                                     cast<RankedTensorType>(lhs.getType()).getElementType())
+                                     ? "floats"
+                                     : "this type"));
   std::string direction = n.stringAttr("direction", "");
   FailureOr<Value> result =
       direction == "LEFT"    ? emitTosaBinary<tosa::LogicalLeftShiftOp>(n, lhs, rhs)
@@ -256,9 +262,30 @@ LogicalResult importDiv(NodeImporter &n) {
       n, {lhs, rhs}, elementType, [&](OpBuilder &b, Location loc, ValueRange a) {
         if (isFloat)
           return arith::DivFOp::create(b, loc, a[0], a[1]).getResult();
-        if (isUnsigned)
-          return arith::DivUIOp::create(b, loc, a[0], a[1]).getResult();
-        return arith::DivSIOp::create(b, loc, a[0], a[1]).getResult();
+        // ONNX leaves integer division by zero (and INT_MIN / -1) undefined;
+        // the hardware traps. Defined here as numpy has them: x / 0 = 0,
+        // INT_MIN / -1 = INT_MIN (the division by 1 that replaces it).
+        Value x = a[0], d = a[1];
+        auto constant = [&](int64_t v) -> Value {
+          return arith::ConstantOp::create(b, loc, b.getIntegerAttr(elementType, v));
+        };
+        Value zero = constant(0), one = constant(1);
+        Value byZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d, zero);
+        Value replace = byZero;
+        if (!isUnsigned) {
+          unsigned width = elementType.getIntOrFloatBitWidth();
+          Value min = arith::ConstantOp::create(
+              b, loc, b.getIntegerAttr(elementType, llvm::APInt::getSignedMinValue(width)));
+          Value overflow = arith::AndIOp::create(
+              b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, min),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d, constant(-1)));
+          replace = arith::OrIOp::create(b, loc, byZero, overflow);
+        }
+        Value divisor = arith::SelectOp::create(b, loc, replace, one, d);
+        Value quotient =
+            isUnsigned ? arith::DivUIOp::create(b, loc, x, divisor).getResult()
+                       : arith::DivSIOp::create(b, loc, x, divisor).getResult();
+        return arith::SelectOp::create(b, loc, byZero, zero, quotient).getResult();
       });
   if (failed(result))
     return failure();

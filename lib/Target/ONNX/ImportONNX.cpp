@@ -11,6 +11,8 @@
 
 #include "NodeImporter.h"
 
+#include "bitnet/ABI/ModelABI.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -80,33 +82,69 @@ bool NodeImporter::hasAttr(llvm::StringRef name) const {
   return findAttr(node, name) != nullptr;
 }
 
-int64_t NodeImporter::intAttr(llvm::StringRef name, int64_t defaultValue) const {
+static const char *attributeKindName(NodeAttribute::Kind kind) {
+  switch (kind) {
+  case NodeAttribute::Kind::Float:
+    return "a float";
+  case NodeAttribute::Kind::Int:
+    return "an int";
+  case NodeAttribute::Kind::String:
+    return "a string";
+  case NodeAttribute::Kind::Tensor:
+    return "a tensor";
+  case NodeAttribute::Kind::Floats:
+    return "a list of floats";
+  case NodeAttribute::Kind::Ints:
+    return "a list of ints";
+  case NodeAttribute::Kind::Strings:
+    return "a list of strings";
+  case NodeAttribute::Kind::Other:
+    break;
+  }
+  return "an unsupported kind";
+}
+
+const NodeAttribute *NodeImporter::attrOfKind(llvm::StringRef name,
+                                              NodeAttribute::Kind kind) const {
   const NodeAttribute *a = findAttr(node, name);
-  return a && a->kind == NodeAttribute::Kind::Int ? a->i : defaultValue;
+  if (!a || a->kind == kind)
+    return a;
+  if (!sawBadAttribute)
+    mlir::emitError(b.getLoc())
+        << "node '" << this->name << "' (" << node.opType << "): attribute '"
+        << name << "' must be " << attributeKindName(kind) << ", not "
+        << attributeKindName(a->kind);
+  sawBadAttribute = true;
+  return nullptr;
+}
+
+int64_t NodeImporter::intAttr(llvm::StringRef name, int64_t defaultValue) const {
+  const NodeAttribute *a = attrOfKind(name, NodeAttribute::Kind::Int);
+  return a ? a->i : defaultValue;
 }
 
 float NodeImporter::floatAttr(llvm::StringRef name, float defaultValue) const {
-  const NodeAttribute *a = findAttr(node, name);
-  return a && a->kind == NodeAttribute::Kind::Float ? a->f : defaultValue;
+  const NodeAttribute *a = attrOfKind(name, NodeAttribute::Kind::Float);
+  return a ? a->f : defaultValue;
 }
 
 std::string NodeImporter::stringAttr(llvm::StringRef name,
                                      llvm::StringRef defaultValue) const {
-  const NodeAttribute *a = findAttr(node, name);
-  return a && a->kind == NodeAttribute::Kind::String ? a->s : defaultValue.str();
+  const NodeAttribute *a = attrOfKind(name, NodeAttribute::Kind::String);
+  return a ? a->s : defaultValue.str();
 }
 
 std::optional<SmallVector<int64_t>>
 NodeImporter::intsAttr(llvm::StringRef name) const {
-  const NodeAttribute *a = findAttr(node, name);
-  if (!a || a->kind != NodeAttribute::Kind::Ints)
+  const NodeAttribute *a = attrOfKind(name, NodeAttribute::Kind::Ints);
+  if (!a)
     return std::nullopt;
   return SmallVector<int64_t>(a->ints.begin(), a->ints.end());
 }
 
 const Tensor *NodeImporter::tensorAttr(llvm::StringRef name) const {
-  const NodeAttribute *a = findAttr(node, name);
-  return a && a->kind == NodeAttribute::Kind::Tensor ? a->t.get() : nullptr;
+  const NodeAttribute *a = attrOfKind(name, NodeAttribute::Kind::Tensor);
+  return a ? a->t.get() : nullptr;
 }
 
 void NodeImporter::setResult(unsigned i, Value value, bool isUnsigned) {
@@ -228,6 +266,10 @@ private:
                         FileLineColLoc::get(context, fileName, 0, 0));
   }
   FailureOr<RankedTensorType> inputType(const ValueInfo &info);
+  FailureOr<RankedTensorType> checkedShape(Location loc, llvm::StringRef name,
+                                           ArrayRef<int64_t> shape,
+                                           Type elementType);
+  LogicalResult checkGraphNames(Location fileLoc);
   LogicalResult importNode(const Node &node, size_t index);
 
   const Model &model;
@@ -259,7 +301,7 @@ FailureOr<RankedTensorType> GraphImporter::inputType(const ValueInfo &info) {
                               << "' sets dimension " << i << " to "
                               << given->second[i] << ", the model fixes it to "
                               << dim.value;
-    return RankedTensorType::get(given->second, elementType);
+    return checkedShape(loc, info.name, given->second, elementType);
   }
   if (!info.hasShape)
     return emitError(loc) << "graph input '" << info.name
@@ -275,7 +317,46 @@ FailureOr<RankedTensorType> GraphImporter::inputType(const ValueInfo &info) {
              << "=<d0>x<d1>...";
     shape.push_back(dim.value);
   }
+  return checkedShape(loc, info.name, shape, elementType);
+}
+
+FailureOr<RankedTensorType>
+GraphImporter::checkedShape(Location loc, llvm::StringRef name,
+                            ArrayRef<int64_t> shape, Type elementType) {
+  std::optional<int64_t> count = checkedElementCount(shape);
+  if (!count || *count > kMaxTensorElements)
+    return emitError(loc) << "graph input '" << name
+                          << "' would have more than the 2^32 elements a "
+                             "tensor may hold";
   return RankedTensorType::get(shape, elementType);
+}
+
+LogicalResult GraphImporter::checkGraphNames(Location fileLoc) {
+  const Graph &graph = model.graph;
+  // Names of graph inputs and outputs go into the library's model record
+  // and become file names in bitnet-run --output-dir.
+  for (const auto *list : {&graph.inputs, &graph.outputs})
+    for (const ValueInfo &info : *list)
+      if (!::bitnet::abi::isRecordableName(info.name))
+        return emitError(fileLoc)
+               << "graph " << (list == &graph.inputs ? "input" : "output")
+               << " name '" << info.name
+               << "' is empty or holds spaces or control characters";
+  llvm::StringSet<> names;
+  for (const ValueInfo &info : graph.inputs)
+    if (!names.insert(info.name).second)
+      return emitError(fileLoc) << "two graph inputs are named '" << info.name
+                                << "'";
+  llvm::StringSet<> initializers;
+  for (const Tensor &init : graph.initializers) {
+    if (!initializers.insert(init.name).second)
+      return emitError(fileLoc) << "two initializers are named '" << init.name
+                                << "'";
+    if (names.contains(init.name))
+      return emitError(fileLoc) << "initializer '" << init.name
+                                << "' has the name of a graph input";
+  }
+  return success();
 }
 
 LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
@@ -297,12 +378,20 @@ LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
                             << "): input '" << input
                             << "' is not defined (no graph input, initializer "
                                "or earlier node produces it)";
+  // SSA: one producer per value, whether graph input, initializer or node.
+  llvm::StringSet<> outputs;
+  for (const std::string &output : node.outputs)
+    if (!output.empty() && (values.count(output) || !outputs.insert(output).second))
+      return emitError(loc) << "node '" << name << "' (" << node.opType
+                            << "): output '" << output
+                            << "' has another producer (a node, a graph input "
+                               "or an initializer)";
   NodeImporter importer(node, name, loc, builder, values, unsignedValues,
                         model.defaultOpset());
   bool folded = false;
-  if (failed(tryFoldNode(importer, folded)))
+  if (failed(tryFoldNode(importer, folded)) || importer.badAttribute())
     return failure();
-  if (!folded && failed(it->second(importer)))
+  if (!folded && (failed(it->second(importer)) || importer.badAttribute()))
     return failure();
   // Data movement keeps the signedness of its data input.
   static const llvm::StringSet<> movesData = {
@@ -325,6 +414,12 @@ LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
       return importer.failure("output '" + output +
                               "' is an empty tensor; zero-size tensors are "
                               "not supported");
+    std::optional<int64_t> count =
+        type ? checkedElementCount(type.getShape()) : std::nullopt;
+    if (type && type.hasStaticShape() && (!count || *count > kMaxTensorElements))
+      return importer.failure("output '" + output +
+                              "' would have more than the 2^32 elements a "
+                              "tensor may hold");
   }
   return success();
 }
@@ -342,6 +437,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
                        << " of ai.onnx; supported opsets are 13 to 21";
     return nullptr;
   }
+
+  if (failed(checkGraphNames(fileLoc)))
+    return nullptr;
 
   for (const auto &entry : options.inputShapes) {
     const std::string &name = entry.first;

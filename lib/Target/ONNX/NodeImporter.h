@@ -23,6 +23,11 @@
 
 namespace mlir::bitnet::onnx {
 
+/// The largest tensor (in elements) the importer creates: 2^32, far above
+/// any BitNet activation or weight (2B4T's embedding has 2^28.3), so that a
+/// hostile shape is an error at its node instead of an allocation failure.
+inline constexpr int64_t kMaxTensorElements = int64_t(1) << 32;
+
 class NodeImporter {
 public:
   NodeImporter(const Node &node, llvm::StringRef name, Location loc,
@@ -50,12 +55,18 @@ public:
   /// Integer values of a constant input (e.g. shapes, axes), if constant.
   std::optional<SmallVector<int64_t>> constantInts(unsigned i);
 
+  /// Attribute accessors return the default when the attribute is absent;
+  /// one of another kind (`perm` as floats, `axis` as a string) is an error
+  /// at the node, reported by the first access (see badAttribute()).
   bool hasAttr(llvm::StringRef name) const;
   int64_t intAttr(llvm::StringRef name, int64_t defaultValue) const;
   float floatAttr(llvm::StringRef name, float defaultValue) const;
   std::string stringAttr(llvm::StringRef name, llvm::StringRef defaultValue) const;
   std::optional<SmallVector<int64_t>> intsAttr(llvm::StringRef name) const;
   const Tensor *tensorAttr(llvm::StringRef name) const;
+
+  /// Whether an accessor met an attribute of the wrong kind.
+  bool badAttribute() const { return sawBadAttribute; }
 
   /// Binds output `i` of the node; `isUnsigned` marks ONNX uint8 data.
   void setResult(unsigned i, Value value, bool isUnsigned = false);
@@ -75,6 +86,12 @@ public:
   std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
 private:
+  /// The attribute `name` if it has `kind`; null if absent or (after an
+  /// error) of another kind.
+  const NodeAttribute *attrOfKind(llvm::StringRef name,
+                                  NodeAttribute::Kind kind) const;
+
+  mutable bool sawBadAttribute = false;
   llvm::StringMap<Value> &values;
   llvm::DenseSet<Value> &unsignedValues;
   int64_t opset;
@@ -108,9 +125,10 @@ broadcastGeneric(NodeImporter &n, ValueRange inputs, Type resultElementType,
 
 /// Part sizes of a Split of an axis of size `dim`: the constant `split`
 /// input (opset >= 13), the `split` attribute, or `num_outputs` (opset 18) /
-/// the number of outputs in equal parts. Nothing when the sizes are a
-/// run-time input.
-std::optional<SmallVector<int64_t>> splitSizes(NodeImporter &n, int64_t dim);
+/// the number of outputs in equal parts. An error at the node when the
+/// sizes are a run-time input, negative, do not add up to `dim`, or do not
+/// match the outputs.
+FailureOr<SmallVector<int64_t>> splitSizes(NodeImporter &n, int64_t dim);
 
 /// ONNX MatMul of `a` [..., M, K] and `b` [K, N] (or equal batch shapes) as
 /// tosa.matmul on 3-D views.

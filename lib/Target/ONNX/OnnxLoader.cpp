@@ -8,6 +8,7 @@
 
 #include "bitnet/Target/ONNX/OnnxModel.h"
 
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -18,8 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <set>
 
 namespace proto = ::onnx;
 
@@ -57,10 +60,8 @@ int64_t dataTypeSize(int type) {
 }
 
 int64_t Tensor::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : dims)
-    n *= d;
-  return n;
+  // Checked when loaded (Loader::convertTensor).
+  return checkedElementCount(dims).value_or(-1);
 }
 
 const NodeAttribute *Node::getAttribute(const std::string &attrName) const {
@@ -140,7 +141,22 @@ public:
     if (elementSize == 0)
       throw LoadError{what + " has element type " + dataTypeName(out.type) +
                       ", which the compiler does not handle"};
-    size_t expected = static_cast<size_t>(out.numElements() * elementSize);
+    std::optional<int64_t> count = checkedElementCount(out.dims);
+    int64_t bytes;
+    if (!count || __builtin_mul_overflow(*count, elementSize, &bytes))
+      throw LoadError{what + " has dimensions whose product overflows"};
+    size_t expected = static_cast<size_t>(bytes);
+
+    if (t.has_segment())
+      throw LoadError{what + " is a segment of a larger tensor, which the "
+                             "compiler does not handle"};
+    bool typedData = t.float_data_size() || t.int32_data_size() ||
+                     t.int64_data_size() || t.double_data_size() ||
+                     t.uint64_data_size() || t.string_data_size();
+    if (typedData + t.has_raw_data() +
+            (t.data_location() == proto::TensorProto_DataLocation_EXTERNAL) > 1)
+      throw LoadError{what + " holds its data in more than one place (raw_data, "
+                             "a typed field or external data)"};
 
     if (t.data_location() == proto::TensorProto_DataLocation_EXTERNAL) {
       out.bytes = externalBytes(t, what, expected);
@@ -198,6 +214,21 @@ private:
     return bytes;
   }
 
+  /// A byte count of an external-data entry: decimal digits only.
+  static size_t byteCount(const std::string &value, const std::string &what,
+                          const std::string &field) {
+    size_t result = 0;
+    bool valid = !value.empty();
+    for (char c : value)
+      valid = valid && c >= '0' && c <= '9' &&
+              !__builtin_mul_overflow(result, 10, &result) &&
+              !__builtin_add_overflow(result, static_cast<size_t>(c - '0'), &result);
+    if (!valid)
+      throw LoadError{what + ": external data field '" + field + "' is '" +
+                      value + "', not a byte count"};
+    return result;
+  }
+
   std::shared_ptr<const TensorBytes>
   externalBytes(const proto::TensorProto &t, const std::string &what,
                 size_t expected) {
@@ -207,20 +238,13 @@ private:
       if (entry.key() == "location")
         location = entry.value();
       else if (entry.key() == "offset")
-        offset = std::stoull(entry.value());
+        offset = byteCount(entry.value(), what, "offset");
       else if (entry.key() == "length")
-        length = std::stoull(entry.value());
+        length = byteCount(entry.value(), what, "length");
     }
     if (location.empty())
       throw LoadError{what + " has external data without a location"};
-    // Like onnxruntime: external data stays inside the model's directory.
-    if (location[0] == '/' || location == ".." ||
-        location.rfind("../", 0) == 0 ||
-        location.find("/../") != std::string::npos ||
-        (location.size() >= 3 && location.compare(location.size() - 3, 3, "/..") == 0))
-      throw LoadError{what + ": external data location '" + location +
-                      "' must be a relative path inside the model's directory"};
-    std::string path = modelDir + location;
+    std::string path = confinedPath(location, what);
     std::shared_ptr<FileMapping> file = mapFile(path, what);
     if (offset > file->size() || length > file->size() - offset)
       throw LoadError{what + ": external data '" + location + "' is " +
@@ -230,17 +254,57 @@ private:
     return std::make_shared<MappedBytes>(file, offset, length);
   }
 
+  /// Like onnxruntime, external data stays inside the model's directory:
+  /// `location` is resolved (symbolic links included) and must name a
+  /// regular file below the directory's own resolved path.
+  std::string confinedPath(const std::string &location, const std::string &what) {
+    auto outside = [&](const std::string &why) {
+      return LoadError{what + ": external data location '" + location +
+                       "' must be a file inside the model's directory (" + why + ")"};
+    };
+    // Refused as written first (the file need not exist), then as resolved.
+    if (location[0] == '/' || location == ".." || location.rfind("../", 0) == 0 ||
+        location.find("/../") != std::string::npos ||
+        (location.size() >= 3 && location.compare(location.size() - 3, 3, "/..") == 0))
+      throw LoadError{what + ": external data location '" + location +
+                      "' must be a relative path inside the model's directory"};
+    if (resolvedDir.empty()) {
+      char *dir = ::realpath(modelDir.empty() ? "." : modelDir.c_str(), nullptr);
+      if (!dir)
+        throw LoadError{what + ": cannot resolve the model's directory: " +
+                        std::strerror(errno)};
+      resolvedDir = std::string(dir) + "/";
+      ::free(dir);
+    }
+    char *resolved = ::realpath((modelDir + location).c_str(), nullptr);
+    if (!resolved)
+      throw LoadError{what + ": external data file '" + modelDir + location +
+                      "' cannot be opened: " + std::strerror(errno)};
+    std::string path(resolved);
+    ::free(resolved);
+    if (path.compare(0, resolvedDir.size(), resolvedDir) != 0)
+      throw outside("it resolves to " + path);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+      throw outside("it is not a regular file");
+    return path;
+  }
+
   std::shared_ptr<FileMapping> mapFile(const std::string &path,
                                        const std::string &what) {
     auto it = mappings.find(path);
     if (it != mappings.end())
       return it->second;
-    int fd = ::open(path.c_str(), O_RDONLY);
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
     if (fd < 0)
       throw LoadError{what + ": external data file '" + path +
                       "' cannot be opened: " + std::strerror(errno)};
     struct stat st;
-    ::fstat(fd, &st);
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      throw LoadError{what + ": external data file '" + path +
+                      "' is not a regular file"};
+    }
     size_t length = static_cast<size_t>(st.st_size);
     void *base = length ? ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0)
                         : nullptr;
@@ -253,6 +317,7 @@ private:
   }
 
   std::string modelDir;
+  std::string resolvedDir; // realpath of modelDir with a trailing '/'
   std::map<std::string, std::shared_ptr<FileMapping>> mappings;
 };
 
@@ -317,6 +382,40 @@ NodeAttribute convertAttribute(proto::AttributeProto &a, Loader &loader,
   return out;
 }
 
+/// Checks a node of the default domain against ONNX's schema of its op:
+/// the number of inputs and outputs, the kinds of its attributes, the
+/// required ones, no unknown or repeated ones. Only for opsets that the
+/// onnx library this is built with knows (an older schema would misjudge
+/// a newer node); unknown ops are the importer's to report.
+void verifyNodeSchema(const proto::NodeProto &node, int64_t opset,
+                      const std::string &file) {
+  const std::string &domain = node.domain() == "ai.onnx" ? "" : node.domain();
+  std::string label = "node '" + (node.name().empty() ? node.op_type() : node.name()) +
+                      "' (" + node.op_type() + "): ";
+  std::set<std::string> names;
+  for (const auto &attribute : node.attribute())
+    if (!names.insert(attribute.name()).second)
+      throw LoadError{file + ": " + label + "attribute '" + attribute.name() +
+                      "' is given twice"};
+  const auto &versions = proto::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto known = versions.find(domain);
+  if (!domain.empty() || known == versions.end() || opset > known->second.second)
+    return;
+  const proto::OpSchema *schema =
+      proto::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset), domain);
+  if (!schema)
+    return;
+  try {
+    schema->Verify(node);
+  } catch (const std::exception &e) {
+    // ONNX's message, first line only: "... ==> Context: <node dump>".
+    std::string message = e.what();
+    message = message.substr(0, message.find('\n'));
+    message = message.substr(0, message.find(" ==> Context"));
+    throw LoadError{file + ": " + label + message};
+  }
+}
+
 /// Parses a model from `stream`; `name` is used in errors.
 bool parseModel(google::protobuf::io::ZeroCopyInputStream &stream,
                 proto::ModelProto &modelProto) {
@@ -341,18 +440,36 @@ std::unique_ptr<Model> convertModel(proto::ModelProto &modelProto,
   proto::GraphProto &graph = *modelProto.mutable_graph();
   Graph &out = model->graph;
   out.name = graph.name();
-  std::map<std::string, bool> isInitializer;
+  std::map<std::string, const Tensor *> initializers;
+  out.initializers.reserve(graph.initializer_size());
   for (auto &init : *graph.mutable_initializer()) {
-    isInitializer[init.name()] = true;
     out.initializers.push_back(
         loader.convertTensor(init, "initializer '" + init.name() + "'"));
+    if (!initializers.emplace(init.name(), &out.initializers.back()).second)
+      throw LoadError{name + ": two initializers are named '" + init.name() + "'"};
   }
-  for (const auto &input : graph.input())
-    if (!isInitializer.count(input.name()))
-      out.inputs.push_back(convertValueInfo(input));
+  for (const auto &input : graph.input()) {
+    ValueInfo info = convertValueInfo(input);
+    // An initializer listed as a graph input (keep_initializers_as_inputs)
+    // is ONNX's default value: the compiler keeps it as a constant, so it
+    // must match what the input declares.
+    auto init = initializers.find(info.name);
+    if (init == initializers.end()) {
+      out.inputs.push_back(std::move(info));
+      continue;
+    }
+    bool sameShape = !info.hasShape || info.dims.size() == init->second->dims.size();
+    for (size_t d = 0; sameShape && info.hasShape && d < info.dims.size(); ++d)
+      sameShape = info.dims[d].value < 0 || info.dims[d].value == init->second->dims[d];
+    if (info.type != init->second->type || !sameShape)
+      throw LoadError{name + ": graph input '" + info.name +
+                      "' is also an initializer of another type or shape"};
+  }
   for (const auto &output : graph.output())
     out.outputs.push_back(convertValueInfo(output));
+  int64_t opset = model->defaultOpset();
   for (auto &nodeProto : *graph.mutable_node()) {
+    verifyNodeSchema(nodeProto, opset, name);
     Node node;
     node.name = nodeProto.name();
     node.opType = nodeProto.op_type();
@@ -368,9 +485,15 @@ std::unique_ptr<Model> convertModel(proto::ModelProto &modelProto,
 }
 
 std::unique_ptr<Model> load(const std::string &path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
+  // O_NONBLOCK: a FIFO given as the model fails below instead of hanging.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
   if (fd < 0)
     throw LoadError{path + ": cannot open: " + std::strerror(errno)};
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw LoadError{path + ": not a regular file"};
+  }
   proto::ModelProto modelProto;
   bool parsed;
   {

@@ -9,6 +9,8 @@
 
 #include "NodeImporter.h"
 
+#include "bitnet/Dialect/BitNet/IR/FunctionAttrs.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
@@ -16,6 +18,7 @@
 
 using namespace mlir;
 using namespace mlir::bitnet::onnx;
+using mlir::bitnet::kIndexBoundsAttr;
 
 namespace {
 
@@ -60,6 +63,8 @@ LogicalResult importUnsqueeze(NodeImporter &n) {
     std::optional<int64_t> axis = n.normalizeAxis(a, rank);
     if (!axis)
       return failure();
+    if (inserted[*axis])
+      return n.failure("axis " + llvm::Twine(a) + " is repeated");
     inserted[*axis] = true;
   }
   SmallVector<int64_t> shape;
@@ -87,6 +92,8 @@ LogicalResult importSqueeze(NodeImporter &n) {
       if (type.getDimSize(*axis) != 1)
         return n.failure("cannot squeeze axis " + llvm::Twine(a) + " of size " +
                          llvm::Twine(type.getDimSize(*axis)));
+      if (removed[*axis])
+        return n.failure("axis " + llvm::Twine(a) + " is repeated");
       removed[*axis] = true;
     }
   } else {
@@ -109,6 +116,10 @@ LogicalResult importConcat(NodeImporter &n) {
       return failure();
     inputs.push_back(v);
   }
+  if (inputs.empty())
+    return n.failure("needs at least one input");
+  if (!n.hasAttr("axis"))
+    return n.failure("attribute 'axis' is required");
   auto type = cast<RankedTensorType>(inputs[0].getType());
   std::optional<int64_t> axis = n.normalizeAxis(n.intAttr("axis", 0), type.getRank());
   if (!axis)
@@ -158,6 +169,9 @@ LogicalResult importSlice(NodeImporter &n) {
       return n.failure("steps must be a constant");
     steps = *given;
   }
+  if (axes.size() != starts->size() || ends->size() != starts->size() ||
+      steps.size() != starts->size())
+    return n.failure("starts, ends, axes and steps must have the same length");
   SmallVector<int64_t> begin(type.getRank(), 0), size(type.getShape());
   for (size_t i = 0; i < axes.size(); ++i) {
     std::optional<int64_t> axis = n.normalizeAxis(axes[i], type.getRank());
@@ -168,7 +182,7 @@ LogicalResult importSlice(NodeImporter &n) {
                        " on a run-time tensor is not supported");
     int64_t dim = type.getDimSize(*axis);
     auto clampIndex = [dim](int64_t v) {
-      return std::clamp<int64_t>(v < 0 ? v + dim : v, 0, dim);
+      return std::clamp<int64_t>(v < 0 ? (v < -dim ? 0 : v + dim) : v, 0, dim);
     };
     int64_t s = clampIndex((*starts)[i]), e = clampIndex((*ends)[i]);
     begin[*axis] = s;
@@ -186,24 +200,15 @@ LogicalResult importSplit(NodeImporter &n) {
   std::optional<int64_t> axis = n.normalizeAxis(n.intAttr("axis", 0), type.getRank());
   if (!axis)
     return failure();
-  int64_t dim = type.getDimSize(*axis);
-  int64_t outputs = n.node.outputs.size();
-  std::optional<SmallVector<int64_t>> parts = splitSizes(n, dim);
-  if (!parts)
-    return n.failure("split sizes must be a constant");
-  SmallVector<int64_t> sizes = *parts;
-  if (static_cast<int64_t>(sizes.size()) != outputs)
-    return n.failure("split into " + llvm::Twine(sizes.size()) +
-                     " parts for " + llvm::Twine(outputs) + " outputs");
+  FailureOr<SmallVector<int64_t>> sizes = splitSizes(n, type.getDimSize(*axis));
+  if (failed(sizes))
+    return failure();
   SmallVector<int64_t> begin(type.getRank(), 0), size(type.getShape());
-  for (auto [i, part] : llvm::enumerate(sizes)) {
+  for (auto [i, part] : llvm::enumerate(*sizes)) {
     size[*axis] = part;
     n.setResult(i, slice(n.b, x, begin, size));
     begin[*axis] += part;
   }
-  if (begin[*axis] != dim)
-    return n.failure("split sizes add up to " + llvm::Twine(begin[*axis]) +
-                     ", the axis has " + llvm::Twine(dim));
   return success();
 }
 
@@ -214,6 +219,9 @@ LogicalResult importExpand(NodeImporter &n) {
     return failure();
   if (!target)
     return n.failure("the target shape must be a constant");
+  for (int64_t d : *target)
+    if (d < 0)
+      return n.failure("target shape has a negative size " + llvm::Twine(d));
   auto type = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape;
   if (!OpTrait::util::getBroadcastedShape(type.getShape(), *target, shape))
@@ -230,6 +238,25 @@ LogicalResult importExpand(NodeImporter &n) {
   n.setResult(0, tosa::TileOp::create(n.b, type.clone(shape), padded,
                                       tosa::getTosaConstShape(n.b, multiples)));
   return success();
+}
+
+/// Notes on the model function that graph input `input` indexes a table:
+/// its elements must lie in [lo, hi) (the tightest of all its uses).
+void recordIndexBounds(NodeImporter &n, BlockArgument input, int64_t lo,
+                       int64_t hi) {
+  Operation *func = input.getOwner()->getParentOp();
+  MLIRContext *ctx = func->getContext();
+  const std::string &name = n.node.inputs[1];
+  NamedAttrList bounds;
+  if (auto existing = func->getAttrOfType<DictionaryAttr>(kIndexBoundsAttr)) {
+    bounds = NamedAttrList(existing);
+    if (auto old = dyn_cast_or_null<DenseI64ArrayAttr>(bounds.get(name))) {
+      lo = std::max(lo, old[0]);
+      hi = std::min(hi, old[1]);
+    }
+  }
+  bounds.set(name, DenseI64ArrayAttr::get(ctx, {lo, hi}));
+  func->setAttr(kIndexBoundsAttr, bounds.getDictionary(ctx));
 }
 
 /// Gather along `axis` as tosa.gather on the view [1, K, rest] of the data
@@ -249,6 +276,15 @@ LogicalResult importGather(NodeImporter &n) {
     return failure();
   ArrayRef<int64_t> dims = dataType.getShape();
   int64_t k = dims[*axis];
+  // Constant indices (a weight's row, say) are checked here; run-time ones
+  // by the runtime against the bounds the entry point records.
+  if (auto constant = n.constantInts(1))
+    for (int64_t idx : *constant)
+      if (idx < -k || idx >= k)
+        return n.failure("index " + llvm::Twine(idx) +
+                         " is out of range for an axis of size " + llvm::Twine(k));
+  if (auto graphInput = dyn_cast<BlockArgument>(indices))
+    recordIndexBounds(n, graphInput, -k, k);
 
   // Data with `axis` first: [K, others...].
   SmallVector<int32_t> toFront = {static_cast<int32_t>(*axis)};
@@ -405,23 +441,45 @@ LogicalResult importGemm(NodeImporter &n) {
   return success();
 }
 
+/// ConstantOfShape and Range exist only folded (ConstantFolding.cpp says
+/// why a constant one was refused).
 LogicalResult needsConstantInputs(NodeImporter &n) {
-  return n.failure("needs constant inputs (they are evaluated at import)");
+  return n.failure("needs constant inputs (it is evaluated at import), of at "
+                   "most 2^16 float or 2^24 integer elements");
 }
 
 } // namespace
 
-std::optional<SmallVector<int64_t>>
+FailureOr<SmallVector<int64_t>>
 mlir::bitnet::onnx::splitSizes(NodeImporter &n, int64_t dim) {
-  if (n.hasInput(1))
-    return n.constantInts(1);
-  if (auto given = n.intsAttr("split"))
-    return given;
-  int64_t parts = n.intAttr("num_outputs", n.node.outputs.size());
-  int64_t chunk = (dim + parts - 1) / parts;
+  int64_t outputs = n.node.outputs.size();
   SmallVector<int64_t> sizes;
-  for (int64_t i = 0; i < parts; ++i)
-    sizes.push_back(std::min(chunk, dim - i * chunk));
+  if (n.hasInput(1) || n.hasAttr("split")) {
+    auto given = n.hasInput(1) ? n.constantInts(1) : n.intsAttr("split");
+    if (!given)
+      return n.failure("split sizes must be a constant");
+    sizes = *given;
+  } else {
+    int64_t parts = n.intAttr("num_outputs", outputs);
+    if (parts <= 0)
+      return n.failure("cannot split into " + llvm::Twine(parts) + " parts");
+    int64_t chunk = (dim + parts - 1) / parts;
+    for (int64_t i = 0; i < parts; ++i)
+      sizes.push_back(std::max<int64_t>(0, std::min(chunk, dim - i * chunk)));
+  }
+  if (static_cast<int64_t>(sizes.size()) != outputs)
+    return n.failure("split into " + llvm::Twine(sizes.size()) + " parts for " +
+                     llvm::Twine(outputs) + " outputs");
+  int64_t total = 0;
+  for (int64_t part : sizes) {
+    if (part < 0)
+      return n.failure("split size " + llvm::Twine(part) + " is negative");
+    if (__builtin_add_overflow(total, part, &total))
+      total = INT64_MAX;
+  }
+  if (total != dim)
+    return n.failure("split sizes add up to " + llvm::Twine(total) +
+                     ", the axis has " + llvm::Twine(dim));
   return sizes;
 }
 

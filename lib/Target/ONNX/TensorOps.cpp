@@ -22,6 +22,12 @@ int64_t product(ArrayRef<int64_t> dims) {
 
 LogicalResult importConstant(NodeImporter &n) {
   Builder &b = n.b;
+  if (n.hasAttr("value") + n.hasAttr("value_float") + n.hasAttr("value_int") +
+          n.hasAttr("value_ints") + n.hasAttr("value_floats") +
+          n.hasAttr("value_string") + n.hasAttr("value_strings") +
+          n.hasAttr("sparse_value") !=
+      1)
+    return n.failure("needs exactly one value attribute");
   if (const Tensor *t = n.tensorAttr("value")) {
     Type elementType = convertDataType(t->type, b.getContext());
     if (!elementType)
@@ -140,9 +146,13 @@ LogicalResult importTranspose(NodeImporter &n) {
                      " entries for rank " + llvm::Twine(rank));
   SmallVector<int64_t> shape;
   SmallVector<int32_t> perm32;
+  SmallVector<bool> seen(rank, false);
   for (int64_t p : perm) {
     if (p < 0 || p >= rank)
       return n.failure("perm entry " + llvm::Twine(p) + " is out of range");
+    if (seen[p])
+      return n.failure("perm entry " + llvm::Twine(p) + " is repeated");
+    seen[p] = true;
     shape.push_back(type.getDimSize(p));
     perm32.push_back(static_cast<int32_t>(p));
   }
@@ -159,6 +169,8 @@ LogicalResult importReshape(NodeImporter &n) {
   if (!target)
     return n.failure("the target shape must be a constant (after folding "
                      "shape computations)");
+  if (n.inputType(1).getRank() != 1)
+    return n.failure("the target shape must be a 1-D tensor");
   bool allowZero = n.intAttr("allowzero", 0) != 0;
   SmallVector<int64_t> shape;
   int64_t inferred = -1, known = 1;
@@ -225,7 +237,8 @@ LogicalResult importReduce(NodeImporter &n, ReduceKind kind) {
     }
   }
   llvm::sort(reduced);
-  reduced.erase(llvm::unique(reduced), reduced.end());
+  if (llvm::adjacent_find(reduced) != reduced.end())
+    return n.failure("axes repeat an axis");
 
   Value result = x;
   SmallVector<int64_t> shape(type.getShape());

@@ -14,6 +14,7 @@
 // RUN: bitnet-opt %t.configs.mlir --convert-bitnet-ternary-matmul-to-vector \
 // RUN:   | bitnet-opt --convert-bitnet-to-linalg --canonicalize --cse \
 // RUN:   | bitnet-opt --bitnet-fold-contraction-views --bitnet-share-transposed-weights \
+// RUN:   | bitnet-opt --bitnet-select-kernel-configs \
 // RUN:   | bitnet-opt --bitnet-tile-float-contractions > %t.tiled.mlir
 // RUN: FileCheck %s --check-prefix=TILED < %t.tiled.mlir
 // RUN: bitnet-opt %t.tiled.mlir --pass-pipeline="builtin.module(bitnet-interchange-matmul-loops, bitnet-parallelize-contractions, bitnet-fuse-elementwise, bitnet-parallelize-rows, bitnet-split-empty-tensors, one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}, cse, canonicalize, buffer-deallocation-pipeline, convert-bufferization-to-memref, bitnet-outline-loop-nests{min-ops=64}, bitnet-merge-functions)" \
@@ -23,8 +24,10 @@
 // RUN: diff %t.pipeline.mlir %t.passes.mlir
 // RUN: FileCheck %s < %t.passes.mlir
 
-// The configuration the target gives the 32x64 product of 4 tokens.
+// The configurations the target gives the 32x64 product of 4 tokens and
+// the 4x32 by 32x16 float product.
 // CONFIG: bitnet.ternary_matmul {{.*}} format <i2s> {kernel_config = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 16, token_tile = 4, row_tile = 4, single_token_row_tile = 1, prefetch_distance = 4096, cache_line_bytes = 64, decode_accumulators = 4, i16_accumulation = false>}
+// CONFIG: linalg.matmul {bitnet.kernel_config = #bitnet.float_kernel<lanes = 16, rows = 4, cols = 5, l1_bytes = 32768, l2_bytes = 1048576, fma = true>}
 // The kernel and the float product's FMA register tiles (16 f32 lanes).
 // TILED: bitnet.dot4 {{.*}} : vector<16xi32>, vector<64xi8>, vector<64xi8>
 // TILED: vector.fma {{.*}} : vector<16xf32>

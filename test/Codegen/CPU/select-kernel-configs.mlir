@@ -8,6 +8,8 @@
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="tuning-file=%S/Inputs/tuning-bad-key.json" 2>&1 | FileCheck %s --check-prefix=BADKEY
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="tuning-file=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="decode-accumulators=3" 2>&1 | FileCheck %s --check-prefix=BADACC
+// RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="token-tile=1000000000" 2>&1 | FileCheck %s --check-prefix=BADTILE
+// BADTILE: error: bitnet-select-kernel-configs: rows-per-block must be >= 0, token-tile and row-tile from 0 to 32, prefetch-distance from -1 to 1073741824 (0 / -1: derived)
 
 // The configuration comes from the module's target: Zen 4 (AVX-512 VNNI,
 // 32 registers, L1d 32 KiB, L2 1 MiB). Decode (one token): one row per
@@ -76,5 +78,39 @@ module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
     %b = bitnet.ternary_matmul %q, %w : tensor<2x256xi8>, tensor<16x256xi8> -> tensor<2x16xi32>
     %c = bitnet.ternary_matmul %q, %t format <tl1> : tensor<2x256xi8>, tensor<16x64xi8> -> tensor<2x16xi32>
     return %a, %b, %c : tensor<2x16xi32>, tensor<2x16xi32>, tensor<2x16xi32>
+  }
+}
+
+// -----
+
+// Float contractions: Zen 4 has 16 f32 lanes and 32 registers, so 4 rows x
+// (32 - 3) / 5 = 5 columns; the lm_head of one token (NT, one row) streams
+// 8 table rows; with AVX2 (8 lanes, 16 registers) 2 x 4. The tuning file's
+// float_matmul entry for 64x128x256 sets its columns.
+// CHECK-LABEL: func @floats
+// CHECK: linalg.matmul {bitnet.kernel_config = #bitnet.float_kernel<lanes = 16, rows = 4, cols = 5, l1_bytes = 32768, l2_bytes = 1048576, fma = true>}
+// CHECK: linalg.generic {{.*}}bitnet.kernel_config = #bitnet.float_kernel<lanes = 16, rows = 1, cols = 8, l1_bytes = 32768, l2_bytes = 1048576, fma = true>
+// AVX2-LABEL: func @floats
+// AVX2: #bitnet.float_kernel<lanes = 8, rows = 2, cols = 4, l1_bytes = 32768, l2_bytes = 524288, fma = true>
+// NEON-LABEL: func @floats
+// NEON: #bitnet.float_kernel<lanes = 4, rows = 4, cols = 5, l1_bytes = 65536, l2_bytes = 1048576, fma = true>
+// TUNED-LABEL: func @floats
+// TUNED: #bitnet.float_kernel<lanes = 16, rows = 4, cols = 3,
+// TUNED: #bitnet.float_kernel<lanes = 16, rows = 1, cols = 8,
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver4">} {
+  func.func @floats(%a: tensor<64x256xf32>, %b: tensor<256x128xf32>, %c: tensor<64x128xf32>,
+                    %x: tensor<1x256xf32>, %e: tensor<1000x256xf32>, %d: tensor<1x1000xf32>)
+      -> (tensor<64x128xf32>, tensor<1x1000xf32>) {
+    %0 = linalg.matmul ins(%a, %b : tensor<64x256xf32>, tensor<256x128xf32>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
+    %1 = linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %e : tensor<1x256xf32>, tensor<1000x256xf32>) outs(%d : tensor<1x1000xf32>) {
+    ^bb0(%in: f32, %in2: f32, %out: f32):
+      %p = arith.mulf %in, %in2 : f32
+      %s = arith.addf %out, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<1x1000xf32>
+    return %0, %1 : tensor<64x128xf32>, tensor<1x1000xf32>
   }
 }

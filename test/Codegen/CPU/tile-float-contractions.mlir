@@ -2,6 +2,8 @@
 // RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=x86-64-v3 tiles=1" | FileCheck %s --check-prefix=AVX2
 // RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=znver4 tiles=1 rows=2 cols=3" | FileCheck %s --check-prefix=OVERRIDE
 // RUN: bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=x86-64 tiles=1" | FileCheck %s --check-prefix=BASE
+// RUN: not bitnet-opt %s --split-input-file --bitnet-tile-float-contractions="mcpu=znver4 rows=1000000000" 2>&1 | FileCheck %s --check-prefix=BADROWS
+// BADROWS: error: bitnet-tile-float-contractions: rows and cols must be from 0 (derived) to 32, tiles from 1 to 1024
 
 // lm_head on a [vocab x hidden] table (NT, dot form). AVX-512: V = 16,
 // 4 x 5 register tiles. Threads: 2 blocks of 20 table rows, the last 2 rows
@@ -212,4 +214,30 @@ func.func @unchanged(%a: tensor<8x8xi32>, %b: tensor<8x8xi32>, %c: tensor<8x8xi3
   %s = linalg.matmul ins(%d, %e : tensor<?x8xf32>, tensor<8x8xf32>) outs(%f : tensor<?x8xf32>) -> tensor<?x8xf32>
   %t = linalg.add ins(%g, %g : tensor<64xf32>, tensor<64xf32>) outs(%g : tensor<64xf32>) -> tensor<64xf32>
   return %r, %s, %t : tensor<8x8xi32>, tensor<?x8xf32>, tensor<64xf32>
+}
+
+// -----
+
+// A contraction's own configuration (#bitnet.float_kernel, as
+// bitnet-select-kernel-configs or a tuning file records it) is what the
+// kernel follows, whatever the target: here 8 lanes and 1 x 2 tiles on
+// Zen 4, no FMA.
+// CHECK-LABEL: func @configured
+// CHECK-NOT:   vector.fma
+// CHECK:       scf.for %{{.*}} = %{{.*}} to %c64 step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>) {
+// CHECK:         arith.mulf {{.*}} : vector<8xf32>
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @configured(%x: tensor<3x64xf32>, %e: tensor<42x64xf32>) -> tensor<3x42xf32> {
+  %cst = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<3x42xf32>
+  %fill = linalg.fill ins(%cst : f32) outs(%empty : tensor<3x42xf32>) -> tensor<3x42xf32>
+  %r = linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"], bitnet.kernel_config = #bitnet.float_kernel<lanes = 8, rows = 1, cols = 2, l1_bytes = 32768, l2_bytes = 524288, fma = false>} ins(%x, %e : tensor<3x64xf32>, tensor<42x64xf32>) outs(%fill : tensor<3x42xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<3x42xf32>
+  return %r : tensor<3x42xf32>
 }

@@ -290,6 +290,14 @@ func.func @matmul_act_rank(%q: tensor<2x4x8xi8>, %w: tensor<4x8xi8>) {
 
 // -----
 
+func.func @matmul_empty(%q: tensor<0x8xi8>, %w: tensor<4x8xi8>) {
+  // expected-error @+1 {{needs non-empty operands, got N = 0, K = 8, M = 4}}
+  %a = bitnet.ternary_matmul %q, %w : tensor<0x8xi8>, tensor<4x8xi8> -> tensor<0x4xi32>
+  return
+}
+
+// -----
+
 func.func @matmul_weight_rank(%q: tensor<2x8xi8>, %w: tensor<8xi8>) {
   // expected-error @+1 {{weight must be 2-D, got rank 1}}
   %a = bitnet.ternary_matmul %q, %w : tensor<2x8xi8>, tensor<8xi8> -> tensor<2x1xi32>
@@ -352,7 +360,16 @@ func.func @kernel_config_tiles() attributes {c = #bitnet.ternary_kernel<vector_b
 
 // -----
 
-// expected-error @+1 {{prefetch_distance must be >= 0 (0: none)}}
+// Register tiles are unrolled: a bound keeps a hostile one from growing the
+// kernel without limit.
+// expected-error @+1 {{token_tile, row_tile and single_token_row_tile must be at most 32}}
+func.func @kernel_config_big_tile() attributes {c = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1000000000, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{prefetch_distance must be from 0 (none) to 1073741824}}
 func.func @kernel_config_prefetch() attributes {c = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = -64, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>} {
   return
 }
@@ -368,6 +385,34 @@ func.func @kernel_config_line() attributes {c = #bitnet.ternary_kernel<vector_by
 
 // expected-error @+1 {{decode_accumulators must be 1, 2 or 4, not 3}}
 func.func @kernel_config_accumulators() attributes {c = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 64, decode_accumulators = 3, i16_accumulation = false>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{lanes must be 4, 8 or 16, not 6}}
+func.func @float_kernel_lanes() attributes {c = #bitnet.float_kernel<lanes = 6, rows = 4, cols = 5, l1_bytes = 32768, l2_bytes = 1048576, fma = true>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{rows and cols must be from 1 to 32}}
+func.func @float_kernel_tile() attributes {c = #bitnet.float_kernel<lanes = 16, rows = 0, cols = 5, l1_bytes = 32768, l2_bytes = 1048576, fma = true>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{rows and cols must be from 1 to 32}}
+func.func @float_kernel_big_tile() attributes {c = #bitnet.float_kernel<lanes = 16, rows = 4, cols = 1000, l1_bytes = 32768, l2_bytes = 1048576, fma = true>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{l1_bytes and l2_bytes must be from 1 to 1073741824}}
+func.func @float_kernel_caches() attributes {c = #bitnet.float_kernel<lanes = 16, rows = 4, cols = 5, l1_bytes = 0, l2_bytes = 1048576, fma = true>} {
   return
 }
 

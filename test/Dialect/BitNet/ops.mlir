@@ -138,3 +138,13 @@ func.func @dot2_add_pairs(%acc: vector<16xi16>, %a: vector<32xi8>, %b: vector<32
   %r = bitnet.add_pairs %wide, %n : vector<8xi32>, vector<16xi16>
   return %r : vector<8xi32>
 }
+
+// -----
+
+// A float contraction's kernel configuration (a discardable attribute).
+// CHECK-LABEL: func @float_kernel_config
+// CHECK: linalg.matmul {bitnet.kernel_config = #bitnet.float_kernel<lanes = 8, rows = 2, cols = 4, l1_bytes = 32768, l2_bytes = 524288, fma = false>}
+func.func @float_kernel_config(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %0 = linalg.matmul {bitnet.kernel_config = #bitnet.float_kernel<lanes = 8, rows = 2, cols = 4, l1_bytes = 32768, l2_bytes = 524288, fma = false>} ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}

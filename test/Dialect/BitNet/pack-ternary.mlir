@@ -43,3 +43,25 @@ func.func @already_packed(%q: tensor<2x6xi8>, %p: tensor<1x5xi8>) -> tensor<2x1x
   %acc = bitnet.ternary_matmul %q, %p format <tl2> : tensor<2x6xi8>, tensor<1x5xi8> -> tensor<2x1xi32>
   return %acc : tensor<2x1xi32>
 }
+
+// -----
+
+// A constant that is not ternary cannot be packed: an error, not a weight
+// left unpacked without a word.
+func.func @not_ternary(%q: tensor<2x4xi8>) -> tensor<2x3xi32> {
+  %w = arith.constant dense<[[1, 0, -1, 2], [0, 0, 1, 1], [1, 1, 1, 1]]> : tensor<3x4xi8>
+  // expected-error @+1 {{bitnet-pack-ternary: the constant weight holds values other than -1, 0 and 1}}
+  %acc = bitnet.ternary_matmul %q, %w : tensor<2x4xi8>, tensor<3x4xi8> -> tensor<2x3xi32>
+  return %acc : tensor<2x3xi32>
+}
+
+// -----
+
+// A weight beyond the packing limit is refused before anything is
+// materialized (a splat of 2^32 bytes would take 4 GiB).
+func.func @huge_splat(%q: tensor<1x65536xi8>) -> tensor<1x65536xi32> {
+  %w = arith.constant dense<1> : tensor<65536x65536xi8>
+  // expected-error @+1 {{bitnet-pack-ternary: weight of 65536 x 65536 elements is larger than the 2^31 the compiler packs}}
+  %acc = bitnet.ternary_matmul %q, %w : tensor<1x65536xi8>, tensor<65536x65536xi8> -> tensor<1x65536xi32>
+  return %acc : tensor<1x65536xi32>
+}

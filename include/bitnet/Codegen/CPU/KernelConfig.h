@@ -1,10 +1,13 @@
 //===- KernelConfig.h - Choosing each CPU kernel's configuration -*- C++ -*-===//
 //
-// The one place where the ternary kernels' tiles, prefetch and accumulators
-// are decided from the target. bitnet-select-kernel-configs records the
-// result on each bitnet.ternary_matmul (#bitnet.ternary_kernel), where a
-// tuning file may replace it; the kernel generator
-// (convert-bitnet-ternary-matmul-to-vector) only reads it.
+// The one place where the CPU kernels' configurations are decided from the
+// target: the ternary kernels' tiles, prefetch and accumulators
+// (#bitnet.ternary_kernel on each bitnet.ternary_matmul) and the float
+// contractions' register tiles (#bitnet.float_kernel on each linalg
+// contraction, as `bitnet.kernel_config`). bitnet-select-kernel-configs
+// records them, where a tuning file may replace them; the kernel generators
+// (convert-bitnet-ternary-matmul-to-vector, bitnet-tile-float-contractions)
+// only read them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,12 +17,19 @@
 #include "bitnet/Dialect/BitNet/IR/BitNet.h"
 #include "bitnet/Target/CpuTargetInfo.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
 #include <cstdint>
 #include <string>
 
 namespace mlir::bitnet {
 
 struct TernaryTuningEntry;
+struct FloatTuningEntry;
+
+/// The discardable attribute holding a float contraction's
+/// #bitnet.float_kernel.
+inline constexpr char kKernelConfigAttrName[] = "bitnet.kernel_config";
 
 /// Values that replace the derived ones where set (the pass options of
 /// bitnet-select-kernel-configs and bitnet-cpu-pipeline).
@@ -47,6 +57,23 @@ selectTernaryKernelConfig(TernaryMatmulOp op, const CpuTargetInfo &target,
 TernaryKernelConfigAttr applyTuningEntry(TernaryKernelConfigAttr config,
                                          const TernaryTuningEntry &entry,
                                          std::string &error);
+
+/// Overrides of a float contraction's register tile (bitnet-tile-float-
+/// contractions' `rows` and `cols`; 0: from the target).
+struct FloatKernelOverrides {
+  int64_t rows = 0;
+  int64_t cols = 0;
+};
+
+/// The configuration of `op`'s register-blocked kernel on `target`, or null
+/// when `op` is not a float contraction those kernels cover.
+FloatKernelConfigAttr
+selectFloatKernelConfig(linalg::LinalgOp op, const CpuTargetInfo &target,
+                        const FloatKernelOverrides &overrides = {});
+
+FloatKernelConfigAttr applyTuningEntry(FloatKernelConfigAttr config,
+                                       const FloatTuningEntry &entry,
+                                       std::string &error);
 
 } // namespace mlir::bitnet
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,18 @@ std::string dataTypeName(int type);
 
 /// Bytes per element of a fixed-size data type, 0 for others.
 int64_t dataTypeSize(int type);
+
+/// The number of elements of a tensor with sizes `dims`; nothing when a size
+/// is negative or the product overflows int64. Every size read from a file
+/// goes through this before anything is allocated.
+template <typename Dims>
+std::optional<int64_t> checkedElementCount(const Dims &dims) {
+  int64_t count = 1;
+  for (int64_t d : dims)
+    if (d < 0 || __builtin_mul_overflow(count, d, &count))
+      return std::nullopt;
+  return count;
+}
 
 /// Immutable bytes with an owner (a moved-out protobuf string or a mapping).
 class TensorBytes {

@@ -74,12 +74,32 @@ LogicalResult TernaryKernelConfigAttr::verify(
   if (rowsPerBlock < 1 || tokenTile < 1 || rowTile < 1 || singleTokenRowTile < 1)
     return emitError() << "rows_per_block, token_tile, row_tile and "
                           "single_token_row_tile must be at least 1";
-  if (prefetchDistance < 0)
-    return emitError() << "prefetch_distance must be >= 0 (0: none)";
+  if (tokenTile > kMaxRegisterTile || rowTile > kMaxRegisterTile ||
+      singleTokenRowTile > kMaxRegisterTile)
+    return emitError() << "token_tile, row_tile and single_token_row_tile must "
+                          "be at most "
+                       << kMaxRegisterTile;
+  if (prefetchDistance < 0 || prefetchDistance > kMaxConfigBytes)
+    return emitError() << "prefetch_distance must be from 0 (none) to "
+                       << kMaxConfigBytes;
   if (cacheLineBytes < 1 || !llvm::isPowerOf2_64(cacheLineBytes))
     return emitError() << "cache_line_bytes must be a power of two";
   if (decodeAccumulators != 1 && decodeAccumulators != 2 && decodeAccumulators != 4)
     return emitError() << "decode_accumulators must be 1, 2 or 4, not "
                        << decodeAccumulators;
+  return success();
+}
+
+LogicalResult FloatKernelConfigAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, int64_t lanes, int64_t rows,
+    int64_t cols, int64_t l1Bytes, int64_t l2Bytes, bool fma) {
+  if (lanes != 4 && lanes != 8 && lanes != 16)
+    return emitError() << "lanes must be 4, 8 or 16, not " << lanes;
+  if (rows < 1 || cols < 1 || rows > kMaxRegisterTile || cols > kMaxRegisterTile)
+    return emitError() << "rows and cols must be from 1 to " << kMaxRegisterTile;
+  if (l1Bytes < 1 || l2Bytes < 1 || l1Bytes > kMaxConfigBytes ||
+      l2Bytes > kMaxConfigBytes)
+    return emitError() << "l1_bytes and l2_bytes must be from 1 to "
+                       << kMaxConfigBytes;
   return success();
 }

@@ -365,6 +365,10 @@ LogicalResult TernaryMatmulOp::verify() {
                          << weightType.getRank();
   int64_t n = actType.getDimSize(0), k = actType.getDimSize(1);
   int64_t m = weightType.getDimSize(0);
+  // The kernels divide by these sizes (rows per thread, K per block).
+  if (n == 0 || k == 0 || m == 0)
+    return emitOpError() << "needs non-empty operands, got N = " << n
+                         << ", K = " << k << ", M = " << m;
   if (auto format = getFormat()) {
     if (failed(verifyPackedWeight(*this, *format, m, k, weightType)))
       return failure();

@@ -29,6 +29,9 @@ using namespace mlir::bitnet;
 
 namespace {
 
+/// The largest weight (in elements) packed at compile time.
+constexpr int64_t kMaxPackedWeightElements = int64_t(1) << 31;
+
 struct PackTernaryPass
     : mlir::bitnet::impl::PackTernaryPassBase<PackTernaryPass> {
   using PackTernaryPassBase::PackTernaryPassBase;
@@ -59,6 +62,13 @@ struct PackTernaryPass
       }
       auto weightType = op.getWeight().getType();
       int64_t m = weightType.getDimSize(0), k = weightType.getDimSize(1);
+      // Packing reads the weight as bytes: a splat of 2^32 elements would
+      // take 4 GiB before its 1 GiB of packed bytes.
+      if (weightType.getNumElements() > kMaxPackedWeightElements) {
+        op.emitError() << "bitnet-pack-ternary: weight of " << m << " x " << k
+                       << " elements is larger than the 2^31 the compiler packs";
+        return signalPassFailure();
+      }
       std::optional<PackedFormat> chosen = formatFor(op, m, k);
       if (!chosen)
         return signalPassFailure();
@@ -74,8 +84,13 @@ struct PackTernaryPass
         packed = rewriter.createOrFold<PackOp>(op.getLoc(), packedType,
                                                op.getWeight(), *chosen);
         Attribute folded;
-        if (matchPattern(packed, m_Constant(&folded)))
-          packedWeights[key] = folded;
+        if (!matchPattern(packed, m_Constant(&folded))) {
+          // A constant folds unless some value is not -1, 0 or 1.
+          op.emitError() << "bitnet-pack-ternary: the constant weight holds "
+                            "values other than -1, 0 and 1";
+          return signalPassFailure();
+        }
+        packedWeights[key] = folded;
       }
       Value unpackedWeight = op.getWeight();
       rewriter.replaceOpWithNewOp<TernaryMatmulOp>(

@@ -22,6 +22,11 @@ constexpr char kStateArgAttr[] = "bitnet.state";
 /// function's name, the capacity B, and the tokens S a call appends (1 if
 /// absent). Its inputs are the first B slots of the other's;
 /// bitnet-emit-entry-point dispatches to it when cache_position + S <= B.
+/// Dictionary from the name of an integer graph input that indexes a table
+/// (input_ids into the embedding) to the bounds [lo, hi) of its elements
+/// (ONNX Gather: [-rows, rows)); bitnet-emit-entry-point writes them into
+/// the model record and the runtime checks inputs against them.
+constexpr char kIndexBoundsAttr[] = "bitnet.index_bounds";
 constexpr char kBucketOfAttr[] = "bitnet.bucket_of";
 constexpr char kContextBucketAttr[] = "bitnet.context_bucket";
 constexpr char kBucketNewTokensAttr[] = "bitnet.bucket_new_tokens";
