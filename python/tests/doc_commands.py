@@ -9,7 +9,7 @@ docs/*.md is a list of commands (lines joined at a trailing backslash;
 in ```console fences the lines that start with `$ `). Each command runs
 with bash -o pipefail, in order, in one scratch directory per document
 that looks like a source checkout after `make build`: symlinks to the
-source tree's top-level entries, `build` pointing at the build directory,
+source tree's top-level entries, `build/` with links to the build's entries,
 `.venv` at the project's venv (or at a stand-in over /usr/bin/python3 when
 there is none), the build's bin/ and the LLVM tools first on PATH, and the
 files the document assumes without making them (FIXTURES below: `model.onnx`
@@ -184,7 +184,11 @@ def prepare(work, src, build):
         if entry in (".git", "build", ".venv") or entry.startswith("build"):
             continue
         os.symlink(os.path.join(src, entry), os.path.join(work, entry))
-    os.symlink(build, os.path.join(work, "build"))
+    # build/ of its own, its entries the build's: what a document writes
+    # under build/ stays in the scratch directory.
+    os.makedirs(os.path.join(work, "build"))
+    for entry in os.listdir(build):
+        os.symlink(os.path.join(build, entry), os.path.join(work, "build", entry))
     venv = os.path.join(src, ".venv")
     if os.path.exists(os.path.join(venv, "bin", "python")):
         os.symlink(venv, os.path.join(work, ".venv"))
