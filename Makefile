@@ -1,5 +1,7 @@
 # BitNet-MLIR entry points. `make test` and `make demo` work on a fresh
-# Debian 12 machine: they install what is missing, configure, build and run.
+# Debian 12 machine: they install what is missing (`make deps`: apt packages,
+# then the venv's pip packages), configure, build and run. `make build` only
+# configures and builds: it installs nothing.
 
 BUILD_DIR    ?= build
 BUILD_TYPE   ?= Release
@@ -26,17 +28,21 @@ deps:
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
 
-configure: deps $(BUILD_DIR)/build.ninja
+configure: $(BUILD_DIR)/build.ninja
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# deps first, then the build in a second make: the configure step sees what
+# deps installed (the venv, ccache), also under make -j.
 # Every lit file and GoogleTest case is one ctest; the label summary at the
 # end gives the per-suite counts.
-test: build
+test: deps
+	@$(MAKE) --no-print-directory build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-demo: build
+demo: deps
+	@$(MAKE) --no-print-directory build
 	./scripts/demo.sh $(BUILD_DIR)
 
 # Refresh docs/generated from the ODS sources.
