@@ -16,6 +16,7 @@
 #include "bitnet/Bench/KernelBench.h"
 
 #include "bitnet/Compiler/Backend.h"
+#include "bitnet/Dialect/BitNet/IR/KernelConfigLimits.h"
 #include "bitnet/InitAll.h"
 #include "bitnet/Pipelines/Pipelines.h"
 #include "bitnet/Reference/Reference.h"
@@ -392,9 +393,14 @@ std::vector<bench::Shape> bench::designShapes() {
 }
 
 std::string bench::validate(const KernelBenchOptions &options) {
-  if (llvm::any_of(options.tokens, [](int64_t n) { return n < 1; }) ||
-      llvm::any_of(options.threads, [](int t) { return t < 1; }))
-    return "-n and --num-threads take positive counts";
+  // Bounds before anything is allocated: the activations are n x K bytes,
+  // the weights M x K, the results n x M words.
+  constexpr int64_t kMaxTokens = 8192, kMaxDim = int64_t(1) << 20,
+                    kMaxWeights = int64_t(1) << 31;
+  if (llvm::any_of(options.tokens, [](int64_t n) { return n < 1 || n > kMaxTokens; }))
+    return "-n takes token counts from 1 to " + std::to_string(kMaxTokens);
+  if (llvm::any_of(options.threads, [](int t) { return t < 1 || t > kMaxThreadTiles; }))
+    return "--num-threads takes counts from 1 to " + std::to_string(kMaxThreadTiles);
   if (options.prefetchDistance < -1 ||
       !isValidDecodeAccumulators(options.decodeAccumulators))
     return "--decode-prefetch-distance takes -1 or more, --decode-accumulators "
@@ -403,8 +409,10 @@ std::string bench::validate(const KernelBenchOptions &options) {
     if (cache != "hot" && cache != "cold")
       return "--cache takes hot and/or cold, not '" + cache + "'";
   for (const Shape &shape : options.shapes)
-    if (shape.m <= 0 || shape.k <= 0)
-      return "shapes need positive M and K";
+    if (shape.m <= 0 || shape.k <= 0 || shape.m > kMaxDim || shape.k > kMaxDim ||
+        shape.m * shape.k > kMaxWeights)
+      return "shapes need M and K from 1 to " + std::to_string(kMaxDim) +
+             " and M x K at most 2^31";
   return "";
 }
 

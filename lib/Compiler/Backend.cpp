@@ -85,9 +85,13 @@ void compiler::addCpuFeaturesRecord(llvm::Module &module,
                                     llvm::TargetMachine &machine) {
   const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
   std::string features;
+  // The table names features of both architectures: test those this
+  // target has (checkFeatures aborts on a name it does not know).
   for (const char *name : ::bitnet::abi::kCheckedCpuFeatures)
-    if (subtarget->checkFeatures(std::string("+") + name))
-      features += (features.empty() ? "" : ",") + std::string(name);
+    for (const llvm::SubtargetFeatureKV &feature : subtarget->getAllProcessorFeatures())
+      if (llvm::StringRef(feature.Key) == name &&
+          subtarget->getFeatureBits().test(feature.Value))
+        features += (features.empty() ? "" : ",") + std::string(name);
   llvm::Constant *text =
       llvm::ConstantDataArray::getString(module.getContext(), features);
   new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,

@@ -109,6 +109,13 @@ bool Compilation::writeOutput(llvm::function_ref<void(llvm::raw_ostream &)> writ
     return false;
   }
   write(output->os());
+  // A full disk is a message, not LLVM's fatal error when the stream closes.
+  output->os().flush();
+  if (std::error_code e = output->os().error()) {
+    output->os().clear_error();
+    error("cannot write " + job.output + ": " + e.message());
+    return false;
+  }
   output->keep();
   return true;
 }

@@ -51,8 +51,13 @@ llvm::Expected<std::string> findExeArchive() {
   Dl_info self{};
   if (!dladdr(reinterpret_cast<void *>(&findExeArchive), &self) || !self.dli_fname)
     return compileError("cannot link an executable: cannot locate the compiler's files");
+  // For the main program dladdr gives argv[0] as typed: a bare name when
+  // bitnet-compile was found through PATH. The kernel knows the file.
+  std::string file = self.dli_fname;
+  if (file.find('/') == std::string::npos)
+    file = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
   llvm::SmallString<256> archive(
-      llvm::sys::path::parent_path(llvm::sys::path::parent_path(self.dli_fname)));
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(file)));
   llvm::sys::path::append(archive, "lib", "libbitnet_exe.a");
   if (!llvm::sys::fs::exists(archive))
     return compileError("cannot link an executable: " + archive +

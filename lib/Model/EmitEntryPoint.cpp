@@ -92,7 +92,7 @@ struct EmitEntryPointPass
     ModuleOp module = getOperation();
     auto model = module.lookupSymbol<func::FuncOp>(funcName);
     if (!model || model.isExternal()) {
-      module.emitError() << "bitnet-emit-entry-point: no function @" << funcName;
+      emitError(module.getLoc()) << "bitnet-emit-entry-point: no function @" << funcName;
       return signalPassFailure();
     }
     std::string runSymbol = abi::entrySymbol(abi::kRunSymbol, entryName);
@@ -108,7 +108,7 @@ struct EmitEntryPointPass
       auto tensor = dyn_cast<RankedTensorType>(type);
       std::string element = tensor ? elementTypeName(tensor.getElementType()) : "";
       if (!tensor || !tensor.hasStaticShape() || element.empty()) {
-        model.emitError() << "bitnet-emit-entry-point: " << kind << " " << index
+        emitError(model.getLoc()) << "bitnet-emit-entry-point: " << kind << " " << index
                           << " of @" << funcName << " has type " << type
                           << "; the entry point needs statically shaped tensors of "
                              "int, float or bool elements";
@@ -119,7 +119,7 @@ struct EmitEntryPointPass
         if (auto text = dyn_cast<StringAttr>(names[index]))
           name = text.str();
       if (!abi::isRecordableName(name)) {
-        model.emitError() << "bitnet-emit-entry-point: " << kind << " name '"
+        emitError(model.getLoc()) << "bitnet-emit-entry-point: " << kind << " name '"
                           << name << "' is empty or holds spaces or control "
                              "characters";
         return false;
@@ -208,7 +208,7 @@ private:
         positionIndex = i;
     auto i64Position = RankedTensorType::get({1}, IntegerType::get(&getContext(), 64));
     if (!positionIndex || model.getArgumentTypes()[*positionIndex] != i64Position) {
-      model.emitError() << "bitnet-emit-entry-point: @" << model.getSymName()
+      emitError(model.getLoc()) << "bitnet-emit-entry-point: @" << model.getSymName()
                         << " has context buckets but no '" << abi::kCachePosition
                         << "' input of type " << i64Position;
       return failure();

@@ -114,7 +114,7 @@ struct ExternalizeWeightsPass
       return;
     std::string message;
     if (!writeWeightsFile(file, data, message)) {
-      getOperation().emitError() << "bitnet-externalize-weights: " << message;
+      emitError(getOperation().getLoc()) << "bitnet-externalize-weights: " << message;
       return signalPassFailure();
     }
   }
@@ -126,7 +126,7 @@ LogicalResult mlir::bitnet::externalizeWeights(ModuleOp module,
                                                int64_t threshold,
                                                std::string &data) {
   if (module.lookupSymbol(abi::kWeightsBaseSymbol)) {
-    module.emitError() << "bitnet-externalize-weights: the module already has @"
+    emitError(module.getLoc()) << "bitnet-externalize-weights: the module already has @"
                        << abi::kWeightsBaseSymbol;
     return failure();
   }

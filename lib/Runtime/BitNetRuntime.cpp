@@ -243,6 +243,9 @@ std::string mapWeights(const std::string &path, const std::string &library,
   else if (field(abi::kWeightsVersionOffset, 4) != abi::kWeightsVersion)
     problem = "has version " + std::to_string(field(abi::kWeightsVersionOffset, 4)) +
               "; this runtime reads version " + std::to_string(abi::kWeightsVersion);
+  else if (field(abi::kWeightsHeaderSizeOffset, 4) != abi::kWeightsHeaderSize)
+    problem = "has a header of " + std::to_string(field(abi::kWeightsHeaderSizeOffset, 4)) +
+              " bytes; this runtime reads " + std::to_string(abi::kWeightsHeaderSize);
   else if (field(abi::kWeightsDataSizeOffset, 8) != size ||
            field(abi::kWeightsHashOffset, 8) != hash)
     problem = "does not belong to this library (its size or hash differs from "

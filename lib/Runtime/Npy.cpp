@@ -65,6 +65,12 @@ bool read(const std::string &path, Array &out, std::string &error) {
     error = path + " is not a .npy file";
     return false;
   }
+  // Format versions 1.0, 2.0 (4-byte header length) and 3.0 (UTF-8).
+  if (magic[6] < 1 || magic[6] > 3 || magic[7] != 0) {
+    error = path + ": .npy format version " + std::to_string(magic[6]) + "." +
+            std::to_string(magic[7]) + " is not 1.0, 2.0 or 3.0";
+    return false;
+  }
   uint32_t headerLength = 0;
   if (magic[6] == 1) {
     unsigned char length[2];
@@ -85,6 +91,10 @@ bool read(const std::string &path, Array &out, std::string &error) {
     error = path + ": truncated header";
     return false;
   }
+  if (header.find('\0') != std::string::npos) {
+    error = path + ": the header holds a NUL byte";
+    return false;
+  }
   out.descr = headerField(header, "descr");
   if (headerField(header, "fortran_order") != "False") {
     error = path + ": only C-ordered arrays are supported";
@@ -99,8 +109,11 @@ bool read(const std::string &path, Array &out, std::string &error) {
                                                                   : comma - pos);
     if (dim.find_first_not_of(" ") != std::string::npos) {
       char *end = nullptr;
+      errno = 0;
       long long size = std::strtoll(dim.c_str(), &end, 10);
-      if (size < 0 || end == dim.c_str()) {
+      // Digits only (a trailing 'L' of Python 2 headers aside): 1.0 is not a size.
+      if (size < 0 || end == dim.c_str() || errno == ERANGE ||
+          std::string(end).find_first_not_of(" L") != std::string::npos) {
         error = path + ": bad shape (" + dims + ")";
         return false;
       }

@@ -2,11 +2,18 @@
 
 #include "bitnet/Target/TuningSpec.h"
 
+#include "bitnet/Dialect/BitNet/IR/KernelConfigLimits.h"
+
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 using namespace mlir::bitnet;
+
+/// Tuning files hold one entry per shape: kilobytes.
+static constexpr uint64_t kMaxTuningFileBytes = uint64_t(16) << 20;
 
 const std::vector<std::string> &mlir::bitnet::ternaryKernelFieldNames() {
   static const std::vector<std::string> names = {
@@ -42,6 +49,41 @@ const TernaryTuningEntry *TuningSpec::lookup(int64_t m, int64_t k,
 
 namespace {
 
+/// Whether `value` may be field `name` of a kernel configuration: the
+/// bounds the attributes' verifiers apply (bitnet/Dialect/BitNet/IR/
+/// KernelConfigLimits.h), checked when the file is read, so that an entry
+/// no product matches is still an error. Empty when fine, else why not.
+std::string checkField(const std::string &name, int64_t value) {
+  auto within = [&](int64_t lo, int64_t hi) {
+    return value >= lo && value <= hi
+               ? std::string()
+               : "must be from " + std::to_string(lo) + " to " + std::to_string(hi);
+  };
+  auto oneOf = [&](std::initializer_list<int64_t> allowed, const char *text) {
+    return llvm::is_contained(allowed, value) ? std::string()
+                                              : std::string("must be ") + text;
+  };
+  if (name == "vector_bytes")
+    return oneOf({16, 32, 64}, "16, 32 or 64");
+  if (name == "lanes")
+    return oneOf({4, 8, 16}, "4, 8 or 16");
+  if (name == "decode_accumulators")
+    return oneOf({1, 2, 4}, "1, 2 or 4");
+  if (name == "i16_accumulation" || name == "fma")
+    return within(0, 1);
+  if (name == "cache_line_bytes")
+    return value > 0 && llvm::isPowerOf2_64(value) && value <= kMaxConfigBytes
+               ? std::string()
+               : "must be a power of two";
+  if (name == "rows_per_block")
+    return within(1, int64_t(1) << 30);
+  if (name == "prefetch_distance")
+    return within(0, kMaxConfigBytes);
+  if (name == "l1_bytes" || name == "l2_bytes")
+    return within(1, kMaxConfigBytes);
+  return within(1, kMaxRegisterTile); // the register tiles
+}
+
 /// An integer field (true / false count as 1 / 0); nullopt otherwise.
 std::optional<int64_t> integerOf(const llvm::json::Value &value) {
   if (std::optional<int64_t> number = value.getAsInteger())
@@ -58,8 +100,8 @@ bool parseEntry(const llvm::json::Object &object, TernaryTuningEntry &entry,
     llvm::StringRef name = key;
     if (name == "format") {
       std::optional<llvm::StringRef> text = value.getAsString();
-      if (!text) {
-        error = "\"format\" must be a string (i2s, tl1 or tl2)";
+      if (!text || (*text != "i2s" && *text != "tl1" && *text != "tl2")) {
+        error = "\"format\" must be i2s, tl1 or tl2";
         return false;
       }
       entry.format = text->str();
@@ -76,9 +118,14 @@ bool parseEntry(const llvm::json::Object &object, TernaryTuningEntry &entry,
       entry.k = *number;
     else if (name == "n")
       entry.n = *number;
-    else if (llvm::is_contained(ternaryKernelFieldNames(), name.str()))
+    else if (llvm::is_contained(ternaryKernelFieldNames(), name.str())) {
+      std::string bad = checkField(name.str(), *number);
+      if (!bad.empty()) {
+        error = "\"" + name.str() + "\" " + bad + ", not " + std::to_string(*number);
+        return false;
+      }
       entry.fields[name.str()] = *number;
-    else {
+    } else {
       error = "unknown key \"" + name.str() + "\" (expected m, k, n, format or a "
               "#bitnet.ternary_kernel field)";
       return false;
@@ -107,9 +154,14 @@ bool parseEntry(const llvm::json::Object &object, FloatTuningEntry &entry,
       entry.n = *number;
     else if (name == "k")
       entry.k = *number;
-    else if (llvm::is_contained(floatKernelFieldNames(), name.str()))
+    else if (llvm::is_contained(floatKernelFieldNames(), name.str())) {
+      std::string bad = checkField(name.str(), *number);
+      if (!bad.empty()) {
+        error = "\"" + name.str() + "\" " + bad + ", not " + std::to_string(*number);
+        return false;
+      }
       entry.fields[name.str()] = *number;
-    else {
+    } else {
       error = "unknown key \"" + name.str() +
               "\" (expected m, n, k or a #bitnet.float_kernel field)";
       return false;
@@ -152,6 +204,14 @@ bool mlir::bitnet::loadTuningSpec(llvm::StringRef path, TuningSpec &spec,
     error = "tuning file " + path.str() + ": " + problem;
     return false;
   };
+  // A regular file of sane size: a FIFO would block, /dev/zero never end.
+  llvm::sys::fs::file_status status;
+  if (std::error_code e = llvm::sys::fs::status(path, status))
+    return fail("cannot read it: " + e.message());
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return fail("not a regular file");
+  if (status.getSize() > kMaxTuningFileBytes)
+    return fail("larger than " + std::to_string(kMaxTuningFileBytes >> 20) + " MiB");
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file)

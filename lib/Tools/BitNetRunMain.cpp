@@ -323,6 +323,8 @@ int bitnet::bitnetRunMain(int argc, char **argv, bool linkedModel) {
     if (eq == std::string::npos)
       return fail("--input takes NAME=FILE.npy or NAME=FILE.pb, not '" + spec + "'");
     std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
+    if (name.empty() || path.empty())
+      return fail("--input takes NAME=FILE.npy or NAME=FILE.pb, not '" + spec + "'");
     int index = bitnet_model_find_input(model.get(), name.c_str());
     if (index < 0)
       return fail("the model has no input '" + name + "' (see --print-info)");

@@ -62,15 +62,7 @@ SKIP = {
 # commands are reported as BUG and their workaround runs instead (so that
 # the commands after them have their files); once it passes, the run fails
 # until the entry is removed.
-KNOWN_BUGS = [
-    (r"^bitnet-compile (.* )?--emit=exe\b", r"build/bin/\g<0>",
-     "bitnet-compile /usr/share/libonnx-testdata/data/node/test_add/model.onnx"
-     " --emit=exe -o add-exe",
-     "lib/libbitnet_exe.a (the runtime archive built with bitnet-compile) not found",
-     "bitnet-compile found through PATH cannot link --emit=exe: findExeArchive "
-     "(lib/Compiler/Link.cpp) takes the directory from dladdr's dli_fname, which "
-     "for the main program is argv[0] as typed ('bitnet-compile', no directory)"),
-]
+KNOWN_BUGS = []
 
 # Files a document uses without showing how to make them, made in its
 # scratch directory before its commands run, from the models of SHARED

@@ -28,7 +28,7 @@ struct SelectKernelConfigsPass
     if (failed(target))
       return signalPassFailure();
     if (!isValidDecodeAccumulators(decodeAccumulators)) {
-      root->emitError() << getArgument()
+      emitError(root->getLoc()) << getArgument()
                         << ": decode-accumulators must be 1, 2 or 4 (0: the "
                            "default), not "
                         << static_cast<int64_t>(decodeAccumulators);
@@ -38,7 +38,7 @@ struct SelectKernelConfigsPass
     if (rowsPerBlock < 0 || tokenTile < 0 || rowTile < 0 ||
         tokenTile > kMaxRegisterTile || rowTile > kMaxRegisterTile ||
         prefetchDistance < -1 || prefetchDistance > kMaxConfigBytes) {
-      root->emitError() << getArgument()
+      emitError(root->getLoc()) << getArgument()
                         << ": rows-per-block must be >= 0, token-tile and "
                            "row-tile from 0 to "
                         << kMaxRegisterTile << ", prefetch-distance from -1 to "
@@ -48,7 +48,7 @@ struct SelectKernelConfigsPass
     TuningSpec tuning;
     std::string error;
     if (!tuningFile.empty() && !loadTuningSpec(tuningFile, tuning, error)) {
-      root->emitError() << getArgument() << ": " << error;
+      emitError(root->getLoc()) << getArgument() << ": " << error;
       return signalPassFailure();
     }
     TernaryKernelOverrides overrides;

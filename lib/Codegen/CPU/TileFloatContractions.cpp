@@ -492,7 +492,7 @@ struct TileFloatContractionsPass
     // rows and cols become #bitnet.float_kernel fields: the same bounds.
     if (rows < 0 || cols < 0 || rows > kMaxRegisterTile || cols > kMaxRegisterTile ||
         tiles < 1 || tiles > kMaxThreadTiles) {
-      getOperation()->emitError()
+      emitError(getOperation()->getLoc())
           << getArgument() << ": rows and cols must be from 0 (derived) to "
           << kMaxRegisterTile << ", tiles from 1 to " << kMaxThreadTiles;
       return signalPassFailure();

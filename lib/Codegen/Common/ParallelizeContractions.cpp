@@ -68,8 +68,8 @@ struct ParallelizeContractionsPass
   using ParallelizeContractionsPassBase::ParallelizeContractionsPassBase;
 
   void runOnOperation() override {
-    if (tiles > kMaxThreadTiles) {
-      getOperation()->emitError() << getArgument() << ": tiles must be at most " << kMaxThreadTiles;
+    if (tiles < 1 || tiles > kMaxThreadTiles) {
+      emitError(getOperation()->getLoc()) << getArgument() << ": tiles must be from 1 to " << kMaxThreadTiles;
       return signalPassFailure();
     }
     if (tiles < 2)

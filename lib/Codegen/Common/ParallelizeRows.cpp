@@ -33,8 +33,9 @@ struct ParallelizeRowsPass
   using ParallelizeRowsPassBase::ParallelizeRowsPassBase;
 
   void runOnOperation() override {
-    if (tiles > kMaxThreadTiles || minIterations < 1) {
-      getOperation()->emitError() << getArgument() << ": tiles must be at most " << kMaxThreadTiles << " and min-iterations at least 1";
+    if (tiles < 1 || tiles > kMaxThreadTiles || minIterations < 1) {
+      emitError(getOperation()->getLoc()) << getArgument() << ": tiles must be from 1 to " << kMaxThreadTiles
+                                          << " and min-iterations at least 1";
       return signalPassFailure();
     }
     if (tiles < 2)

@@ -28,7 +28,7 @@ struct SetTargetPass : mlir::bitnet::impl::SetTargetPassBase<SetTargetPass> {
     if (attr && !getTargetInfo(attr, error))
       attr = {};
     if (!attr) {
-      module.emitError() << "bitnet-set-target: " << error;
+      emitError(module.getLoc()) << "bitnet-set-target: " << error;
       return signalPassFailure();
     }
     module->setAttr(LLVM::LLVMDialect::getTargetAttrName(), attr);

@@ -308,6 +308,8 @@ Folded Folder::expand() {
   auto target = ints(1);
   if (!target)
     return std::nullopt;
+  if (in[1].rank() != 1)
+    return error("the target shape must be a 1-D tensor");
   for (int64_t d : *target)
     if (d < 0)
       return error("target shape has a negative size " + llvm::Twine(d));
@@ -324,8 +326,8 @@ Folded Folder::expand() {
 
 Folded Folder::constantOfShape() {
   auto shape = ints(0);
-  if (!shape)
-    return error("the shape must be an integer tensor");
+  if (!shape || in[0].rank() != 1)
+    return error("the shape must be a 1-D integer tensor");
   MLIRContext *ctx = n.b.getContext();
   HostTensor fill;
   if (const Tensor *value = n.tensorAttr("value")) {
@@ -469,10 +471,14 @@ Folded Folder::slice() {
   const HostTensor &data = in[0];
   SmallVector<int64_t> begin(data.rank(), 0), step(data.rank(), 1),
       shape(data.shape);
+  SmallVector<bool> sliced(data.rank(), false);
   for (size_t i = 0; i < axes.size(); ++i) {
     auto axis = axisOf(axes[i], data.rank());
     if (!axis)
       return std::nullopt;
+    if (sliced[*axis])
+      return error("axis " + llvm::Twine(axes[i]) + " is repeated");
+    sliced[*axis] = true;
     if (steps[i] == 0)
       return error("step 0 on axis " + llvm::Twine(axes[i]));
     int64_t dim = data.shape[*axis];

@@ -96,6 +96,13 @@ OwningOpRef<ModuleOp> mlir::bitnet::onnx::importDecoder(
     const Model &model, MLIRContext *context, const ImportOptions &options,
     const DecoderImportOptions &decoder, llvm::StringRef fileName) {
   Location loc = FileLineColLoc::get(context, fileName, 0, 0);
+  // Every input's shape follows from the token counts and the capacity.
+  if (!options.inputShapes.empty()) {
+    emitError(loc) << "--input-shape does not apply to a model with key-value "
+                      "caches; its shapes come from --prefill-tokens and "
+                      "--max-context";
+    return nullptr;
+  }
   if (decoder.prefillTokens < 1 || decoder.maxContext <= decoder.prefillTokens) {
     emitError(loc) << "a generative model needs 1 <= prefill tokens ("
                    << decoder.prefillTokens << ") < maximum context ("

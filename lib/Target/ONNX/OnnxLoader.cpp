@@ -387,16 +387,14 @@ NodeAttribute convertAttribute(proto::AttributeProto &a, Loader &loader,
 /// required ones, no unknown or repeated ones. Only for opsets that the
 /// onnx library this is built with knows (an older schema would misjudge
 /// a newer node); unknown ops are the importer's to report.
-void verifyNodeSchema(const proto::NodeProto &node, int64_t opset,
-                      const std::string &file) {
+void verifyNodeSchema(const proto::NodeProto &node, int64_t opset) {
   const std::string &domain = node.domain() == "ai.onnx" ? "" : node.domain();
   std::string label = "node '" + (node.name().empty() ? node.op_type() : node.name()) +
                       "' (" + node.op_type() + "): ";
   std::set<std::string> names;
   for (const auto &attribute : node.attribute())
     if (!names.insert(attribute.name()).second)
-      throw LoadError{file + ": " + label + "attribute '" + attribute.name() +
-                      "' is given twice"};
+      throw LoadError{label + "attribute '" + attribute.name() + "' is given twice"};
   const auto &versions = proto::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
   auto known = versions.find(domain);
   if (!domain.empty() || known == versions.end() || opset > known->second.second)
@@ -412,7 +410,7 @@ void verifyNodeSchema(const proto::NodeProto &node, int64_t opset,
     std::string message = e.what();
     message = message.substr(0, message.find('\n'));
     message = message.substr(0, message.find(" ==> Context"));
-    throw LoadError{file + ": " + label + message};
+    throw LoadError{label + message};
   }
 }
 
@@ -469,7 +467,7 @@ std::unique_ptr<Model> convertModel(proto::ModelProto &modelProto,
     out.outputs.push_back(convertValueInfo(output));
   int64_t opset = model->defaultOpset();
   for (auto &nodeProto : *graph.mutable_node()) {
-    verifyNodeSchema(nodeProto, opset, name);
+    verifyNodeSchema(nodeProto, opset);
     Node node;
     node.name = nodeProto.name();
     node.opType = nodeProto.op_type();

@@ -173,10 +173,14 @@ LogicalResult importSlice(NodeImporter &n) {
       steps.size() != starts->size())
     return n.failure("starts, ends, axes and steps must have the same length");
   SmallVector<int64_t> begin(type.getRank(), 0), size(type.getShape());
+  SmallVector<bool> sliced(type.getRank(), false);
   for (size_t i = 0; i < axes.size(); ++i) {
     std::optional<int64_t> axis = n.normalizeAxis(axes[i], type.getRank());
     if (!axis)
       return failure();
+    if (sliced[*axis])
+      return n.failure("axis " + llvm::Twine(axes[i]) + " is repeated");
+    sliced[*axis] = true;
     if (steps[i] != 1)
       return n.failure("Slice with step " + llvm::Twine(steps[i]) +
                        " on a run-time tensor is not supported");

@@ -30,7 +30,7 @@
 // The tuning file's entry for 2560x2560 at n = 1 replaces two fields.
 // TUNED-LABEL: func @decode
 // TUNED: #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 64, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 2048, cache_line_bytes = 64, decode_accumulators = 4, i16_accumulation = false>
-// BADVALUE: error: bitnet-select-kernel-configs: tuning file {{.*}}tuning-bad-value.json, entry for 2560x2560 (n = 1): decode_accumulators must be 1, 2 or 4, not 3
+// BADVALUE: error: bitnet-select-kernel-configs: tuning file {{.*}}tuning-bad-value.json: ternary_matmul entry 0: "decode_accumulators" must be 1, 2 or 4, not 3
 // BADKEY: error: bitnet-select-kernel-configs: tuning file {{.*}}tuning-bad-key.json: ternary_matmul entry 0: unknown key "rows" (expected m, k, n, format or a #bitnet.ternary_kernel field)
 // MISSING: error: bitnet-select-kernel-configs: tuning file {{.*}}missing.json: cannot read it: No such file or directory
 // BADACC: error: bitnet-select-kernel-configs: decode-accumulators must be 1, 2 or 4 (0: the default), not 3

@@ -1,7 +1,7 @@
 // RUN: bitnet-opt --bitnet-parallelize-rows=min-iterations=1024 --split-input-file %s | FileCheck %s
 // RUN: bitnet-opt --bitnet-parallelize-rows=tiles=1 --split-input-file %s | FileCheck %s --check-prefix=ONE
 // RUN: not bitnet-opt --bitnet-parallelize-rows=min-iterations=-5 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=BADMIN
-// BADMIN: error: bitnet-parallelize-rows: tiles must be at most 1024 and min-iterations at least 1
+// BADMIN: error: bitnet-parallelize-rows: tiles must be from 1 to 1024 and min-iterations at least 1
 
 // An elementwise op of 128 x 64 iterations: 8 pieces of 16 rows in an
 // scf.forall, each the same op on its rows.

@@ -111,7 +111,7 @@ private:
     if (!format.empty()) {
       explicitFormat = symbolizePackedFormat(format);
       if (!explicitFormat) {
-        getOperation()->emitError()
+        emitError(getOperation()->getLoc())
             << "bitnet-pack-ternary: unknown format '" << format
             << "'; expected i2s, tl1 or tl2";
         return failure();
@@ -119,13 +119,13 @@ private:
     }
     std::string error;
     if (!tuningFile.empty() && !loadTuningSpec(tuningFile, tuning, error)) {
-      getOperation()->emitError() << "bitnet-pack-ternary: " << error;
+      emitError(getOperation()->getLoc()) << "bitnet-pack-ternary: " << error;
       return failure();
     }
     LLVM::TargetAttr attr = resolveTargetAttr(getOperation(), target, mcpu, error);
     std::unique_ptr<TargetInfo> info = attr ? getTargetInfo(attr, error) : nullptr;
     if (!info) {
-      getOperation()->emitError() << "bitnet-pack-ternary: " << error;
+      emitError(getOperation()->getLoc()) << "bitnet-pack-ternary: " << error;
       return failure();
     }
     preferred = info->preferredFormat();

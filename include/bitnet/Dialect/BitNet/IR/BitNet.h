@@ -18,6 +18,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "bitnet/Dialect/BitNet/IR/KernelConfigLimits.h"
 #include "bitnet/Reference/Reference.h"
 
 namespace mlir {
@@ -50,15 +51,6 @@ int64_t getPackedRowBytes(PackedFormat format, int64_t k);
 /// Activation bit widths with a defined quantization scheme (8: absmax
 /// int8, 4: absmean int4).
 bool isSupportedActivationBits(int64_t bits);
-
-/// Bounds of kernel configurations (#bitnet.ternary_kernel,
-/// #bitnet.float_kernel): register tiles are unrolled, so their sizes stay
-/// within what a register file holds; distances and budgets within 1 GiB.
-constexpr int64_t kMaxRegisterTile = 32;
-constexpr int64_t kMaxConfigBytes = int64_t(1) << 30;
-/// The most pieces a loop is split into for threads (the runtime's
-/// BITNET_MAX_THREADS).
-constexpr int64_t kMaxThreadTiles = 1024;
 
 } // namespace mlir::bitnet
 
