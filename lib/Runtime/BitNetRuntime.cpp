@@ -63,6 +63,12 @@ bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
   return !shape.empty();
 }
 
+/// Copies `message` into the caller's error buffer, if it gave one.
+void setError(char *error, size_t errorSize, const std::string &message) {
+  if (error && errorSize > 0)
+    std::snprintf(error, errorSize, "%s", message.c_str());
+}
+
 /// `bounds=LO:HI` of an integer input.
 bool parseBounds(const std::string &text, bitnet_tensor_info &info) {
   const size_t prefix = sizeof(abi::kBoundsField) - 1;
@@ -545,8 +551,7 @@ bitnet_model *bitnet_model_load_with_weights(const char *path,
                                              const char *weightsPath,
                                              char *error, size_t errorSize) {
   auto fail = [&](const std::string &message) -> bitnet_model * {
-    if (error && errorSize > 0)
-      std::snprintf(error, errorSize, "%s", message.c_str());
+    setError(error, errorSize, message);
     return nullptr;
   };
   if (!path)
@@ -593,8 +598,7 @@ bitnet_model *loadModel(void *library, const std::string &display,
                         const std::string &weights, bool weightsGiven,
                         char *error, size_t errorSize) {
   auto fail = [&](const std::string &message) -> bitnet_model * {
-    if (error && errorSize > 0)
-      std::snprintf(error, errorSize, "%s", message.c_str());
+    setError(error, errorSize, message);
     return nullptr;
   };
   const char *path = display.c_str();
@@ -728,8 +732,7 @@ int bitnet_model_run(bitnet_model *model, const void *const *inputs,
 int bitnet_model_check_inputs(const bitnet_model *model, const void *const *inputs,
                               char *error, size_t errorSize) {
   auto fail = [&](const std::string &message) {
-    if (error && errorSize > 0)
-      std::snprintf(error, errorSize, "%s", message.c_str());
+    setError(error, errorSize, message);
     return -1;
   };
   if (!model)
@@ -750,8 +753,7 @@ int bitnet_model_check_inputs(const bitnet_model *model, const void *const *inpu
 int bitnet_model_verify_weights(const bitnet_model *model, char *error,
                                 size_t errorSize) {
   auto fail = [&](const std::string &message) {
-    if (error && errorSize > 0)
-      std::snprintf(error, errorSize, "%s", message.c_str());
+    setError(error, errorSize, message);
     return -1;
   };
   if (!model)

@@ -84,6 +84,19 @@ std::string checkField(const std::string &name, int64_t value) {
   return within(1, kMaxRegisterTile); // the register tiles
 }
 
+/// Records kernel-configuration field `name`; false with `error` set when
+/// the value is out of its bounds.
+bool setField(std::map<std::string, int64_t> &fields, const std::string &name,
+              int64_t value, std::string &error) {
+  std::string bad = checkField(name, value);
+  if (!bad.empty()) {
+    error = "\"" + name + "\" " + bad + ", not " + std::to_string(value);
+    return false;
+  }
+  fields[name] = value;
+  return true;
+}
+
 /// An integer field (true / false count as 1 / 0); nullopt otherwise.
 std::optional<int64_t> integerOf(const llvm::json::Value &value) {
   if (std::optional<int64_t> number = value.getAsInteger())
@@ -119,12 +132,8 @@ bool parseEntry(const llvm::json::Object &object, TernaryTuningEntry &entry,
     else if (name == "n")
       entry.n = *number;
     else if (llvm::is_contained(ternaryKernelFieldNames(), name.str())) {
-      std::string bad = checkField(name.str(), *number);
-      if (!bad.empty()) {
-        error = "\"" + name.str() + "\" " + bad + ", not " + std::to_string(*number);
+      if (!setField(entry.fields, name.str(), *number, error))
         return false;
-      }
-      entry.fields[name.str()] = *number;
     } else {
       error = "unknown key \"" + name.str() + "\" (expected m, k, n, format or a "
               "#bitnet.ternary_kernel field)";
@@ -155,12 +164,8 @@ bool parseEntry(const llvm::json::Object &object, FloatTuningEntry &entry,
     else if (name == "k")
       entry.k = *number;
     else if (llvm::is_contained(floatKernelFieldNames(), name.str())) {
-      std::string bad = checkField(name.str(), *number);
-      if (!bad.empty()) {
-        error = "\"" + name.str() + "\" " + bad + ", not " + std::to_string(*number);
+      if (!setField(entry.fields, name.str(), *number, error))
         return false;
-      }
-      entry.fields[name.str()] = *number;
     } else {
       error = "unknown key \"" + name.str() +
               "\" (expected m, n, k or a #bitnet.float_kernel field)";

@@ -347,15 +347,6 @@ LogicalResult GraphImporter::checkGraphNames(Location fileLoc) {
     if (!names.insert(info.name).second)
       return emitError(fileLoc) << "two graph inputs are named '" << info.name
                                 << "'";
-  llvm::StringSet<> initializers;
-  for (const Tensor &init : graph.initializers) {
-    if (!initializers.insert(init.name).second)
-      return emitError(fileLoc) << "two initializers are named '" << init.name
-                                << "'";
-    if (names.contains(init.name))
-      return emitError(fileLoc) << "initializer '" << init.name
-                                << "' has the name of a graph input";
-  }
   return success();
 }
 
