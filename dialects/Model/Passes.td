@@ -76,6 +76,31 @@ def KVCacheInPlacePass
   ];
 }
 
+def CausalMaskFromPositionPass
+    : Pass<"bitnet-causal-mask-from-position", "::mlir::func::FuncOp"> {
+  let summary = "Causal masks computed from the cache's length in the shapes "
+                "become masks from the run-time cache position";
+  let description = [{
+    transformers' exports without an `attention_mask` input (and other
+    exports that do the same) build the causal mask from the past length in
+    the cache's shape: key slot `j` is visible to new token `i` when
+    `j <= past + i`. With fixed-capacity caches (`bitnet-kv-cache-in-place`)
+    the shapes say `past = C - S`, the import folds the mask into a constant
+    for that length, and every slot would be visible however short the
+    context is. In a function with a `cache_position` input, this pass
+    finds each constant added to attention scores right before a softmax
+    (a `tosa.add` whose result feeds a `tosa.reduce_max` over the last
+    axis) whose `[S, C]` values are exactly that causal mask (0 where
+    visible, one value `m <= -1e30` elsewhere; all zeros for `S = 1`), and
+    replaces it with the same mask computed from `cache_position`:
+    `j <= cache_position + i`. Any other constant is left alone, so a graph
+    that masks by `attention_mask` or positions is unchanged.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def LastTokenLogitsPass
     : Pass<"bitnet-last-token-logits", "::mlir::func::FuncOp"> {
   let summary = "A generative prefill computes the logits of one token, not all";

@@ -55,6 +55,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importOnnx(const ImportRequest &request,
   bitnet::KVCacheInPlacePassOptions inPlace;
   inPlace.pastPrefix = request.decoder.pastPrefix;
   pm.addNestedPass<func::FuncOp>(bitnet::createKVCacheInPlacePass(inPlace));
+  pm.addNestedPass<func::FuncOp>(bitnet::createCausalMaskFromPositionPass());
   pm.addNestedPass<func::FuncOp>(bitnet::createLastTokenLogitsPass());
   if (failed(pm.run(*module)))
     return reported();

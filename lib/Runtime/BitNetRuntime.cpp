@@ -401,6 +401,15 @@ using abi::kLogits;
 using abi::kLogitsIndex;
 using abi::kPositionIds;
 
+/// A generative model's cache capacity in tokens: the length of its caches
+/// (an attention_mask input, when the graph has one, is as long), or -1.
+int64_t cacheCapacity(const Entry &entry) {
+  for (const auto &input : entry.inputs)
+    if (input->info.state)
+      return input->shape.size() == 4 ? input->shape[2] : -1;
+  return -1;
+}
+
 /// Checks that a generative model's entry point has the signature the
 /// session drives; empty on success, else the message.
 std::string checkGenerativeEntry(const Entry &entry, const char *name,
@@ -499,7 +508,7 @@ struct bitnet_session {
     int64_t slots = entry.find(entry.inputs, kInputIds)->shape[1];
     int64_t logitRows = entry.outputs[0]->shape[1];
     int64_t vocab = entry.outputs[0]->shape[2];
-    int64_t capacity = model->decode.find(model->decode.inputs, kAttentionMask)->shape[1];
+    int64_t capacity = cacheCapacity(model->decode);
     std::vector<int64_t> ids(slots, 0), positions(slots), mask(capacity, 0);
     for (int64_t i = 0; i < slots; ++i) {
       ids[i] = i < count ? tokens[i] : 0;
@@ -630,8 +639,7 @@ bitnet_model *loadModel(void *library, const std::string &display,
                 " is not a compiled BitNet model (no bitnet_run / bitnet_model_info; "
                 "compile it with bitnet-compile --emit=lib)");
   if (model->generative) {
-    const Tensor *mask = model->decode.find(model->decode.inputs, kAttentionMask);
-    int64_t capacity = mask && mask->shape.size() == 2 ? mask->shape[1] : -1;
+    int64_t capacity = cacheCapacity(model->decode);
     for (auto [entry, name] : {std::pair<const Entry *, const char *>{&model->prefill, "prefill"},
                                {&model->decode, "decode"}}) {
       message = checkGenerativeEntry(*entry, name, capacity);
@@ -779,7 +787,7 @@ int bitnet_model_is_generative(const bitnet_model *model) {
 int64_t bitnet_model_max_context(const bitnet_model *model) {
   if (!bitnet_model_is_generative(model))
     return 0;
-  return model->decode.find(model->decode.inputs, kAttentionMask)->shape[1];
+  return cacheCapacity(model->decode);
 }
 
 int64_t bitnet_model_vocab_size(const bitnet_model *model) {

@@ -214,6 +214,9 @@ private:
   Folded slice();
   Folded split();
   Folded trilu();
+  Folded scatterND();
+  Folded gatherND();
+  Folded cumSum();
 
   NodeImporter &n;
   ArrayRef<HostTensor> in;
@@ -229,7 +232,8 @@ Folded Folder::intBinary(const std::string &op) {
   auto shape = broadcast({&a, &b});
   if (!shape)
     return std::nullopt;
-  bool compare = op == "Equal" || op == "Less" || op == "Greater";
+  bool compare = op == "Equal" || op == "Less" || op == "Greater" ||
+                 op == "LessOrEqual" || op == "GreaterOrEqual";
   Type type = compare ? IntegerType::get(a.elementType.getContext(), 1)
                       : a.elementType;
   if (std::optional<Folded> bad = checkShape(*shape, type))
@@ -268,6 +272,10 @@ Folded Folder::intBinary(const std::string &op) {
       r.ints[i] = x < y;
     else if (op == "Greater")
       r.ints[i] = x > y;
+    else if (op == "LessOrEqual")
+      r.ints[i] = x <= y;
+    else if (op == "GreaterOrEqual")
+      r.ints[i] = x >= y;
     else if (op == "Max")
       r.ints[i] = std::max(x, y);
     else if (op == "Min")
@@ -276,6 +284,14 @@ Folded Folder::intBinary(const std::string &op) {
       r.ints[i] = x & y;
     else if (op == "BitwiseOr")
       r.ints[i] = x | y;
+    else if (op == "BitwiseXor")
+      r.ints[i] = x ^ y;
+    else if (op == "And")
+      r.ints[i] = x && y;
+    else if (op == "Or")
+      r.ints[i] = x || y;
+    else if (op == "Xor")
+      r.ints[i] = (x != 0) != (y != 0);
     else if (op == "BitShift") {
       if (y < 0 || y >= 64)
         return std::nullopt;
@@ -569,17 +585,128 @@ Folded Folder::trilu() {
   return one(r);
 }
 
+/// ScatterND without reduction; anything the handler refuses (other
+/// shapes, types, reductions) is left to it so that it names the problem.
+Folded Folder::scatterND() {
+  const HostTensor &data = in[0], &indices = in[1], &updates = in[2];
+  if (indices.isFloat() || indices.rank() < 1 ||
+      data.elementType != updates.elementType ||
+      n.stringAttr("reduction", "none") != "none")
+    return std::nullopt;
+  int64_t k = indices.shape.back();
+  if (k < 1 || k > data.rank())
+    return std::nullopt;
+  SmallVector<int64_t> expected(ArrayRef<int64_t>(indices.shape).drop_back());
+  llvm::append_range(expected, ArrayRef<int64_t>(data.shape).drop_front(k));
+  if (updates.shape != expected)
+    return std::nullopt;
+  int64_t sliceSize = 1;
+  for (int64_t d = k; d < data.rank(); ++d)
+    sliceSize *= data.shape[d];
+  HostTensor r = data;
+  int64_t count = k ? indices.size() / k : 0;
+  for (int64_t u = 0; u < count; ++u) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < k; ++d) {
+      int64_t dim = data.shape[d], i = indices.ints[u * k + d];
+      if (i < -dim || i >= dim)
+        return error("index " + llvm::Twine(i) + " is out of range for "
+                     "dimension " + llvm::Twine(d) + " of size " + llvm::Twine(dim));
+      offset = offset * dim + (i < 0 ? i + dim : i);
+    }
+    for (int64_t j = 0; j < sliceSize; ++j)
+      r.copyFrom(updates, u * sliceSize + j, offset * sliceSize + j);
+  }
+  return one(r);
+}
+
+/// GatherND with batch_dims 0 (anything else is left to the handler).
+Folded Folder::gatherND() {
+  const HostTensor &data = in[0], &indices = in[1];
+  if (indices.isFloat() || indices.rank() < 1 || n.intAttr("batch_dims", 0) != 0)
+    return std::nullopt;
+  int64_t k = indices.shape.back();
+  if (k < 1 || k > data.rank())
+    return std::nullopt;
+  SmallVector<int64_t> shape(ArrayRef<int64_t>(indices.shape).drop_back());
+  llvm::append_range(shape, ArrayRef<int64_t>(data.shape).drop_front(k));
+  if (std::optional<Folded> bad = checkShape(shape, data.elementType))
+    return *bad;
+  int64_t sliceSize = 1;
+  for (int64_t d = k; d < data.rank(); ++d)
+    sliceSize *= data.shape[d];
+  HostTensor r = HostTensor::like(data.elementType, shape);
+  int64_t count = indices.size() / k;
+  for (int64_t u = 0; u < count; ++u) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < k; ++d) {
+      int64_t dim = data.shape[d], i = indices.ints[u * k + d];
+      if (i < -dim || i >= dim)
+        return error("index " + llvm::Twine(i) + " is out of range for "
+                     "dimension " + llvm::Twine(d) + " of size " + llvm::Twine(dim));
+      offset = offset * dim + (i < 0 ? i + dim : i);
+    }
+    for (int64_t j = 0; j < sliceSize; ++j)
+      r.copyFrom(data, offset * sliceSize + j, u * sliceSize + j);
+  }
+  return one(r);
+}
+
+/// CumSum of integers along a constant axis (exclusive, reverse).
+Folded Folder::cumSum() {
+  const HostTensor &x = in[0];
+  auto axisValues = ints(1);
+  if (x.isFloat() || !axisValues || axisValues->size() != 1)
+    return std::nullopt;
+  auto axis = axisOf((*axisValues)[0], x.rank());
+  if (!axis)
+    return std::nullopt;
+  bool exclusive = n.intAttr("exclusive", 0) != 0, reverse = n.intAttr("reverse", 0) != 0;
+  int64_t dim = x.shape[*axis], inner = 1;
+  for (int64_t d = *axis + 1; d < x.rank(); ++d)
+    inner *= x.shape[d];
+  int64_t outer = dim * inner ? x.size() / (dim * inner) : 0;
+  HostTensor r = x;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      uint64_t sum = 0; // wraps, as the integer arithmetic above
+      for (int64_t t = 0; t < dim; ++t) {
+        int64_t pos = reverse ? dim - 1 - t : t;
+        int64_t index = (o * dim + pos) * inner + i;
+        uint64_t value = static_cast<uint64_t>(x.ints[index]);
+        if (exclusive) {
+          r.ints[index] = static_cast<int64_t>(sum);
+          sum += value;
+        } else {
+          sum += value;
+          r.ints[index] = static_cast<int64_t>(sum);
+        }
+      }
+    }
+  return one(r);
+}
+
 Folded Folder::fold() {
   const std::string &op = n.node.opType;
   MLIRContext *ctx = n.b.getContext();
 
+  // Unsigned inputs were read zero-extended: comparisons are unsigned too.
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
-      op == "Equal" || op == "Max" || op == "Min" || op == "BitwiseAnd" ||
-      op == "BitwiseOr" || op == "BitShift")
+      op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" ||
+      op == "GreaterOrEqual" || op == "Max" || op == "Min" ||
+      op == "BitwiseAnd" || op == "BitwiseOr" || op == "BitwiseXor" ||
+      op == "BitShift" || op == "And" || op == "Or" || op == "Xor")
     return in.size() == 2 ? intBinary(op) : std::nullopt;
 
   if (op == "Identity")
     return one(in[0]);
+
+  if (op == "Not" && in[0].elementType.isInteger(1)) {
+    HostTensor r = in[0];
+    for (int64_t &v : r.ints)
+      v = !v;
+    return one(r);
+  }
 
   if (op == "Neg" && !in[0].isFloat()) {
     HostTensor r = in[0];
@@ -620,6 +747,12 @@ Folded Folder::fold() {
     return split();
   if (op == "Trilu")
     return trilu();
+  if (op == "ScatterND" && in.size() == 3)
+    return scatterND();
+  if (op == "GatherND" && in.size() == 2)
+    return gatherND();
+  if (op == "CumSum" && in.size() == 2)
+    return cumSum();
 
   // Shape and the reshaping ops need only types or are handled by
   // reshapeTo(), which keeps constants constant.

@@ -140,15 +140,29 @@ LogicalResult importTosaBinaryAs(NodeImporter &n, Type resultElementType) {
 }
 
 /// Greater/Less/GreaterOrEqual/LessOrEqual as TOSA comparisons (Less swaps
-/// the operands). TOSA compares signed: unsigned inputs are refused rather
-/// than compared wrongly.
-template <typename TosaOp, bool swapOperands>
+/// the operands). TOSA compares signed, so unsigned integers (ONNX uint8,
+/// signless i8 here) compare in a linalg.generic with arith.cmpi's unsigned
+/// predicates.
+template <typename TosaOp, bool swapOperands, arith::CmpIPredicate unsignedPredicate>
 LogicalResult importComparison(NodeImporter &n) {
   Value lhs = n.input(0), rhs = n.input(1);
   if (!lhs || !rhs)
     return failure();
-  if (n.isUnsigned(0) || n.isUnsigned(1))
-    return n.failure("comparisons of unsigned integers are not supported");
+  if (n.isUnsigned(0) || n.isUnsigned(1)) {
+    if (failed(checkSameElementType(n, {lhs, rhs})))
+      return failure();
+    if (!cast<RankedTensorType>(lhs.getType()).getElementType().isInteger())
+      return n.failure("unsigned operands must be integers");
+    FailureOr<Value> result = broadcastGeneric(
+        n, {lhs, rhs}, n.b.getI1Type(),
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return arith::CmpIOp::create(b, loc, unsignedPredicate, args[0], args[1]);
+        });
+    if (failed(result))
+      return failure();
+    n.setResult(0, *result);
+    return success();
+  }
   if (swapOperands)
     std::swap(lhs, rhs);
   FailureOr<Value> result = emitTosaBinary<TosaOp>(n, lhs, rhs, n.b.getI1Type());
@@ -182,14 +196,28 @@ LogicalResult importBitShift(NodeImporter &n) {
   return success();
 }
 
-LogicalResult importBitwiseAnd(NodeImporter &n) {
+/// BitwiseAnd/Or/Xor: the result is unsigned when the (same-typed) operands
+/// are.
+template <typename TosaOp> LogicalResult importBitwise(NodeImporter &n) {
   Value lhs = n.input(0), rhs = n.input(1);
   if (!lhs || !rhs)
     return failure();
-  FailureOr<Value> result = emitTosaBinary<tosa::BitwiseAndOp>(n, lhs, rhs);
+  if (!cast<RankedTensorType>(lhs.getType()).getElementType().isInteger())
+    return n.failure("takes integers");
+  FailureOr<Value> result = emitTosaBinary<TosaOp>(n, lhs, rhs);
   if (failed(result))
     return failure();
   n.setResult(0, *result, n.isUnsigned(0));
+  return success();
+}
+
+LogicalResult importBitwiseNot(NodeImporter &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  if (!cast<RankedTensorType>(x.getType()).getElementType().isInteger())
+    return n.failure("takes integers");
+  n.setResult(0, tosa::BitwiseNotOp::create(n.b, x.getType(), x), n.isUnsigned(0));
   return success();
 }
 
@@ -441,6 +469,10 @@ LogicalResult importCast(NodeImporter &n) {
   bool toUnsigned = isUnsignedDataType(toType);
   auto type = cast<RankedTensorType>(x.getType());
   Type from = type.getElementType();
+  if (from == to && n.isUnsigned(0) == toUnsigned) {
+    n.setResult(0, x, toUnsigned);
+    return success();
+  }
   if (n.isUnsigned(0) || toUnsigned) {
     // Unsigned data: zero-extend / unsigned conversions, exactly.
     bool fromUnsigned = n.isUnsigned(0);
@@ -455,6 +487,7 @@ LogicalResult importCast(NodeImporter &n) {
                                 : arith::SIToFPOp::create(b, loc, to, v).getResult();
           unsigned fromWidth = from.getIntOrFloatBitWidth(),
                    toWidth = to.getIntOrFloatBitWidth();
+          // uint8 <-> int8: the same bits, a new value of the other signedness.
           if (fromWidth == toWidth)
             return v;
           if (fromWidth > toWidth)
@@ -465,10 +498,6 @@ LogicalResult importCast(NodeImporter &n) {
     if (failed(result))
       return failure();
     n.setResult(0, *result, toUnsigned);
-    return success();
-  }
-  if (from == to) {
-    n.setResult(0, x);
     return success();
   }
   n.setResult(0, tosa::CastOp::create(n.b, type.clone(to), x));
@@ -496,16 +525,20 @@ void mlir::bitnet::onnx::registerElementwiseImporters(OpImportRegistry &r) {
   r["Equal"] = [](NodeImporter &n) {
     return importTosaBinaryAs<tosa::EqualOp>(n, n.b.getI1Type());
   };
-  r["Greater"] = importComparison<tosa::GreaterOp, false>;
-  r["Less"] = importComparison<tosa::GreaterOp, true>;
-  r["GreaterOrEqual"] = importComparison<tosa::GreaterEqualOp, false>;
-  r["LessOrEqual"] = importComparison<tosa::GreaterEqualOp, true>;
+  using Pred = arith::CmpIPredicate;
+  r["Greater"] = importComparison<tosa::GreaterOp, false, Pred::ugt>;
+  r["Less"] = importComparison<tosa::GreaterOp, true, Pred::ult>;
+  r["GreaterOrEqual"] = importComparison<tosa::GreaterEqualOp, false, Pred::uge>;
+  r["LessOrEqual"] = importComparison<tosa::GreaterEqualOp, true, Pred::ule>;
   r["And"] = importTosaBinary<tosa::LogicalAndOp>;
   r["Or"] = importTosaBinary<tosa::LogicalOrOp>;
   r["Xor"] = importTosaBinary<tosa::LogicalXorOp>;
   r["Not"] = importTosaUnary<tosa::LogicalNotOp>;
   r["Where"] = importWhere;
-  r["BitwiseAnd"] = importBitwiseAnd;
+  r["BitwiseAnd"] = importBitwise<tosa::BitwiseAndOp>;
+  r["BitwiseOr"] = importBitwise<tosa::BitwiseOrOp>;
+  r["BitwiseXor"] = importBitwise<tosa::BitwiseXorOp>;
+  r["BitwiseNot"] = importBitwiseNot;
   r["BitShift"] = importBitShift;
   r["Abs"] = importTosaUnary<tosa::AbsOp>;
   r["Reciprocal"] = importTosaUnary<tosa::ReciprocalOp>;

@@ -22,8 +22,11 @@ using namespace mlir::bitnet::onnx;
 
 bool mlir::bitnet::onnx::isGenerativeModel(const Model &model,
                                            const DecoderImportOptions &options) {
+  // A cache whose past length is fixed (an export traced for one step on a
+  // given past) is an ordinary input: the graph runs that one step.
   return llvm::any_of(model.graph.inputs, [&](const ValueInfo &input) {
-    return llvm::StringRef(input.name).starts_with(options.pastPrefix);
+    return llvm::StringRef(input.name).starts_with(options.pastPrefix) &&
+           (!input.hasShape || input.dims.size() != 4 || input.dims[2].value < 0);
   });
 }
 

@@ -65,6 +65,17 @@ DenseElementsAttr NodeImporter::constantInput(unsigned i) {
 }
 
 std::optional<SmallVector<int64_t>> NodeImporter::constantInts(unsigned i) {
+  // Index lists over 1 KiB (ScatterND's row indices) are resource blobs.
+  ElementsAttr any;
+  if (Value v = hasInput(i) ? input(i) : nullptr;
+      v && matchPattern(v, m_Constant(&any))) {
+    if (auto i64 = dyn_cast<DenseI64ResourceElementsAttr>(any))
+      if (std::optional<ArrayRef<int64_t>> data = i64.tryGetAsArrayRef())
+        return SmallVector<int64_t>(*data);
+    if (auto i32 = dyn_cast<DenseI32ResourceElementsAttr>(any))
+      if (std::optional<ArrayRef<int32_t>> data = i32.tryGetAsArrayRef())
+        return SmallVector<int64_t>(data->begin(), data->end());
+  }
   DenseElementsAttr attr = constantInput(i);
   if (!attr || !attr.getElementType().isInteger())
     return std::nullopt;
@@ -309,13 +320,31 @@ FailureOr<RankedTensorType> GraphImporter::inputType(const ValueInfo &info) {
                           << info.name << "=<d0>x<d1>...";
   SmallVector<int64_t> shape;
   for (auto [i, dim] : llvm::enumerate(info.dims)) {
-    if (dim.value < 0)
+    if (dim.value >= 0) {
+      shape.push_back(dim.value);
+      continue;
+    }
+    // A symbolic dimension: its size by symbol (`--input-shape seq=13`), or
+    // a stated default.
+    auto bySymbol = dim.param.empty() ? options.inputShapes.end()
+                                      : options.inputShapes.find(dim.param);
+    if (bySymbol != options.inputShapes.end() && bySymbol->second.size() == 1) {
+      shape.push_back(bySymbol->second[0]);
+      continue;
+    }
+    int64_t size = i == 0 ? 1 : options.defaultDynamicSize;
+    if (size < 1)
       return emitError(loc)
              << "graph input '" << info.name << "' has dynamic dimension " << i
              << (dim.param.empty() ? "" : " ('" + dim.param + "')")
              << "; give its size with --input-shape " << info.name
-             << "=<d0>x<d1>...";
-    shape.push_back(dim.value);
+             << "=<d0>x<d1>..." << (dim.param.empty() ? "" : " or " + dim.param + "=N");
+    emitRemark(loc) << "graph input '" << info.name << "': dynamic dimension " << i
+                    << (dim.param.empty() ? "" : " ('" + dim.param + "')")
+                    << " compiled as " << size << "; choose with --input-shape "
+                    << (dim.param.empty() ? info.name + "=<d0>x<d1>..."
+                                          : dim.param + "=N");
+    shape.push_back(size);
   }
   return checkedShape(loc, info.name, shape, elementType);
 }
@@ -434,10 +463,17 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   for (const auto &entry : options.inputShapes) {
     const std::string &name = entry.first;
-    if (llvm::none_of(graph.inputs,
-                      [&](const ValueInfo &v) { return v.name == name; })) {
+    bool isSymbol = entry.second.size() == 1 &&
+                    llvm::any_of(graph.inputs, [&](const ValueInfo &v) {
+                      return llvm::any_of(v.dims, [&](const Dimension &d) {
+                        return d.value < 0 && d.param == name;
+                      });
+                    });
+    if (!isSymbol && llvm::none_of(graph.inputs,
+                                   [&](const ValueInfo &v) { return v.name == name; })) {
       emitError(fileLoc) << "--input-shape names '" << name
-                         << "', which is not an input of the graph";
+                         << "', which is neither an input of the graph nor the "
+                            "name of a dynamic dimension";
       return nullptr;
     }
   }

@@ -1,7 +1,7 @@
 //===- ShapeOps.cpp - ONNX shape and data-movement ops ----------------===//
 //
 // Shape, Unsqueeze/Squeeze, Concat, Slice, Split, Expand, Gather, Trilu,
-// Gemm. Constant inputs are folded before these run (ConstantFolding.cpp);
+// ScatterND, Gemm. Constant inputs are folded before these run (ConstantFolding.cpp);
 // these handlers emit TOSA for run-time values. Shape parameters (axes,
 // starts, target shapes) must be constants after folding.
 //
@@ -12,6 +12,7 @@
 #include "bitnet/Dialect/BitNet/IR/FunctionAttrs.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
 #include "mlir/Dialect/Traits.h"
@@ -193,6 +194,98 @@ LogicalResult importSlice(NodeImporter &n) {
     size[*axis] = std::max<int64_t>(0, e - s);
   }
   n.setResult(0, slice(n.b, x, begin, size));
+  return success();
+}
+
+/// The most slices one ScatterND may write (each is one tensor.insert_slice).
+constexpr int64_t kMaxScatteredSlices = 4096;
+
+/// ScatterND without reduction, constant indices: exporters write slice
+/// assignment (`w[a:b] = v`) this way. Each run of index tuples that
+/// addresses consecutive slices becomes one tensor.insert_slice of the
+/// matching rows of `updates`. torch's dynamo exporter scatters int8 updates
+/// into uint8 data (onnxruntime refuses such a node); both are i8 here and
+/// the bytes are the same, so it is accepted.
+LogicalResult importScatterND(NodeImporter &n) {
+  Value data = n.input(0), updates = n.input(2);
+  if (!data || !updates)
+    return failure();
+  std::string reduction = n.stringAttr("reduction", "none");
+  if (reduction != "none")
+    return n.failure("reduction '" + reduction + "' is not supported");
+  auto indices = n.constantInts(1);
+  if (!indices)
+    return n.failure("indices must be a constant");
+  auto dataType = cast<RankedTensorType>(data.getType());
+  auto updatesType = cast<RankedTensorType>(updates.getType());
+  ArrayRef<int64_t> indicesShape = n.inputType(1).getShape();
+  if (dataType.getElementType() != updatesType.getElementType())
+    return n.failure("data and updates have different element types");
+  int64_t k = indicesShape.empty() ? 0 : indicesShape.back();
+  if (k < 1 || k > dataType.getRank())
+    return n.failure("the last dimension of indices must be in [1, rank of "
+                     "data]; got " + llvm::Twine(k));
+  SmallVector<int64_t> expected(indicesShape.drop_back());
+  llvm::append_range(expected, dataType.getShape().drop_front(k));
+  if (updatesType.getShape() != ArrayRef<int64_t>(expected))
+    return n.failure("updates must have shape indices.shape[:-1] + "
+                     "data.shape[k:]");
+  int64_t count = static_cast<int64_t>(indices->size()) / k;
+  ArrayRef<int64_t> tail = dataType.getShape().drop_front(k);
+  SmallVector<int64_t> rowsShape{count};
+  llvm::append_range(rowsShape, tail);
+  Value rows = reshapeTo(n.b, updates, rowsShape);
+
+  // The index tuple of update u, negative indices counted from the end.
+  auto tupleAt = [&](int64_t u) -> FailureOr<SmallVector<int64_t>> {
+    SmallVector<int64_t> tuple;
+    for (int64_t d = 0; d < k; ++d) {
+      int64_t dim = dataType.getDimSize(d), i = (*indices)[u * k + d];
+      if (i < -dim || i >= dim) {
+        (void)n.failure("index " + llvm::Twine(i) + " is out of range for "
+                        "dimension " + llvm::Twine(d) + " of size " +
+                        llvm::Twine(dim));
+        return failure();
+      }
+      tuple.push_back(i < 0 ? i + dim : i);
+    }
+    return tuple;
+  };
+  Value result = data;
+  int64_t slices = 0;
+  for (int64_t u = 0; u < count;) {
+    FailureOr<SmallVector<int64_t>> first = tupleAt(u);
+    if (failed(first))
+      return failure();
+    int64_t length = 1;
+    for (; u + length < count; ++length) {
+      FailureOr<SmallVector<int64_t>> next = tupleAt(u + length);
+      if (failed(next))
+        return failure();
+      SmallVector<int64_t> want(*first);
+      want.back() += length;
+      if (*next != want)
+        break;
+    }
+    if (++slices > kMaxScatteredSlices)
+      return n.failure("indices address more than " +
+                       llvm::Twine(kMaxScatteredSlices) +
+                       " separate slices; not supported");
+    SmallVector<int64_t> partStart(rowsShape.size(), 0), partSize(rowsShape);
+    partStart[0] = u;
+    partSize[0] = length;
+    Value part = length == count ? rows : slice(n.b, rows, partStart, partSize);
+    SmallVector<int64_t> offsets(*first), sizes(k, 1), strides(dataType.getRank(), 1);
+    offsets.append(tail.size(), 0);
+    sizes.back() = length;
+    llvm::append_range(sizes, tail);
+    result = tensor::InsertSliceOp::create(
+        n.b, part, result, ValueRange{}, ValueRange{}, ValueRange{},
+        n.b.getDenseI64ArrayAttr(offsets), n.b.getDenseI64ArrayAttr(sizes),
+        n.b.getDenseI64ArrayAttr(strides));
+    u += length;
+  }
+  n.setResult(0, result, n.isUnsigned(0));
   return success();
 }
 
@@ -497,7 +590,10 @@ void mlir::bitnet::onnx::registerShapeImporters(OpImportRegistry &r) {
   r["Expand"] = importExpand;
   r["Gather"] = importGather;
   r["Trilu"] = importTrilu;
+  r["ScatterND"] = importScatterND;
   r["Gemm"] = importGemm;
   r["ConstantOfShape"] = needsConstantInputs;
   r["Range"] = needsConstantInputs;
+  r["CumSum"] = needsConstantInputs;
+  r["GatherND"] = needsConstantInputs;
 }

@@ -18,8 +18,13 @@ namespace mlir::bitnet::onnx {
 struct Model;
 
 struct ImportOptions {
-  /// Sizes for graph inputs with dynamic dimensions: input name -> shape.
+  /// Sizes for graph inputs with dynamic dimensions: input name -> shape,
+  /// or the name of a symbolic dimension -> {size} (every input's dimension
+  /// of that name).
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// The size of a symbolic dimension that `inputShapes` does not give
+  /// (dimension 0, the batch, gets 1), stated in a remark; 0: an error.
+  int64_t defaultDynamicSize = 128;
   /// Constants larger than this many bytes are held as `dense_resource`
   /// blobs that reference the loaded bytes instead of copying them.
   int64_t resourceThresholdBytes = 1024;
@@ -69,7 +74,8 @@ struct DecoderImportOptions {
 /// the next one's slots.
 std::vector<int64_t> defaultContextBuckets(int64_t maxContext);
 
-/// Whether the graph has key-value cache inputs (`options.pastPrefix`).
+/// Whether the graph has key-value cache inputs (`options.pastPrefix`)
+/// whose past length is symbolic: a fixed one is an ordinary input.
 bool isGenerativeModel(const Model &model, const DecoderImportOptions &options);
 
 /// Imports a generative decoder twice into one module, as `prefill`

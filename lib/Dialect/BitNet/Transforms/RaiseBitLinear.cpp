@@ -11,6 +11,7 @@
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
 #include "ImportedForms.h"
+#include "PackedWeights.h"
 #include "WeightBlobs.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -264,153 +265,54 @@ FailureOr<Value> matchWeightQuant(Value v, Reason &why) {
   return fq->input;
 }
 
-/// Weight side, form (b): a constant whose values are all -g, 0 or +g.
-std::optional<std::pair<DenseElementsAttr, float>> matchTernaryValued(Value v) {
-  DenseElementsAttr attr;
+/// Weight side, form (b): a 2-D f32 constant whose values are all -g, 0
+/// (either sign) or +g, inline or a dense_resource blob (as exporters
+/// write external data).
+struct TernaryValued {
+  SmallVector<float> copy; // the values when the attribute is not one array
+  ArrayRef<float> values;
+  int64_t rows, cols;
+  float gamma;
+};
+
+std::optional<TernaryValued> matchTernaryValued(Value v) {
+  ElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr)) || !attr.getElementType().isF32())
     return std::nullopt;
   // The importer may already have given a constant [K, N] weight the
   // [1, K, N] shape of the 3-D product.
-  auto type = cast<RankedTensorType>(attr.getType());
-  if (type.getRank() == 3 && type.getDimSize(0) == 1)
-    attr = attr.reshape(type.clone(type.getShape().drop_front()));
-  if (cast<RankedTensorType>(attr.getType()).getRank() != 2)
+  ArrayRef<int64_t> shape = attr.getShapedType().getShape();
+  if (shape.size() == 3 && shape[0] == 1)
+    shape = shape.drop_front();
+  if (shape.size() != 2)
     return std::nullopt;
-  float gamma = 0;
-  for (float w : attr.getValues<float>()) {
+  TernaryValued t;
+  t.rows = shape[0];
+  t.cols = shape[1];
+  if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    t.values = *data;
+  } else if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && !dense.isSplat()) {
+    t.copy.assign(dense.getValues<float>().begin(), dense.getValues<float>().end());
+    t.values = t.copy;
+  } else {
+    return std::nullopt;
+  }
+  t.gamma = 0;
+  for (float w : t.values) {
     float mag = std::fabs(w);
     if (mag == 0)
       continue;
-    if (gamma == 0)
-      gamma = mag;
-    else if (mag != gamma)
+    if (t.gamma == 0)
+      t.gamma = mag;
+    else if (mag != t.gamma)
       return std::nullopt;
   }
-  if (gamma == 0)
+  if (t.gamma == 0)
     return std::nullopt;
-  return std::make_pair(attr, gamma);
-}
-
-/// The bytes of a constant i8 tensor: plain dense (not splat) or a
-/// dense_resource blob (how the importer keeps weights over 1 KiB).
-std::optional<ArrayRef<int8_t>> constantBytes(Value v) {
-  ElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || !attr.getElementType().isInteger(8))
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    if (dense.isSplat())
-      return std::nullopt;
-    ArrayRef<char> raw = dense.getRawData();
-    return ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(raw.data()), raw.size());
-  }
-  if (auto resource = dyn_cast<DenseI8ResourceElementsAttr>(attr))
-    return resource.tryGetAsArrayRef();
-  return std::nullopt;
-}
-
-/// A splat integer constant (through reshapes), zero-extended.
-std::optional<uint64_t> splatUnsigned(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(skipReshapes(v), m_Constant(&attr)) || !attr.isSplat() ||
-      !attr.getElementType().isInteger())
-    return std::nullopt;
-  return attr.getSplatValue<APInt>().getZExtValue();
-}
-
-/// Ternary weights unpacked from packed bytes, by the first part's bytes:
-/// the functions of one model (a generative model's prefill and decode)
-/// share one copy.
-using UnpackedWeights = llvm::DenseMap<const void *, ElementsAttr>;
-
-/// Weight side of the "codes" form before folding: Hugging Face's unpacking
-/// of a packed constant P, concat over axis 0 of (P & mask_i) >> shift_i.
-/// The importer folds it only for weights of up to 1 KiB (larger ones stay
-/// dense_resource); unpacking here reads P's bytes once and makes no
-/// intermediate constants (a 2B model's would take gigabytes). Returns the
-/// i8 ternary values code - 1.
-std::optional<ElementsAttr> matchPackedCodes(Value codes, UnpackedWeights &cache) {
-  auto concat = codes.getDefiningOp<tosa::ConcatOp>();
-  auto type = cast<RankedTensorType>(codes.getType());
-  if (!concat || concat.getAxis() != 0 || type.getRank() != 2 ||
-      !type.hasStaticShape())
-    return std::nullopt;
-  struct Part {
-    ArrayRef<int8_t> bytes;
-    uint8_t mask, shift;
-  };
-  SmallVector<Part> parts;
-  for (Value part : concat.getInput1()) {
-    auto shift = part.getDefiningOp<tosa::LogicalRightShiftOp>();
-    auto mask = shift ? shift.getInput1().getDefiningOp<tosa::BitwiseAndOp>() : nullptr;
-    if (!mask)
-      return std::nullopt;
-    std::optional<uint64_t> maskValue = splatUnsigned(mask.getInput2());
-    std::optional<uint64_t> shiftValue = splatUnsigned(shift.getInput2());
-    std::optional<ArrayRef<int8_t>> bytes = constantBytes(mask.getInput1());
-    if (!maskValue || !shiftValue || *shiftValue > 7 || !bytes ||
-        cast<RankedTensorType>(part.getType()).getDimSize(1) != type.getDimSize(1))
-      return std::nullopt;
-    parts.push_back({*bytes, static_cast<uint8_t>(*maskValue),
-                     static_cast<uint8_t>(*shiftValue)});
-  }
-  int64_t count = 0;
-  for (const Part &part : parts)
-    count += static_cast<int64_t>(part.bytes.size());
-  if (count != type.getNumElements())
-    return std::nullopt;
-  const void *key = parts.front().bytes.data();
-  if (ElementsAttr known = cache.lookup(key); known && known.getType() == type)
-    return known;
-  // One byte a weight: a resource blob (not a uniqued dense attribute, which
-  // the context would keep for good), so bitnet-pack-ternary can release it
-  // once the weight is packed (2 GB for a 2B model).
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(count, /*align=*/64);
-  MutableArrayRef<char> trits = blob.getMutableData();
-  size_t i = 0;
-  for (const Part &part : parts)
-    for (int8_t byte : part.bytes) {
-      unsigned code = (static_cast<uint8_t>(byte) & part.mask) >> part.shift;
-      if (code > 2)
-        return std::nullopt;
-      trits[i++] = static_cast<char>(static_cast<int>(code) - 1);
-    }
-  ElementsAttr unpacked =
-      DenseResourceElementsAttr::get(type, "ternary_weights", std::move(blob));
-  cache[key] = unpacked;
-  return unpacked;
-}
-
-/// Weight side of the "codes" form: W = float(C) - 1 for unsigned codes C
-/// in {0, 1, 2}: a constant (Hugging Face's unpacked weights, folded at
-/// import) or the unpacking of a packed constant. Returns the i8 ternary
-/// values C - 1.
-std::optional<ElementsAttr> matchTernaryCodes(Value v, UnpackedWeights &cache) {
-  auto sub = v.getDefiningOp<tosa::SubOp>();
-  if (!sub || !isClose(splatDouble(sub.getInput2()), 1.0))
-    return std::nullopt;
-  Value codes = sub.getInput1();
-  if (auto cast = codes.getDefiningOp<tosa::CastOp>())
-    codes = cast.getInput();
-  else if (auto operands = genericOf<arith::UIToFPOp>(codes))
-    codes = (*operands)[0];
-  else if (auto operands = genericOf<arith::SIToFPOp>(codes))
-    codes = (*operands)[0];
-  else
-    return std::nullopt;
-  DenseElementsAttr attr;
-  if (!matchPattern(codes, m_Constant(&attr)))
-    return matchPackedCodes(codes, cache);
-  if (!attr.getElementType().isInteger(8))
-    return std::nullopt;
-  SmallVector<int8_t> trits;
-  for (const APInt &c : attr.getValues<APInt>()) {
-    uint64_t code = c.getZExtValue();
-    if (code > 2)
-      return std::nullopt;
-    trits.push_back(static_cast<int8_t>(code) - 1);
-  }
-  return ElementsAttr(DenseElementsAttr::get(cast<RankedTensorType>(attr.getType()),
-                                             ArrayRef<int8_t>(trits)));
+  return t;
 }
 
 /// The rescale that follows a codes-form product: `acc / (s * ws)` with the
@@ -449,21 +351,6 @@ std::optional<Value> untranspose(Value v) {
   if (!transpose || transpose.getPerms() != ArrayRef<int32_t>{1, 0})
     return std::nullopt;
   return transpose.getInput1();
-}
-
-/// A host-transposed copy of a 2-D constant of `T` elements as `U`.
-template <typename T, typename U>
-DenseElementsAttr transposed(DenseElementsAttr attr, Type elementType,
-                             function_ref<U(T)> convert) {
-  auto type = cast<RankedTensorType>(attr.getType());
-  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  SmallVector<T> in(attr.getValues<T>());
-  SmallVector<U> out(rows * cols);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      out[j * rows + i] = convert(in[i * cols + j]);
-  return DenseElementsAttr::get(RankedTensorType::get({cols, rows}, elementType),
-                                ArrayRef<U>(out));
 }
 
 //===----------------------------------------------------------------------===//
@@ -516,13 +403,12 @@ struct BitLinearRaiser {
         return nearMiss(matmul, weightWhy);
       } else if (auto ternary = matchTernaryValued(*w)) {
         std::tie(bitlinearWeight, weightScale) =
-            ternaryConstants(rewriter, loc, ternary->first, ternary->second,
-                             /*transpose=*/false);
+            ternaryConstants(rewriter, loc, *ternary, /*transpose=*/false);
       }
     } else if (auto ternary = matchTernaryValued(weight)) {
       // [in, out] constant: transpose on the host.
-      std::tie(bitlinearWeight, weightScale) = ternaryConstants(
-          rewriter, loc, ternary->first, ternary->second, /*transpose=*/true);
+      std::tie(bitlinearWeight, weightScale) =
+          ternaryConstants(rewriter, loc, *ternary, /*transpose=*/true);
     }
     if (!bitlinearWeight)
       return nearMiss(matmul, "the activations are int8 fake-quantized but the "
@@ -612,29 +498,37 @@ private:
     return failure();
   }
 
+  /// The i8 trits [out, in] and the scale of a ternary-valued weight
+  /// stored [out, in], or [in, out] (`transpose`). Over 1 KiB, a resource
+  /// blob, so bitnet-pack-ternary can release it once packed.
   static std::pair<Value, Value> ternaryConstants(RewriterBase &rewriter,
                                                   Location loc,
-                                                  DenseElementsAttr values,
-                                                  float gamma, bool transpose) {
-    Type i8 = rewriter.getI8Type();
-    auto toTrit = [](float w) -> int8_t {
-      return w == 0 ? 0 : (w > 0 ? 1 : -1);
-    };
-    DenseElementsAttr ternary;
-    if (transpose) {
-      ternary = transposed<float, int8_t>(values, i8, toTrit);
-    } else {
-      SmallVector<int8_t> trits;
-      for (float w : values.getValues<float>())
-        trits.push_back(toTrit(w));
-      ternary = DenseElementsAttr::get(values.getType().clone(i8),
-                                       ArrayRef<int8_t>(trits));
-    }
-    Value wt = arith::ConstantOp::create(rewriter, loc, ternary);
+                                                  const TernaryValued &weight,
+                                                  bool transpose) {
+    int64_t rows = transpose ? weight.cols : weight.rows;
+    int64_t cols = transpose ? weight.rows : weight.cols;
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocate(rows * cols, /*align=*/64);
+    MutableArrayRef<char> trits = blob.getMutableData();
+    for (int64_t i = 0; i < weight.rows; ++i)
+      for (int64_t j = 0; j < weight.cols; ++j) {
+        float w = weight.values[i * weight.cols + j];
+        // -0.0 (as exporters write zeros) is a zero.
+        char trit = w == 0 ? 0 : (w > 0 ? 1 : -1);
+        trits[transpose ? j * weight.rows + i : i * weight.cols + j] = trit;
+      }
+    auto type = RankedTensorType::get({rows, cols}, rewriter.getI8Type());
+    ElementsAttr values =
+        rows * cols <= 1024
+            ? ElementsAttr(DenseElementsAttr::get(
+                  type, ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(trits.data()),
+                                         trits.size())))
+            : ElementsAttr(DenseResourceElementsAttr::get(type, "ternary_weights",
+                                                          std::move(blob)));
+    Value wt = arith::ConstantOp::create(rewriter, loc, values);
     Value scale = arith::ConstantOp::create(
         rewriter, loc,
         DenseElementsAttr::get(RankedTensorType::get({}, rewriter.getF32Type()),
-                               gamma));
+                               weight.gamma));
     return {wt, scale};
   }
 };
