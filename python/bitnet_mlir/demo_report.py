@@ -48,9 +48,9 @@ def main(case_dir, out_dir, ms_per_run, threads):
     print(f"BitNet-MLIR vs PyTorch    : relative L2 {error:.2e}, "
           f"greedy tokens agree at {100 * same:.0f}% of positions")
     ok = error <= 1e-3 and same == 1.0
-    # Informational: onnxruntime runs the same fake-quantized graph in its
-    # own float order; one activation code rounded the other way moves the
-    # logits by ~1e-2, so it can be further from PyTorch than we are.
+    # Informational: this file is the training form, whose mean|W| over each
+    # weight onnxruntime sums in float32 1.5e-4 off (docs/numerics.md); the
+    # activation codes that moves shift the logits by ~1e-2.
     for name, a, b in [("onnxruntime vs PyTorch", ort_logits, torch_logits),
                        ("BitNet-MLIR vs onnxruntime", ours, ort_logits)]:
         error, same = compare(a, b)
@@ -66,10 +66,12 @@ def main(case_dir, out_dir, ms_per_run, threads):
 
 
 
-def ort_generate(model_path, prompt, new_tokens, threads, layers, kv_heads, head_dim):
+def ort_generate(model_path, prompt, new_tokens, threads, layers, kv_heads, head_dim,
+                 dtype=np.float32):
     """Greedy decoding with onnxruntime on the same file, its cache grown as
-    the graph does (present -> past). Returns tokens, step logits, and the
-    prompt and per-decode-step seconds."""
+    the graph does (present -> past) from length 0. Returns tokens, step
+    logits, and the prompt and per-decode-step seconds. `dtype`: the
+    caches' type (float64 for a graph rewritten in float64)."""
     import onnxruntime
     from bitnet_mlir.tiny_decoder import cache_names
     options = onnxruntime.SessionOptions()
@@ -78,7 +80,7 @@ def ort_generate(model_path, prompt, new_tokens, threads, layers, kv_heads, head
     session = onnxruntime.InferenceSession(model_path, options,
                                            providers=["CPUExecutionProvider"])
     past_names, _ = cache_names(layers)
-    past = [np.zeros((1, kv_heads, 0, head_dim), np.float32) for _ in past_names]
+    past = [np.zeros((1, kv_heads, 0, head_dim), dtype) for _ in past_names]
     ids, length, tokens, steps, times = np.array([prompt], np.int64), 0, [], [], []
     for _ in range(new_tokens):
         s = ids.shape[1]
@@ -130,11 +132,14 @@ def generate_report(case_dir, run_log, preset, threads):
     ort_tokens, ort_logits, ort_prompt_s, ort_step_s = ort_generate(
         os.path.join(case_dir, "model_kv.onnx"), prompt, len(torch_tokens), threads,
         cfg.layers, cfg.kv_heads, cfg.hidden // cfg.heads)
-    error = np.linalg.norm(ort_logits - torch_logits) / np.linalg.norm(torch_logits)
-    # Informational, as above: onnxruntime's float32 order can round an
-    # activation code the other way (PyTorch float32 does too, here).
-    print(f"onnxruntime vs PyTorch f64: same tokens: {ort_tokens == torch_tokens}, "
-          f"step logits relative L2 {error:.2e}")
+    ort_steps = [float(np.linalg.norm(a - b) / np.linalg.norm(b))
+                 for a, b in zip(ort_logits, torch_logits)]
+    # Informational here (asserted by the ctest onnxruntime-kv-export): the
+    # file stores its weights ternarized, so onnxruntime computes what
+    # PyTorch does up to float32 order (~1e-6), unless an activation code
+    # sits on a rounding tie (docs/numerics.md).
+    print(f"onnxruntime vs PyTorch f64: same tokens: {ort_tokens == torch_tokens}; "
+          f"step logits relative L2 <= {max(ort_steps):.1e} at every step")
     print(f"generation, {len(prompt)}-token prompt then {len(torch_tokens) - 1} decode steps, "
           f"{threads} threads (tokens/s):")
     print(f"  BitNet-MLIR  prompt {prompt_tps:9.1f}   decode {decode_tps:8.1f}")

@@ -5,7 +5,9 @@ before o_proj, a ReLU^2 GLU FFN with a sub-norm before down_proj, tied
 embeddings, and odd sizes. Every projection is a BitLinear in the training
 form of the BitNet FAQ: per-token absmax int8 fake quantization of the input
 and per-tensor absmean ternarization of the weight, with straight-through
-estimators. Exported with torch.onnx.export, deterministic from a seed.
+estimators. Exported with torch.onnx.export, deterministic from a seed;
+the key-value-cache export stores the weights already ternarized
+(TernarizedBitLinear).
 
     /usr/bin/python3 -m bitnet_mlir.tiny_decoder --out tiny.onnx
 """
@@ -105,6 +107,48 @@ class PackedBitLinear(nn.Module):
         scale = 127.0 / x.abs().max(dim=-1, keepdim=True).values.clamp(min=1e-5)
         q = (x * scale).round().clamp(-128, 127).to(torch.int8).to(x.dtype)
         return F.linear(q, w) / (scale * self.weight_scale)
+
+
+class TernarizedBitLinear(nn.Module):
+    """A BitLinear as exported for inference: the weight ternarized once, at
+    export, and stored as the ternary-valued constant codes * gamma (gamma =
+    mean|W| summed in binary64 and rounded to float32, codes =
+    clamp(round(W / gamma), -1, 1): docs/numerics.md's absmean ternarization,
+    which bitnet-raise-bitlinear recognises as a ternary-valued weight). The
+    activations keep their in-graph int8 fake quantization.
+
+    The training form's in-graph `ReduceMean(Abs(W))` over every weight is a
+    float32 reduction of up to hidden x ffn terms whose summation order ONNX
+    leaves to the runtime: onnxruntime 1.32's is 1.5e-4 off on a 512x512
+    weight (PyTorch's float32 mean is correctly rounded there), which moves
+    every activation and flips thousands of int8 codes. A constant weight
+    runs the same in every runtime (docs/numerics.md)."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.in_features, self.out_features = layer.in_features, layer.out_features
+        with torch.no_grad():
+            w = layer.weight.detach().float()
+            gamma = w.double().abs().mean().float().clamp(min=1e-5)
+            codes = (w / gamma).round().clamp(-1, 1)
+            self.register_buffer("weight", codes * gamma)
+
+    def forward(self, x):
+        x_quant = x + (activation_quant(x) - x).detach()
+        return F.linear(x_quant, self.weight.to(x.dtype))
+
+
+def ternarize_bitlinears(module):
+    """Replaces every BitLinear in `module` by its TernarizedBitLinear, in
+    place; returns the replaced layers as (parent, name, layer) to restore."""
+    replaced = []
+    for name, child in module.named_children():
+        if isinstance(child, BitLinear):
+            setattr(module, name, TernarizedBitLinear(child))
+            replaced.append((module, name, child))
+        else:
+            replaced += ternarize_bitlinears(child)
+    return replaced
 
 
 def pack_bitlinears(module):
@@ -390,13 +434,32 @@ def finish_export(path, opset18=False):
 
 def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
     """Exports the decoding form with dynamic sequence and past lengths
-    (traced with a 2-token past and a 3-token step). With `packed`, the
-    BitLinear weights are stored packed (PackedBitLinear) and the file is
-    opset 18."""
+    (traced with a 2-token past and a 3-token step). The BitLinear weights
+    are stored ternarized (TernarizedBitLinear), so that every ONNX runtime
+    computes the same; with `packed`, they are stored packed
+    (PackedBitLinear) and the file is opset 18. Returns the model and its
+    cache wrapper in their PyTorch (training) form, the reference."""
     model = build(seed, cfg, packed)
     if packed:
         _bit_op_symbolics(register=True)
     wrapper = TinyBitNetWithCache(model).eval()
+    # The file holds each BitLinear weight ternarized (TernarizedBitLinear:
+    # no float32 mean over the weight for a runtime to sum its own way); the
+    # returned model keeps the training form.
+    replaced = ternarize_bitlinears(model)
+    try:
+        _export_cache_graph(wrapper, path, opset, packed)
+    finally:
+        for parent, name, layer in replaced:
+            setattr(parent, name, layer)
+        if packed:
+            _bit_op_symbolics(register=False)
+    finish_export(path, opset18=packed)
+    return model, wrapper
+
+
+def _export_cache_graph(wrapper, path, opset, packed):
+    model = wrapper.model
     past_len, step = 2, 3
     ids = torch.arange(step, dtype=torch.int64).reshape(1, -1) % model.cfg.vocab
     mask = torch.ones(1, past_len + step, dtype=torch.int64)
@@ -414,10 +477,6 @@ def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
                       output_names=["logits", *present_names],
                       dynamic_axes=dynamic, opset_version=opset,
                       custom_opsets={_BIT_OPS_DOMAIN: 1} if packed else None)
-    if packed:
-        _bit_op_symbolics(register=False)
-    finish_export(path, opset18=packed)
-    return model, wrapper
 
 
 def greedy_with_cache(wrapper, prompt, new_tokens):
