@@ -29,6 +29,7 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -238,37 +239,38 @@ LogicalResult importMatMulNBits(NodeImporter &n) {
                        "] of A's element type");
   }
 
-  // Dequantize into W^T [K, N] (the product's layout) and measure each
-  // block: the one nonzero magnitude of a ternary block, or none.
-  std::vector<float> w(static_cast<size_t>(kDim * nDim));
+  // The dequantized weight at (row n, column k) of [N, K], as onnxruntime
+  // computes it in float32: (code - zero point) * scale.
+  const auto *q = reinterpret_cast<const uint8_t *>(bBytes->data());
+  const int64_t perByte = 8 / bits, mask = (1 << bits) - 1;
+  auto dequant = [&](int64_t row, int64_t k) {
+    int64_t blk = k / blockSize, i = k % blockSize;
+    uint8_t byte = q[(row * nBlocks + blk) * blobSize + i / perByte];
+    float code = float((byte >> (bits * (i % perByte))) & mask);
+    return (code - zeroPoint[row * nBlocks + blk]) * scale[row * nBlocks + blk];
+  };
+
+  // First pass: each block's one nonzero magnitude if it is ternary.
   SmallVector<float> blockMagnitude(nDim * nBlocks, 0.0f);
   WeightForm form = WeightForm::PerTensor;
   std::string why;
-  const auto *q = reinterpret_cast<const uint8_t *>(bBytes->data());
-  const int64_t perByte = 8 / bits, mask = (1 << bits) - 1;
-  for (int64_t row = 0; row < nDim; ++row) {
-    for (int64_t blk = 0; blk < nBlocks; ++blk) {
-      const uint8_t *blob = q + (row * nBlocks + blk) * blobSize;
-      float s = scale[row * nBlocks + blk], z = zeroPoint[row * nBlocks + blk];
+  for (int64_t row = 0; row < nDim && form != WeightForm::NotTernary; ++row) {
+    for (int64_t blk = 0; blk < nBlocks && form != WeightForm::NotTernary; ++blk) {
       float magnitude = 0.0f;
-      for (int64_t i = 0; i < blockSize; ++i) {
-        int64_t k = blk * blockSize + i;
-        if (k >= kDim)
-          break; // padding of the last block
-        float code = float((blob[i / perByte] >> (bits * (i % perByte))) & mask);
-        float v = (code - z) * s;
-        w[k * nDim + row] = v;
-        float mag = std::fabs(v);
+      // The padding of the last block (k >= K) is not part of the weight.
+      for (int64_t k = blk * blockSize; k < std::min(kDim, (blk + 1) * blockSize); ++k) {
+        float mag = std::fabs(dequant(row, k));
         if (mag == 0.0f)
           continue;
         if (magnitude == 0.0f) {
           magnitude = mag;
-        } else if (mag != magnitude && form != WeightForm::NotTernary) {
+        } else if (mag != magnitude) {
           form = WeightForm::NotTernary;
           why = "they are not ternary: row " + std::to_string(row) +
                 ", block " + std::to_string(blk) + " holds the magnitudes " +
                 floatString(magnitude) + " and " + floatString(mag) +
                 " (a ternary block holds -s, 0 and +s only)";
+          break;
         }
       }
       blockMagnitude[row * nBlocks + blk] = magnitude;
@@ -297,6 +299,7 @@ LogicalResult importMatMulNBits(NodeImporter &n) {
                 std::to_string(row) + ": " + floatString(rowMagnitude) +
                 " and " + floatString(m) + "), and bitnet.bitlinear takes one "
                 "scale per tensor (or per output row)";
+          break;
         }
       }
       if (rowMagnitude != 0.0f)
@@ -312,30 +315,41 @@ LogicalResult importMatMulNBits(NodeImporter &n) {
     }
   }
   bool ternary = form == WeightForm::PerTensor || form == WeightForm::PerRow;
-  if (form == WeightForm::PerRow)
-    for (int64_t k = 0; k < kDim; ++k)
-      for (int64_t row = 0; row < nDim; ++row) {
-        float &v = w[k * nDim + row];
-        v = v == 0.0f ? 0.0f : (v > 0.0f ? 1.0f : -1.0f);
-      }
 
-  // The weight constant, [1, K, N] as tosa.matmul takes it. Ternary values
-  // stay a plain dense constant: bitnet-raise-bitlinear reads those.
+  // Second pass: W^T [K, N] (the product's layout) written once into its
+  // final buffer. Ternary values stay a plain dense constant [K, N], which
+  // bitnet-raise-bitlinear reads (form (b)); float weights over 1 KiB
+  // become a dense_resource blob [1, K, N], as initializers do.
   Type f32 = n.b.getF32Type();
-  auto wType = RankedTensorType::get({1, kDim, nDim}, f32);
-  ElementsAttr wAttr;
+  auto fill = [&](float *w) {
+    for (int64_t row = 0; row < nDim; ++row)
+      for (int64_t k = 0; k < kDim; ++k) {
+        float v = dequant(row, k);
+        if (form == WeightForm::PerRow)
+          v = v == 0.0f ? 0.0f : (v > 0.0f ? 1.0f : -1.0f);
+        w[k * nDim + row] = v;
+      }
+  };
   int64_t wBytes = kDim * nDim * int64_t(sizeof(float));
+  auto w3Type = RankedTensorType::get({1, kDim, nDim}, f32);
+  Value w3;
   if (ternary || wBytes <= kResourceThresholdBytes) {
-    wAttr = DenseElementsAttr::get(wType, ArrayRef<float>(w));
+    std::vector<float> w(static_cast<size_t>(kDim * nDim));
+    fill(w.data());
+    auto wType = RankedTensorType::get({kDim, nDim}, f32);
+    Value w2 = arith::ConstantOp::create(
+        n.b, DenseElementsAttr::get(wType, ArrayRef<float>(w)));
+    // A reshape, not a reshaped copy of the constant.
+    w3 = tosa::ReshapeOp::create(n.b, w3Type, w2,
+                                 tosa::getTosaConstShape(n.b, w3Type.getShape()));
   } else {
-    AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-        ArrayRef<char>(reinterpret_cast<const char *>(w.data()), wBytes),
-        alignof(float));
-    std::string name = n.node.inputs[1] + "_dequantized";
-    wAttr = DenseResourceElementsAttr::get(wType, name, std::move(blob));
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocate(wBytes, alignof(float));
+    fill(reinterpret_cast<float *>(blob.getMutableData().data()));
+    w3 = arith::ConstantOp::create(
+        n.b, w3Type,
+        DenseResourceElementsAttr::get(w3Type, n.node.inputs[1] + "_dequantized",
+                                       std::move(blob)));
   }
-  w.clear();
-  w.shrink_to_fit();
 
   // Y = A x W^T in float32 (narrow A widened, the result narrowed back).
   Value a32 = a;
@@ -347,7 +361,6 @@ LogicalResult importMatMulNBits(NodeImporter &n) {
     rows *= d;
   yShape.push_back(nDim);
   Value a3 = reshapeTo(n.b, a32, {1, rows, kDim});
-  Value w3 = arith::ConstantOp::create(n.b, wType, wAttr);
   Value aZp = tosa::createZeroPointTensor(n.b, n.loc(), f32, 0).value();
   Value bZp = tosa::createZeroPointTensor(n.b, n.loc(), f32, 0).value();
   Value y = tosa::MatMulOp::create(
