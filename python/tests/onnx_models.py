@@ -588,13 +588,19 @@ def matmul_nbits_ternary_blocks():
     return nbits_graph(codes, scales, fake_quant=True)
 
 
+def random_nbits(seed, n, k, bits, block_size, scale=(0.01, 0.1)):
+    """Random codes [n, k] of `bits` bits and scales [n, n_blocks]."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 1 << bits, size=(n, k)).astype(np.uint8)
+    scales = rng.uniform(*scale, size=(n, -(-k // block_size))).astype(np.float32)
+    return rng, codes, scales
+
+
 @model
 def matmul_nbits_2bit():
     """General 2-bit weights (4 levels), packed zero points, K=80 (the last
     block padded), a bias and a 2-D A: a float product."""
-    rng = np.random.default_rng(11)
-    codes = rng.integers(0, 4, size=(24, 80)).astype(np.uint8)
-    scales = rng.uniform(0.01, 0.1, size=(24, 3)).astype(np.float32)
+    rng, codes, scales = random_nbits(11, 24, 80, bits=2, block_size=32)
     zp = rng.integers(0, 4, size=(24, 3)).astype(np.uint8)
     bias = rng.standard_normal(24).astype(np.float32)
     return nbits_graph(codes, scales, zero_points=zp, bias=bias, a_shape=[5, 80])
@@ -603,9 +609,7 @@ def matmul_nbits_2bit():
 @model
 def matmul_nbits_4bit():
     """4-bit weights, blocks of 16, packed zero points, accuracy_level 4."""
-    rng = np.random.default_rng(12)
-    codes = rng.integers(0, 16, size=(20, 48)).astype(np.uint8)
-    scales = rng.uniform(0.01, 0.1, size=(20, 3)).astype(np.float32)
+    rng, codes, scales = random_nbits(12, 20, 48, bits=4, block_size=16)
     zp = rng.integers(0, 16, size=(20, 3)).astype(np.uint8)
     return nbits_graph(codes, scales, bits=4, block_size=16, zero_points=zp,
                        attrs=dict(accuracy_level=4))
@@ -614,9 +618,7 @@ def matmul_nbits_4bit():
 @model
 def matmul_nbits_4bit_float_zp():
     """4-bit weights with float zero points (not packed)."""
-    rng = np.random.default_rng(13)
-    codes = rng.integers(0, 16, size=(8, 32)).astype(np.uint8)
-    scales = rng.uniform(0.01, 0.1, size=(8, 2)).astype(np.float32)
+    rng, codes, scales = random_nbits(13, 8, 32, bits=4, block_size=16)
     zp = rng.uniform(6, 9, size=(8, 2)).astype(np.float32)
     return nbits_graph(codes, scales, bits=4, block_size=16, zero_points=zp)
 
@@ -624,18 +626,14 @@ def matmul_nbits_4bit_float_zp():
 @model
 def matmul_nbits_8bit():
     """8-bit weights, the default zero point 128, a 4-D A."""
-    rng = np.random.default_rng(14)
-    codes = rng.integers(0, 256, size=(12, 64)).astype(np.uint8)
-    scales = rng.uniform(0.001, 0.01, size=(12, 2)).astype(np.float32)
+    _, codes, scales = random_nbits(14, 12, 64, bits=8, block_size=32, scale=(0.001, 0.01))
     return nbits_graph(codes, scales, bits=8, a_shape=[2, 1, 3, 64])
 
 
 @model
 def matmul_nbits_f16():
     """float16 A, scales and bias with 4-bit weights."""
-    rng = np.random.default_rng(15)
-    codes = rng.integers(0, 16, size=(8, 32)).astype(np.uint8)
-    scales = rng.uniform(0.01, 0.1, size=(8, 1)).astype(np.float32)
+    _, codes, scales = random_nbits(15, 8, 32, bits=4, block_size=32)
     return nbits_graph(codes, scales, bits=4, bias=np.ones(8), elem=TensorProto.FLOAT16)
 
 
