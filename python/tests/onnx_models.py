@@ -441,6 +441,310 @@ def bitlinear_hf_packed_resource():
     return bitlinear_hf_packed(m=64, k=80)
 
 
+
+# ONNX Runtime's n-bit weights: com.microsoft MatMulNBits (docs/importer.md).
+
+def pack_nbits(codes, bits, block_size):
+    """Codes uint8 [N, K] -> MatMulNBits' B [N, n_blocks, blob_size]: each
+    block padded to block_size with zeros, codes packed little-endian (code
+    j of a byte in bits j*bits .. j*bits + bits - 1)."""
+    n, k = codes.shape
+    blocks = -(-k // block_size)
+    padded = np.zeros((n, blocks * block_size), np.uint8)
+    padded[:, :k] = codes
+    per = 8 // bits
+    grouped = padded.reshape(n, blocks, block_size // per, per)
+    packed = np.zeros((n, blocks, block_size // per), np.uint8)
+    for j in range(per):
+        packed |= (grouped[..., j] << (bits * j)).astype(np.uint8)
+    return packed
+
+
+def pack_zero_points(zp, bits):
+    """Zero points uint8 [N, n_blocks] -> [N * ceil(n_blocks * bits / 8)],
+    packed per row like the codes."""
+    n, blocks = zp.shape
+    per = 8 // bits
+    padded = np.zeros((n, -(-blocks // per) * per), np.uint8)
+    padded[:, :blocks] = zp
+    grouped = padded.reshape(n, -1, per)
+    packed = np.zeros(grouped.shape[:2], np.uint8)
+    for j in range(per):
+        packed |= (grouped[..., j] << (bits * j)).astype(np.uint8)
+    return packed.reshape(-1)
+
+
+def dequantize_nbits(codes, scales, zero_points, block_size):
+    """The dequantized weight [N, K] of MatMulNBits (numpy, for tests):
+    (code - zero_point) * scale per block."""
+    n, k = codes.shape
+    col_block = np.arange(k) // block_size
+    zp = np.asarray(zero_points, np.float32).reshape(n, -1)[:, col_block]
+    s = np.asarray(scales, np.float32).reshape(n, -1)[:, col_block]
+    return ((codes.astype(np.float32) - zp) * s).astype(np.float32)
+
+
+def act_fake_quant(nodes, inits, x, out):
+    """BitNet's per-token absmax int8 fake quantization of x (the Div form
+    bitnet-raise-bitlinear recognises)."""
+    N = helper.make_node
+    inits += [const("c127", np.float32(127.0)), const("floor", np.float32(1e-5)),
+              const("lo", np.float32(-128.0)), const("hi", np.float32(127.0))]
+    nodes += [N("Abs", [x], ["ax"], name="act_abs"),
+              N("ReduceMax", ["ax"], ["mx"], name="act_max", axes=[-1], keepdims=1),
+              N("Clip", ["mx", "floor"], ["mc"], name="act_floor"),
+              N("Div", ["c127", "mc"], ["s"], name="act_scale"),
+              N("Mul", [x, "s"], ["xs"], name="act_mul"),
+              N("Round", ["xs"], ["xr"], name="act_round"),
+              N("Clip", ["xr", "lo", "hi"], ["xc"], name="act_clip"),
+              N("Div", ["xc", "s"], [out], name="act_dequant")]
+
+
+def nbits_graph(codes, scales, bits=2, block_size=32, zero_points=None,
+                fake_quant=False, bias=None, a_shape=None, elem=F, attrs=None,
+                as_inputs=(), extra_inputs=(), k_attr=None):
+    """x -> [BitNet activation fake quantization] -> MatMulNBits -> y, with
+    B packed from `codes` [N, K], and `scales` / `zero_points` [N, n_blocks]
+    (uint8 zero points are packed, float ones are not)."""
+    n, k = codes.shape
+    a_shape = a_shape or [1, 3, k]
+    np_elem = np.float16 if elem == TensorProto.FLOAT16 else np.float32
+    nodes, inits = [], [const("B", pack_nbits(codes, bits, block_size)),
+                        const("scales", np.asarray(scales, np_elem).reshape(-1))]
+    inputs = ["a", "B", "scales", "", "", ""]
+    if zero_points is not None:
+        zp = np.asarray(zero_points)
+        if zp.dtype == np.uint8:
+            zp = pack_zero_points(zp, bits)
+        elif zp.dtype.kind == "f":
+            zp = zp.astype(np_elem).reshape(-1)
+        inits.append(const("zero_points", zp))
+        inputs[3] = "zero_points"
+    if bias is not None:
+        inits.append(const("bias", np.asarray(bias, np_elem)))
+        inputs[5] = "bias"
+    for i, name in extra_inputs:
+        inputs[i] = name
+    while inputs[-1] == "":
+        inputs.pop()
+    if fake_quant:
+        act_fake_quant(nodes, inits, "x", "a")
+    else:
+        nodes.append(helper.make_node("Identity", ["x"], ["a"], name="a_id"))
+    attributes = dict(K=k if k_attr is None else k_attr, N=n, bits=bits,
+                      block_size=block_size)
+    attributes.update(attrs or {})
+    attributes = {key: v for key, v in attributes.items() if v is not None}
+    nodes.append(helper.make_node("MatMulNBits", inputs, ["y"], name="proj",
+                                  domain="com.microsoft", **attributes))
+    graph_inputs = [value("x", a_shape, elem)]
+    for name in as_inputs:  # initializers made graph inputs (run-time values)
+        (init,) = [i for i in inits if i.name == name]
+        inits.remove(init)
+        graph_inputs.append(value(name, list(init.dims), init.data_type))
+    graph = helper.make_graph(nodes, "test", graph_inputs,
+                              [value("y", a_shape[:-1] + [n], elem)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                   helper.make_opsetid("com.microsoft", 1)])
+
+
+def ternary_codes(n=16, k=64, seed=7):
+    """Codes 1, 2, 3 (= -1, 0, +1 around the default zero point 2)."""
+    rng = np.random.default_rng(seed)
+    return (rng.integers(-1, 2, size=(n, k)) + 2).astype(np.uint8)
+
+
+@model
+def matmul_nbits_ternary():
+    """2-bit ternary weights, one scale (0.25) for the whole tensor, behind
+    BitNet's activation fake quantization: raised to bitnet.bitlinear."""
+    codes = ternary_codes()
+    return nbits_graph(codes, np.full((16, 2), 0.25), fake_quant=True)
+
+
+@model
+def matmul_nbits_ternary_float_act():
+    """The same weights on float activations (and a bias): a float product."""
+    codes = ternary_codes()
+    bias = np.linspace(-1, 1, 16).astype(np.float32)
+    return nbits_graph(codes, np.full((16, 2), 0.25), bias=bias)
+
+
+@model
+def matmul_nbits_ternary_rows():
+    """Ternary weights with one scale per output row and explicit (packed)
+    zero points: bitnet.bitlinear with scale 1, then a multiply per row."""
+    codes = ternary_codes(seed=8)
+    scales = np.repeat(np.linspace(0.1, 0.4, 16, dtype=np.float32)[:, None], 2, 1)
+    return nbits_graph(codes, scales, zero_points=np.full((16, 2), 2, np.uint8),
+                       fake_quant=True)
+
+
+@model
+def matmul_nbits_ternary_blocks():
+    """Ternary within each block, but the scale changes along K."""
+    codes = ternary_codes(seed=9)
+    scales = np.tile(np.array([[0.25, 0.5]], np.float32), (16, 1))
+    return nbits_graph(codes, scales, fake_quant=True)
+
+
+def random_nbits(seed, n, k, bits, block_size, scale=(0.01, 0.1)):
+    """Random codes [n, k] of `bits` bits and scales [n, n_blocks]."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 1 << bits, size=(n, k)).astype(np.uint8)
+    scales = rng.uniform(*scale, size=(n, -(-k // block_size))).astype(np.float32)
+    return rng, codes, scales
+
+
+@model
+def matmul_nbits_2bit():
+    """General 2-bit weights (4 levels), packed zero points, K=80 (the last
+    block padded), a bias and a 2-D A: a float product."""
+    rng, codes, scales = random_nbits(11, 24, 80, bits=2, block_size=32)
+    zp = rng.integers(0, 4, size=(24, 3)).astype(np.uint8)
+    bias = rng.standard_normal(24).astype(np.float32)
+    return nbits_graph(codes, scales, zero_points=zp, bias=bias, a_shape=[5, 80])
+
+
+@model
+def matmul_nbits_4bit():
+    """4-bit weights, blocks of 16, packed zero points, accuracy_level 4."""
+    rng, codes, scales = random_nbits(12, 20, 48, bits=4, block_size=16)
+    zp = rng.integers(0, 16, size=(20, 3)).astype(np.uint8)
+    return nbits_graph(codes, scales, bits=4, block_size=16, zero_points=zp,
+                       attrs=dict(accuracy_level=4))
+
+
+@model
+def matmul_nbits_4bit_float_zp():
+    """4-bit weights with float zero points (not packed)."""
+    rng, codes, scales = random_nbits(13, 8, 32, bits=4, block_size=16)
+    zp = rng.uniform(6, 9, size=(8, 2)).astype(np.float32)
+    return nbits_graph(codes, scales, bits=4, block_size=16, zero_points=zp)
+
+
+@model
+def matmul_nbits_8bit():
+    """8-bit weights, the default zero point 128, a 4-D A."""
+    _, codes, scales = random_nbits(14, 12, 64, bits=8, block_size=32, scale=(0.001, 0.01))
+    return nbits_graph(codes, scales, bits=8, a_shape=[2, 1, 3, 64])
+
+
+@model
+def matmul_nbits_f16():
+    """float16 A, scales and bias with 4-bit weights."""
+    _, codes, scales = random_nbits(15, 8, 32, bits=4, block_size=32)
+    return nbits_graph(codes, scales, bits=4, bias=np.ones(8), elem=TensorProto.FLOAT16)
+
+
+def _nbits_bad(**kw):
+    return nbits_graph(ternary_codes(), np.full((16, 2), 0.25), **kw)
+
+
+@model
+def matmul_nbits_bad_bits():
+    return nbits_graph(ternary_codes(), np.full((16, 2), 0.25), attrs=dict(bits=3))
+
+
+@model
+def matmul_nbits_bad_block_size():
+    return nbits_graph(ternary_codes(), np.full((16, 2), 0.25), attrs=dict(block_size=24))
+
+
+@model
+def matmul_nbits_missing_k():
+    return _nbits_bad(attrs=dict(K=None))
+
+
+@model
+def matmul_nbits_k_mismatch():
+    return _nbits_bad(a_shape=[1, 3, 60], k_attr=64)
+
+
+@model
+def matmul_nbits_b_shape():
+    """B packed for block_size 32, the attribute says 16."""
+    return _nbits_bad(attrs=dict(block_size=16))
+
+
+@model
+def matmul_nbits_scales_count():
+    return nbits_graph(ternary_codes(), np.full((16, 3), 0.25))
+
+
+@model
+def matmul_nbits_zero_points_count():
+    return _nbits_bad(zero_points=np.full((16, 2), 2.0, np.float32).reshape(-1)[:20])
+
+
+@model
+def matmul_nbits_runtime_b():
+    return _nbits_bad(as_inputs=("B",))
+
+
+@model
+def matmul_nbits_g_idx():
+    m = _nbits_bad(extra_inputs=[(4, "g_idx")])
+    m.graph.initializer.append(const("g_idx", np.arange(64, dtype=np.int32) // 32))
+    return m
+
+
+@model
+def matmul_nbits_bad_attr_kind():
+    return _nbits_bad(attrs=dict(bits=2.0))
+
+
+@model
+def matmul_nbits_bad_k():
+    return _nbits_bad(k_attr=0)
+
+
+@model
+def matmul_nbits_too_many_inputs():
+    m = _nbits_bad(bias=np.zeros(16), extra_inputs=[(4, "")])
+    m.graph.node[-1].input.append("bias")
+    return m
+
+
+@model
+def matmul_nbits_int_a():
+    return _nbits_bad(elem=TensorProto.INT32)
+
+
+@model
+def matmul_nbits_scales_type():
+    m = _nbits_bad()
+    scales = [i for i in m.graph.initializer if i.name == "scales"][0]
+    scales.CopyFrom(const("scales", np.full(32, 0.25, np.float16)))
+    return m
+
+
+@model
+def matmul_nbits_runtime_scales():
+    return _nbits_bad(as_inputs=("scales",))
+
+
+@model
+def matmul_nbits_runtime_zero_points():
+    return _nbits_bad(zero_points=np.full((16, 2), 2, np.uint8), as_inputs=("zero_points",))
+
+
+@model
+def matmul_nbits_zero_points_packed_count():
+    return nbits_graph(ternary_codes(), np.full((16, 2), 0.25),
+                       zero_points=np.full((16, 5), 2, np.uint8))
+
+
+@model
+def matmul_nbits_zero_points_type():
+    return _nbits_bad(zero_points=np.full(32, 2, np.int32))
+
+
+@model
+def matmul_nbits_bias_shape():
+    return _nbits_bad(bias=np.zeros(15))
+
+
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in MODELS:
         sys.exit(__doc__ + "models: " + " ".join(sorted(MODELS)))

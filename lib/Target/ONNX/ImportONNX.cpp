@@ -267,6 +267,7 @@ public:
     registerTensorImporters(registry);
     registerShapeImporters(registry);
     registerQuantizationImporters(registry);
+    registerMatMulNBitsImporters(registry);
   }
 
   OwningOpRef<ModuleOp> run();
@@ -383,11 +384,12 @@ LogicalResult GraphImporter::importNode(const Node &node, size_t index) {
   std::string name =
       node.name.empty() ? node.opType + "_" + std::to_string(index) : node.name;
   Location loc = nodeLoc(name);
-  if (!node.domain.empty()) {
+  // Ops of other domains are registered as "domain.OpType".
+  auto it = registry.find(node.domain.empty() ? node.opType
+                                              : node.domain + "." + node.opType);
+  if (it == registry.end() && !node.domain.empty())
     return emitError(loc) << "node '" << name << "': unsupported op '"
                           << node.opType << "' of domain '" << node.domain << "'";
-  }
-  auto it = registry.find(node.opType);
   if (it == registry.end())
     return emitError(loc) << "node '" << name << "': unsupported op '"
                           << node.opType << "' of domain 'ai.onnx'";

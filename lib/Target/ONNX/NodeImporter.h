@@ -105,6 +105,9 @@ void registerElementwiseImporters(OpImportRegistry &registry);
 void registerTensorImporters(OpImportRegistry &registry);
 void registerShapeImporters(OpImportRegistry &registry);
 void registerQuantizationImporters(OpImportRegistry &registry);
+/// Ops of other domains, registered as "domain.OpType": com.microsoft's
+/// MatMulNBits (ONNX Runtime's n-bit weights).
+void registerMatMulNBitsImporters(OpImportRegistry &registry);
 
 /// Shape of ONNX's multidirectional (numpy-style) broadcast of `values`;
 /// an error at the node if they do not broadcast.
