@@ -353,6 +353,102 @@ def bitlinear_graph(act_form="reciprocal", weight_form="fake_quant",
 
 
 @model
+def ffn_2b4t_form(d=16, f=40, tokens=3, seed=11):
+    """A BitNet FFN block written by hand the way 2B4T's reference code
+    reads (not torch's export): RMSNorm as x / sqrt(mean(x*x) + eps); one
+    int8 fake quantization feeding gate and up; weights fake-quantized in
+    the graph as clip(round(W / g), -1, 1) * g with g = clip(mean|W| over
+    all axes, keepdims 0, min only); ReLU^2 GLU; the down projection with
+    its own activation quantization; the residual."""
+    rng = np.random.default_rng(seed)
+    N = helper.make_node
+    nodes = []
+    inits = [const("eps", np.float32(1e-5)), const("floor", np.float32(1e-5)),
+             const("c127", np.float32(127.0)), const("lo", np.float32(-128.0)),
+             const("hi", np.float32(127.0)), const("one", np.float32(1.0)),
+             const("m1", np.float32(-1.0)), const("two", np.float32(2.0)),
+             const("norm_w", (1 + 0.1 * rng.standard_normal(d)).astype(np.float32))]
+
+    def act_quant(x, out):
+        nodes.extend([
+            N("Abs", [x], [x + "_abs"]),
+            N("ReduceMax", [x + "_abs"], [x + "_max"], axes=[-1], keepdims=1),
+            N("Clip", [x + "_max", "floor"], [x + "_m"]),
+            N("Div", ["c127", x + "_m"], [x + "_s"]),
+            N("Mul", [x, x + "_s"], [x + "_xs"]),
+            N("Round", [x + "_xs"], [x + "_r"]),
+            N("Clip", [x + "_r", "lo", "hi"], [x + "_q"]),
+            N("Div", [x + "_q", x + "_s"], [out])])
+
+    def weight(name, shape):
+        inits.append(const(name, (0.05 * rng.standard_normal(shape)).astype(np.float32)))
+        nodes.extend([
+            N("Abs", [name], [name + "_abs"]),
+            N("ReduceMean", [name + "_abs"], [name + "_mean"], keepdims=0),
+            N("Clip", [name + "_mean", "floor"], [name + "_g"]),
+            N("Div", [name, name + "_g"], [name + "_d"]),
+            N("Round", [name + "_d"], [name + "_r"]),
+            N("Clip", [name + "_r", "m1", "one"], [name + "_t"]),
+            N("Mul", [name + "_t", name + "_g"], [name + "_q"]),
+            N("Transpose", [name + "_q"], [name + "_qt"], perm=[1, 0])])
+        return name + "_qt"
+
+    nodes += [N("Mul", ["x", "x"], ["sq"]),
+              N("ReduceMean", ["sq"], ["ms"], axes=[-1], keepdims=1),
+              N("Add", ["ms", "eps"], ["mse"]),
+              N("Sqrt", ["mse"], ["rms"]),
+              N("Div", ["x", "rms"], ["xn"]),
+              N("Mul", ["xn", "norm_w"], ["h"])]
+    act_quant("h", "hq")
+    gate, up, down = weight("w_gate", (f, d)), weight("w_up", (f, d)), weight("w_down", (d, f))
+    nodes += [N("MatMul", ["hq", gate], ["g"], name="gate_proj"),
+              N("MatMul", ["hq", up], ["u"], name="up_proj"),
+              N("Relu", ["g"], ["gr"]),
+              N("Pow", ["gr", "two"], ["g2"]),
+              N("Mul", ["g2", "u"], ["glu"])]
+    act_quant("glu", "gluq")
+    nodes += [N("MatMul", ["gluq", down], ["dn"], name="down_proj"),
+              N("Add", ["x", "dn"], ["y"])]
+    return make(nodes, [value("x", [1, tokens, d])], [value("y", [1, tokens, d])], inits)
+
+
+def scatternd_graph(indices, reduction="none", runtime_indices=False):
+    """ScatterND into run-time data [4, 3] (the importer's errors)."""
+    N = helper.make_node
+    indices = np.asarray(indices, np.int64)
+    inputs = [value("data", [4, 3]), value("updates", list(indices.shape[:-1]) + [3])]
+    inits = []
+    if runtime_indices:
+        inputs.append(value("idx", list(indices.shape), TensorProto.INT64))
+    else:
+        inits.append(const("idx", indices))
+    node = N("ScatterND", ["data", "idx", "updates"], ["y"], name="scatter",
+             reduction=reduction)
+    return make([node], inputs, [value("y", [4, 3])], inits, opset=18)
+
+
+@model
+def scatternd_runtime_indices():
+    return scatternd_graph([[1]], runtime_indices=True)
+
+
+@model
+def scatternd_reduction():
+    return scatternd_graph([[1]], reduction="add")
+
+
+@model
+def scatternd_out_of_range():
+    return scatternd_graph([[1], [4]])
+
+
+@model
+def scatternd_rows():
+    """Rows 3, 0, 1 and -2 (= 2): a single row, then one run of three."""
+    return scatternd_graph([[3], [0], [1], [-2]])
+
+
+@model
 def bitlinear_torch_form():
     return bitlinear_graph()
 
@@ -395,12 +491,14 @@ def hf_packed_weights(m=12, k=8, seed=3):
 
 
 @model
-def bitlinear_hf_packed(m=12, k=8):
+def bitlinear_hf_packed(m=12, k=8, unpack="concat"):
     """Form (c): a Hugging Face BitLinear (transformers integrations/bitnet.py)
     as a current exporter writes it: the packed uint8 weight is unpacked with
-    BitwiseAnd/BitShift/Concat, activations are int8 codes, and the product
-    is divided by (input_scale * weight_scale), weight_scale = 1/gamma."""
-    _, packed = hf_packed_weights(m, k)
+    BitwiseAnd/BitShift/Concat (`unpack="scatter"`: as torch's dynamo
+    exporter writes the slice assignments, see bitlinear_hf_scatter),
+    activations are int8 codes, and the product is divided by (input_scale *
+    weight_scale), weight_scale = 1/gamma."""
+    w, packed = hf_packed_weights(m, k)
     N = helper.make_node
     inits = [const("packed", packed), const("weight_scale", np.array([8.0], np.float32)),
              const("c127", np.float32(127.0)), const("floor", np.float32(1e-5)),
@@ -413,8 +511,35 @@ def bitlinear_hf_packed(m=12, k=8):
                   N("BitShift", [f"and{i}", f"shift{i}"], [f"sh{i}"], name=f"unpack_shift{i}",
                     direction="RIGHT")]
         parts.append(f"sh{i}")
-    nodes += [N("Concat", parts, ["codes"], name="unpack_concat", axis=0),
-              N("Cast", ["codes"], ["codes_f"], name="unpack_cast", to=TensorProto.FLOAT),
+    if unpack == "concat":
+        nodes.append(N("Concat", parts, ["codes"], name="unpack_concat", axis=0))
+    else:
+        # codes = zeros; codes[i*rows:(i+1)*rows] = part i, as ScatterND with
+        # int8 updates into uint8 data; the exporter's emulation of a signed
+        # shift (Where(x < 0, (x >> s) | high_bits, x >> s)) on uint8 data;
+        # the last part already folded by the exporter into an int8 constant.
+        rows = m // 4
+        inits += [const("zeros", np.zeros((m, k), np.uint8)), const("zero_u8", np.uint8(0))]
+        previous = "zeros"
+        for i in range(4):
+            inits.append(const(f"rows{i}", np.arange(i * rows, (i + 1) * rows,
+                                                     dtype=np.int64)[:, None]))
+            if i == 3:
+                inits.append(const("part3", (w[3 * rows:] + 1).astype(np.int8)))
+                update = "part3"
+            else:
+                inits.append(const(f"high{i}", np.uint8((0xFF << (8 - 2 * i)) & 0xFF)))
+                nodes += [N("Less", [f"and{i}", "zero_u8"], [f"neg{i}"]),
+                          N("BitwiseOr", [f"sh{i}", f"high{i}"], [f"ext{i}"]),
+                          N("Cast", [f"ext{i}"], [f"ext_s{i}"], to=TensorProto.INT8),
+                          N("Cast", [f"sh{i}"], [f"sh_s{i}"], to=TensorProto.INT8),
+                          N("Where", [f"neg{i}", f"ext_s{i}", f"sh_s{i}"], [f"part{i}"])]
+                update = f"part{i}"
+            nodes.append(N("ScatterND", [previous, f"rows{i}", update], [f"scatter{i}"],
+                           name=f"unpack_scatter{i}"))
+            previous = f"scatter{i}"
+        nodes.append(N("Identity", [previous], ["codes"]))
+    nodes += [N("Cast", ["codes"], ["codes_f"], name="unpack_cast", to=TensorProto.FLOAT),
               N("Sub", ["codes_f", "one"], ["w"], name="unpack_sub"),
               N("Transpose", ["w"], ["wt"], name="w_t", perm=[1, 0]),
               N("Abs", ["x"], ["ax"], name="act_abs"),
@@ -439,6 +564,16 @@ def bitlinear_hf_packed_resource():
     plain constants (16 x 80 bytes): it stays a dense_resource and its
     unpacking stays in the IR for the raise pass to read."""
     return bitlinear_hf_packed(m=64, k=80)
+
+
+@model
+def bitlinear_hf_scatter():
+    """Form (c) unpacked the way PyTorch 2.11's dynamo exporter writes
+    transformers' BitLinear (test/fixtures/hf_bitnet, hf_packed): slice
+    assignments as ScatterND of int8 updates into uint8 data, a signed-shift
+    emulation with Less/BitwiseOr/Where on uint8, one part folded by the
+    exporter; over 1 KiB, so the raise reads it from the packed bytes."""
+    return bitlinear_hf_packed(m=64, k=80, unpack="scatter")
 
 
 

@@ -26,7 +26,9 @@ equal: there, one activation code of layer 1 sits within 2e-7 of a rounding
 boundary and float32 summation order decides it (the unraised graph and
 the raised one agree to 1e-6; docs/importer.md, "Bring your model").
 
-Also the integer ops these exports unpack weights with (unsigned
+Also a hand-written FFN block in 2B4T's form (python/tests/onnx_models.py
+ffn_2b4t_form: weights fake-quantized as clip(round(W / g), -1, 1) * g):
+its 3 BitLinears raised, output within 1e-5 of onnxruntime; and the integer ops these exports unpack weights with (unsigned
 comparisons, BitwiseOr/Xor/Not, ScatterND, uint8 <-> int8 casts) on
 run-time data against numpy, bit-exact.
 """
@@ -198,6 +200,30 @@ def check_integer_ops(compiler, runner, work):
     print("unpack_ops: unsigned comparisons, bitwise ops, casts, ScatterND match numpy")
 
 
+def check_ffn_form(compiler, runner, work):
+    """2B4T's FFN written by hand: all three products raised, the block as
+    onnxruntime computes it."""
+    import onnxruntime
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import onnx_models
+    path = os.path.join(work, "ffn_2b4t_form.onnx")
+    onnx.save(onnx_models.MODELS["ffn_2b4t_form"](), path)
+    check_raised([compiler, path], 3, work, "ffn_2b4t_form")
+    library = os.path.join(work, "ffn_2b4t_form.so")
+    must([compiler, path, "--emit=lib", "-o", library])
+    x = np.random.default_rng(1).standard_normal((1, 3, 16)).astype(np.float32)
+    np.save(os.path.join(work, "ffn_x.npy"), x)
+    out = os.path.join(work, "ffn_out")
+    must([runner, library, "--input", f"x={os.path.join(work, 'ffn_x.npy')}",
+          "--output-dir", out])
+    (reference,) = onnxruntime.InferenceSession(
+        path, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    error = rel_l2(np.load(os.path.join(out, "y.npy")), reference)
+    print(f"ffn_2b4t_form: vs onnxruntime {error:.2e}")
+    if error > EXACT:
+        sys.exit("FAIL ffn_2b4t_form")
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
@@ -205,6 +231,7 @@ def main():
     roots = sys.argv[4:] or [DEFAULT_FIXTURES]
     os.makedirs(work, exist_ok=True)
     check_integer_ops(compiler, runner, work)
+    check_ffn_form(compiler, runner, work)
     cases = sorted(os.path.dirname(p) for root in roots
                    for p in glob.glob(os.path.join(root, "**", "model.onnx"), recursive=True))
     if not cases:

@@ -96,31 +96,49 @@ Value stripStraightThrough(Value v, Value &x) {
   return v;
 }
 
-/// clamp(round(input * scale), lo, hi) / scale.
+/// clamp(round(input * scale), lo, hi) / scale, or (`divides`)
+/// clamp(round(input / scale), lo, hi) * scale.
 struct FakeQuant {
   Value input, scale;
   double lo, hi;
+  bool divides = false;
 };
 
+/// The clamp(round(r)) under a fake quantization: (clamp, r).
+std::optional<std::pair<tosa::ClampOp, Value>> matchClampRound(Value v) {
+  auto clamp = v.getDefiningOp<tosa::ClampOp>();
+  auto rounded = clamp ? genericOf<math::RoundEvenOp>(clamp.getInput()) : std::nullopt;
+  if (!rounded || !isa<FloatAttr>(clamp.getMinValAttr()) ||
+      !isa<FloatAttr>(clamp.getMaxValAttr()))
+    return std::nullopt;
+  return std::make_pair(clamp, (*rounded)[0]);
+}
+
+FakeQuant makeFakeQuant(tosa::ClampOp clamp, Value input, Value scale, bool divides) {
+  return FakeQuant{input, scale, cast<FloatAttr>(clamp.getMinValAttr()).getValueAsDouble(),
+                   cast<FloatAttr>(clamp.getMaxValAttr()).getValueAsDouble(), divides};
+}
+
 std::optional<FakeQuant> matchFakeQuant(Value v) {
-  auto div = matchDivide(v);
-  if (!div)
+  if (auto div = matchDivide(v)) {
+    auto clampRound = matchClampRound(div->first);
+    auto mul = clampRound ? matchMultiply(clampRound->second) : std::nullopt;
+    if (!mul)
+      return std::nullopt;
+    Value scale = skipReshapes(div->second);
+    for (auto [input, s] : {*mul, std::make_pair(mul->second, mul->first)})
+      if (skipReshapes(s) == scale)
+        return makeFakeQuant(clampRound->first, input, scale, /*divides=*/false);
     return std::nullopt;
-  auto clamp = div->first.getDefiningOp<tosa::ClampOp>();
-  if (!clamp)
-    return std::nullopt;
-  auto lo = dyn_cast<FloatAttr>(clamp.getMinValAttr());
-  auto hi = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
-  auto rounded = genericOf<math::RoundEvenOp>(clamp.getInput());
-  if (!lo || !hi || !rounded)
-    return std::nullopt;
-  auto mul = matchMultiply((*rounded)[0]);
-  if (!mul)
-    return std::nullopt;
-  Value scale = skipReshapes(div->second);
-  for (auto [input, s] : {*mul, std::make_pair(mul->second, mul->first)})
-    if (skipReshapes(s) == scale)
-      return FakeQuant{input, scale, lo.getValueAsDouble(), hi.getValueAsDouble()};
+  }
+  if (auto mul = matchMultiply(v))
+    for (auto [q, d] : {*mul, std::make_pair(mul->second, mul->first)}) {
+      auto clampRound = matchClampRound(q);
+      auto div = clampRound ? matchDivide(clampRound->second) : std::nullopt;
+      if (div && skipReshapes(div->second) == skipReshapes(d))
+        return makeFakeQuant(clampRound->first, div->first, skipReshapes(d),
+                             /*divides=*/true);
+    }
   return std::nullopt;
 }
 
@@ -179,6 +197,11 @@ FailureOr<Value> matchActivationQuant(Value v, Reason &why) {
   }
   if (steInput && steInput != fq->input) {
     why = "the straight-through estimator wraps a different tensor";
+    return failure();
+  }
+  if (fq->divides) {
+    why = "the activation is clamp(round(x / d)) * d; the raise knows "
+          "clamp(round(x * s)) / s";
     return failure();
   }
   if (fq->lo != -128.0 || fq->hi != 127.0) {
@@ -246,10 +269,14 @@ FailureOr<Value> matchWeightQuant(Value v, Reason &why) {
     why = "the weight is quantized, but not to {-1, 0, 1}";
     return failure();
   }
-  auto scale = matchConstantOver(fq->scale);
-  auto floored = scale && isClose(scale->first, 1.0)
-                     ? matchScaleFloor(scale->second)
-                     : std::nullopt;
+  // W * (1 / g) or W / g, with g = clamp(mean|W|, 1e-5): the compiler's
+  // own ternarization divides by g (docs/numerics.md).
+  std::optional<Value> floored;
+  if (fq->divides) {
+    floored = matchScaleFloor(fq->scale);
+  } else if (auto scale = matchConstantOver(fq->scale); scale && isClose(scale->first, 1.0)) {
+    floored = matchScaleFloor(scale->second);
+  }
   auto mean = floored ? genericOf<arith::DivFOp>(skipReshapes(*floored))
                       : std::nullopt;
   auto weightType = cast<RankedTensorType>(fq->input.getType());
