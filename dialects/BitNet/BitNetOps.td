@@ -66,16 +66,24 @@ def BitNet_QuantizeOp : BitNet_Op<"quantize"> {
     `scales` holds the multiplier `s`; the dequantized value is `q / s`.
     Codes are stored in i8 for both widths. Folds on constant input.
 
+    With `reciprocal_scale`, `s = (1 / m) * 127` (or `(1 / (beta + 1e-5))
+    * sqrt(7)`): two roundings, as PyTorch evaluates `127 / t`
+    (`Tensor.__rtruediv__` is `reciprocal() * 127`) and as exported graphs
+    write it; it differs from `127 / m` in the last bit for about a quarter
+    of the rows, which can move a code sitting on a rounding boundary.
+
     Example:
 
     ```mlir
     %q, %s = bitnet.quantize %x bits 8 : tensor<4x200xf32> -> tensor<4x200xi8>, tensor<4xf32>
     ```
   }];
-  let arguments = (ins BitNet_F32Tensor:$input, I64Attr:$bits);
+  let arguments = (ins BitNet_F32Tensor:$input, I64Attr:$bits,
+                       UnitAttr:$reciprocal_scale);
   let results = (outs BitNet_I8Tensor:$values, BitNet_F32Tensor:$scales);
   let assemblyFormat = [{
-    $input `bits` $bits attr-dict `:` type($input) `->` type($values) `,` type($scales)
+    $input `bits` $bits (`reciprocal_scale` $reciprocal_scale^)? attr-dict `:`
+    type($input) `->` type($values) `,` type($scales)
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
@@ -96,6 +104,8 @@ def BitNet_RmsNormQuantizeOp : BitNet_Op<"rms_norm_quantize"> {
     sums = sum_j int32(values[j])              (optional result)
     ```
 
+    `reciprocal_scale` selects the scale arithmetic as for `bitnet.quantize`.
+
     `gamma` is the norm's per-feature weight (`[K]`). `scales` holds the
     multiplier `s` of the codes; `sums` (i32 per row) is what kernels on
     unsigned weight codes subtract (`sum q*(w+1) - sum q`). The lowering
@@ -112,11 +122,13 @@ def BitNet_RmsNormQuantizeOp : BitNet_Op<"rms_norm_quantize"> {
     ```
   }];
   let arguments = (ins BitNet_F32Tensor:$input, BitNet_F32Tensor:$gamma,
-                       F32Attr:$epsilon, I64Attr:$bits);
+                       F32Attr:$epsilon, I64Attr:$bits,
+                       UnitAttr:$reciprocal_scale);
   let results = (outs BitNet_I8Tensor:$values, BitNet_F32Tensor:$scales,
                       Optional<RankedTensorOf<[I32]>>:$sums);
   let assemblyFormat = [{
-    $input `,` $gamma `epsilon` $epsilon `bits` $bits attr-dict `:`
+    $input `,` $gamma `epsilon` $epsilon `bits` $bits
+    (`reciprocal_scale` $reciprocal_scale^)? attr-dict `:`
     type($input) `,` type($gamma) `->` type($values) `,` type($scales)
     (`,` type($sums)^)?
   }];
@@ -205,7 +217,9 @@ def BitNet_BitLinearOp : BitNet_Op<"bitlinear"> {
 
     Activations are quantized per token with `act_bits` (8: absmax int8,
     4: absmean int4; see `bitnet.quantize`), optionally after TopK
-    sparsification keeping `topk` of each row (BitNet a4.8). The product is
+    sparsification keeping `topk` of each row (BitNet a4.8);
+    `reciprocal_scale` selects the scale arithmetic of `bitnet.quantize`
+    (what the layer's imported graph computed). The product is
     accumulated in i32 and rescaled with `(acc * gamma) / s`.
 
     Example:
@@ -219,11 +233,12 @@ def BitNet_BitLinearOp : BitNet_Op<"bitlinear"> {
                        RankedTensorOf<[F32, I8]>:$weight,
                        Optional<BitNet_F32Scalar>:$weight_scale,
                        DefaultValuedAttr<I64Attr, "8">:$act_bits,
-                       OptionalAttr<F64Attr>:$topk);
+                       OptionalAttr<F64Attr>:$topk,
+                       UnitAttr:$reciprocal_scale);
   let results = (outs BitNet_F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $weight_scale^)?
-    (`act_bits` $act_bits^)? (`topk` $topk^)?
+    (`act_bits` $act_bits^)? (`topk` $topk^)? (`reciprocal_scale` $reciprocal_scale^)?
     attr-dict `:` type(operands) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -108,7 +108,28 @@ void quantizeInt4AbsMean(const float *x, int64_t rows, int64_t cols, int8_t *q,
 }
 
 void quantizeActivations(int bits, const float *x, int64_t rows, int64_t cols,
-                         int8_t *q, float *scales) {
+                         int8_t *q, float *scales, bool reciprocalScale) {
+  if (reciprocalScale && (bits == 8 || bits == 4)) {
+    // The same statistic, then s = (1 / d) * c in two roundings.
+    const float c = bits == 8 ? 127.0f : std::sqrt(7.0f);
+    const float lo = bits == 8 ? -128.0f : -8.0f, hi = bits == 8 ? 127.0f : 7.0f;
+    for (int64_t i = 0; i < rows; ++i) {
+      const float *row = x + i * cols;
+      float d;
+      if (bits == 8) {
+        d = kScaleFloor;
+        for (int64_t j = 0; j < cols; ++j)
+          d = std::fabs(row[j]) > d ? std::fabs(row[j]) : d;
+      } else {
+        d = meanAbs(row, cols) + kScaleFloor;
+      }
+      const float s = (1.0f / d) * c;
+      scales[i] = s;
+      for (int64_t j = 0; j < cols; ++j)
+        q[i * cols + j] = roundClampToInt8(row[j] * s, lo, hi);
+    }
+    return;
+  }
   switch (bits) {
   case 8:
     quantizeInt8AbsMax(x, rows, cols, q, scales);
@@ -148,13 +169,14 @@ void rmsNorm(const float *x, const float *gamma, float epsilon, int64_t rows,
 
 void rmsNormQuantize(int bits, const float *x, const float *gamma,
                      float epsilon, int64_t rows, int64_t cols, int8_t *q,
-                     float *scales, int32_t *sums) {
+                     float *scales, int32_t *sums, bool reciprocalScale) {
   // The fused op is defined as the composition, so fusing never changes
   // results; one row at a time keeps the buffer small.
   std::vector<float> y(static_cast<size_t>(cols));
   for (int64_t i = 0; i < rows; ++i) {
     rmsNorm(x + i * cols, gamma, epsilon, 1, cols, y.data());
-    quantizeActivations(bits, y.data(), 1, cols, q + i * cols, scales + i);
+    quantizeActivations(bits, y.data(), 1, cols, q + i * cols, scales + i,
+                        reciprocalScale);
     if (sums) {
       int32_t sum = 0;
       for (int64_t j = 0; j < cols; ++j)

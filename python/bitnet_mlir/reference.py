@@ -27,19 +27,25 @@ def ternarize(w):
     return wt, np.float32(gamma)
 
 
-def quantize(x, bits):
-    """Per-token quantization along the last axis: (int8 codes, multiplier s)."""
+def quantize(x, bits, reciprocal=False):
+    """Per-token quantization along the last axis: (int8 codes, multiplier s).
+    With `reciprocal`, s = (1 / d) * c in two float32 roundings (PyTorch's
+    `c / t`; bitnet.quantize's reciprocal_scale) instead of c / d."""
     x = np.asarray(x, dtype=np.float32)
     if bits == 8:
-        m = np.maximum(np.abs(x).max(axis=-1), SCALE_FLOOR)
-        s = (np.float32(127.0) / m).astype(np.float32)
+        d = np.maximum(np.abs(x).max(axis=-1), SCALE_FLOOR).astype(np.float32)
+        c = np.float32(127.0)
         lo, hi = -128, 127
     elif bits == 4:
-        beta = mean_abs(x, axis=-1)
-        s = (SQRT7 / (beta + SCALE_FLOOR)).astype(np.float32)
+        d = (mean_abs(x, axis=-1) + SCALE_FLOOR).astype(np.float32)
+        c = np.float32(SQRT7)
         lo, hi = -8, 7
     else:
         raise ValueError(f"unsupported activation bits {bits}")
+    if reciprocal:
+        s = ((np.float32(1.0) / d).astype(np.float32) * c).astype(np.float32)
+    else:
+        s = (c / d).astype(np.float32)
     q = np.clip(np.rint(x * s[..., None]), lo, hi).astype(np.int8)
     return q, s
 
@@ -56,9 +62,9 @@ def rms_norm(x, gamma, eps):
     return ((x * r[..., None]) * gamma).astype(np.float32)
 
 
-def rms_norm_quantize(x, gamma, eps, bits):
+def rms_norm_quantize(x, gamma, eps, bits, reciprocal=False):
     """bitnet.rms_norm_quantize: (codes, multiplier s, sum of codes per row)."""
-    q, s = quantize(rms_norm(x, gamma, eps), bits)
+    q, s = quantize(rms_norm(x, gamma, eps), bits, reciprocal)
     return q, s, q.astype(np.int32).sum(axis=-1, dtype=np.int32)
 
 

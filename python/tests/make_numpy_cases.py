@@ -7,9 +7,9 @@ OUT_DIR/cases.txt lists one case per line: `name n m k bits`; each case has
 x, w (ternary int8), gamma, wf (float weights) and the expected acc, y
 (ternary weights) and yf (float weights ternarized by the reference).
 
-OUT_DIR/rms_norm_cases.txt lists `name n k bits eps` cases of
-bitnet.rms_norm_quantize: x, gamma and the expected codes q, scales s and
-code sums.
+OUT_DIR/rms_norm_cases.txt lists `name n k bits eps reciprocal` cases of
+bitnet.rms_norm_quantize (reciprocal: 1 for `reciprocal_scale`): x, gamma
+and the expected codes q, scales s and code sums.
 """
 
 import os
@@ -32,21 +32,24 @@ def activations(rng, n, k):
     return x
 
 
-# (tokens, features, bits, eps): sizes of the tiny decoder, odd K, K = 1.
-RMS_NORM_CASES = [(7, 80, 8, 1e-5), (7, 136, 4, 1e-5), (5, 129, 8, 1e-6),
-                  (4, 200, 4, 1e-5), (2, 1, 8, 1e-5)]
+# (tokens, features, bits, eps, reciprocal scale): sizes of the tiny
+# decoder, odd K, K = 1; the scale as PyTorch computes 127 / t.
+RMS_NORM_CASES = [(7, 80, 8, 1e-5, False), (7, 136, 4, 1e-5, False),
+                  (5, 129, 8, 1e-6, False), (4, 200, 4, 1e-5, False),
+                  (2, 1, 8, 1e-5, False), (64, 192, 8, 1e-5, True),
+                  (7, 136, 4, 1e-5, True)]
 
 
 def write_rms_norm_cases(out_dir, rng):
     lines = []
-    for n, k, bits, eps in RMS_NORM_CASES:
-        name = f"rms_n{n}_k{k}_a{bits}"
+    for n, k, bits, eps, reciprocal in RMS_NORM_CASES:
+        name = f"rms_n{n}_k{k}_a{bits}" + ("_recip" if reciprocal else "")
         x = activations(rng, n, k)
         gamma = rng.uniform(0.8, 1.2, size=k).astype(np.float32)
-        q, s, sums = ref.rms_norm_quantize(x, gamma, np.float32(eps), bits)
+        q, s, sums = ref.rms_norm_quantize(x, gamma, np.float32(eps), bits, reciprocal)
         for key, value in dict(x=x, gamma=gamma, q=q, s=s, sums=sums).items():
             np.save(os.path.join(out_dir, f"{name}.{key}.npy"), value)
-        lines.append(f"{name} {n} {k} {bits} {float(np.float32(eps))!r}")
+        lines.append(f"{name} {n} {k} {bits} {float(np.float32(eps))!r} {int(reciprocal)}")
     with open(os.path.join(out_dir, "rms_norm_cases.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

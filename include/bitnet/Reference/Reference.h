@@ -77,9 +77,11 @@ void quantizeInt4AbsMean(const float *x, int64_t rows, int64_t cols, int8_t *q,
 
 /// Dispatches to quantizeInt8AbsMax (bits == 8) or quantizeInt4AbsMean
 /// (bits == 4). Any other value of `bits` prints a message and aborts
-/// (also in release builds).
+/// (also in release builds). With `reciprocalScale`, s is (1 / m) * 127
+/// (int4: (1 / (beta + 1e-5)) * sqrt(7)) instead of a division, as
+/// PyTorch computes `127 / t` (bitnet.quantize's `reciprocal_scale`).
 void quantizeActivations(int bits, const float *x, int64_t rows, int64_t cols,
-                         int8_t *q, float *scales);
+                         int8_t *q, float *scales, bool reciprocalScale = false);
 
 /// Per-row RMSNorm:
 ///   ss = sum_j double(x[j] * x[j])     (f32 square, binary64 sum, left to right)
@@ -95,7 +97,7 @@ void rmsNorm(const float *x, const float *gamma, float epsilon, int64_t rows,
 /// `bits` must be 8 or 4 (anything else aborts, as quantizeActivations).
 void rmsNormQuantize(int bits, const float *x, const float *gamma,
                      float epsilon, int64_t rows, int64_t cols, int8_t *q,
-                     float *scales, int32_t *sums);
+                     float *scales, int32_t *sums, bool reciprocalScale = false);
 
 /// x[i*cols + j] = float(q[i*cols + j]) / scales[i].
 void dequantizeActivations(const int8_t *q, const float *scales, int64_t rows,

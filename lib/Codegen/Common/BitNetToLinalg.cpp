@@ -207,7 +207,8 @@ using ElementFn =
 std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value x,
                                      ValueRange inputs, ArrayRef<AffineMap> maps,
                                      ElementFn element, int64_t bits,
-                                     Type valuesType, Type scalesType) {
+                                     bool reciprocalScale, Type valuesType,
+                                     Type scalesType) {
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   int64_t rows = rank - 1;
   MLIRContext *ctx = b.getContext();
@@ -249,16 +250,20 @@ std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value x,
           {rowId, rowId}, iterators(rows, 0),
           [&](OpBuilder &nb, Location l, ValueRange args) {
             Value floor = constF32(nb, l, ref::kScaleFloor);
-            Value s;
-            if (absMax) {
-              Value m = arith::MaxNumFOp::create(nb, l, args[0], floor);
-              s = arith::DivFOp::create(nb, l, constF32(nb, l, 127.0f), m);
-            } else {
-              Value beta = meanToF32(nb, l, args[0], count);
-              Value denom = arith::AddFOp::create(nb, l, beta, floor);
-              s = arith::DivFOp::create(nb, l, constF32(nb, l, std::sqrt(7.0f)),
-                                        denom);
-            }
+            Value denom =
+                absMax ? arith::MaxNumFOp::create(nb, l, args[0], floor).getResult()
+                       : arith::AddFOp::create(nb, l, meanToF32(nb, l, args[0], count),
+                                               floor)
+                             .getResult();
+            Value c = constF32(nb, l, absMax ? 127.0f : std::sqrt(7.0f));
+            // c / d, or (1 / d) * c as PyTorch evaluates `c / t`.
+            Value s = reciprocalScale
+                          ? arith::MulFOp::create(
+                                nb, l,
+                                arith::DivFOp::create(nb, l, constF32(nb, l, 1.0f), denom),
+                                c)
+                                .getResult()
+                          : arith::DivFOp::create(nb, l, c, denom).getResult();
             linalg::YieldOp::create(nb, l, s);
           })
           .getResult(0);
@@ -298,7 +303,8 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     auto [values, scales] = quantizeRows(
         rewriter, op.getLoc(), x, ValueRange{x}, {id},
         [](OpBuilder &, Location, ValueRange args) { return args[0]; },
-        op.getBits(), op.getValues().getType(), op.getScales().getType());
+        op.getBits(), op.getReciprocalScale(), op.getValues().getType(),
+        op.getScales().getType());
     rewriter.replaceOp(op, {values, scales});
     return success();
   }
@@ -357,7 +363,8 @@ struct RmsNormQuantizeLowering : OpConversionPattern<RmsNormQuantizeOp> {
           Value normalised = arith::MulFOp::create(b, l, args[0], args[1]);
           return arith::MulFOp::create(b, l, normalised, args[2]);
         },
-        op.getBits(), op.getValues().getType(), op.getScales().getType());
+        op.getBits(), op.getReciprocalScale(), op.getValues().getType(),
+        op.getScales().getType());
 
     SmallVector<Value> results = {values, scales};
     if (Value sums = op.getSums()) {

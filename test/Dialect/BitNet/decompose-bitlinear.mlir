@@ -15,6 +15,16 @@ func.func @ternary_weight(%x: tensor<4x200xf32>, %w: tensor<77x200xi8>, %g: tens
 
 // -----
 
+// The activation scale's arithmetic goes to the quantization.
+// CHECK-LABEL: func @reciprocal_scale
+// CHECK: bitnet.quantize %{{.*}} bits 8 reciprocal_scale : tensor<4x200xf32> -> tensor<4x200xi8>, tensor<4xf32>
+func.func @reciprocal_scale(%x: tensor<4x200xf32>, %w: tensor<77x200xi8>, %g: tensor<f32>) -> tensor<4x77xf32> {
+  %y = bitnet.bitlinear %x, %w, %g reciprocal_scale : tensor<4x200xf32>, tensor<77x200xi8>, tensor<f32> -> tensor<4x77xf32>
+  return %y : tensor<4x77xf32>
+}
+
+// -----
+
 // Float weights are ternarized; rank-3 input is collapsed to [tokens, K]
 // around the integer part; a4.8 options become topk + 4-bit quantization.
 // CHECK-LABEL: func @float_weight_rank3_a4

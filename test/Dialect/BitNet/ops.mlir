@@ -22,6 +22,20 @@ func.func @quantize(%x: tensor<2x8x200xf32>, %y: tensor<?x64xf32>) -> (tensor<2x
 
 // -----
 
+// The scale as PyTorch computes 127 / t: (1 / m) * 127.
+// CHECK-LABEL: func @quantize_reciprocal_scale
+func.func @quantize_reciprocal_scale(%x: tensor<3x64xf32>, %g: tensor<64xf32>, %wt: tensor<5x64xi8>, %gamma: tensor<f32>) -> (tensor<3x64xi8>, tensor<3xf32>, tensor<3x64xi8>, tensor<3xf32>, tensor<3x5xf32>) {
+  // CHECK: bitnet.quantize %{{.*}} bits 8 reciprocal_scale : tensor<3x64xf32> -> tensor<3x64xi8>, tensor<3xf32>
+  %q, %s = bitnet.quantize %x bits 8 reciprocal_scale : tensor<3x64xf32> -> tensor<3x64xi8>, tensor<3xf32>
+  // CHECK: bitnet.rms_norm_quantize %{{.*}}, %{{.*}} epsilon 9.99999974E-6 bits 8 reciprocal_scale : tensor<3x64xf32>, tensor<64xf32> -> tensor<3x64xi8>, tensor<3xf32>
+  %r, %rs = bitnet.rms_norm_quantize %x, %g epsilon 9.99999974E-6 bits 8 reciprocal_scale : tensor<3x64xf32>, tensor<64xf32> -> tensor<3x64xi8>, tensor<3xf32>
+  // CHECK: bitnet.bitlinear %{{.*}}, %{{.*}}, %{{.*}} reciprocal_scale : tensor<3x64xf32>, tensor<5x64xi8>, tensor<f32> -> tensor<3x5xf32>
+  %y = bitnet.bitlinear %x, %wt, %gamma reciprocal_scale : tensor<3x64xf32>, tensor<5x64xi8>, tensor<f32> -> tensor<3x5xf32>
+  return %q, %s, %r, %rs, %y : tensor<3x64xi8>, tensor<3xf32>, tensor<3x64xi8>, tensor<3xf32>, tensor<3x5xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @rms_norm_quantize
 func.func @rms_norm_quantize(%x: tensor<1x7x80xf32>, %g: tensor<80xf32>, %y: tensor<?x64xf32>, %h: tensor<?xf32>) -> (tensor<1x7x80xi8>, tensor<1x7xf32>, tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>) {
   // CHECK: bitnet.rms_norm_quantize %{{.*}}, %{{.*}} epsilon 9.99999974E-6 bits 8 : tensor<1x7x80xf32>, tensor<80xf32> -> tensor<1x7x80xi8>, tensor<1x7xf32>

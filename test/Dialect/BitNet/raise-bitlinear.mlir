@@ -8,7 +8,7 @@
 // CHECK-LABEL: func.func @torch_form
 // CHECK-SAME: (%[[X:.*]]: tensor<1x3x8xf32>)
 // CHECK: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<5x8xf32>
-// CHECK: %[[Y:.*]] = bitnet.bitlinear %[[X]], %[[W]] : tensor<1x3x8xf32>, tensor<5x8xf32> -> tensor<1x3x5xf32>
+// CHECK: %[[Y:.*]] = bitnet.bitlinear %[[X]], %[[W]] reciprocal_scale : tensor<1x3x8xf32>, tensor<5x8xf32> -> tensor<1x3x5xf32>
 // CHECK-NOT: math.roundeven
 // CHECK-NOT: tosa.clamp
 // CHECK-NOT: tosa.matmul
@@ -94,7 +94,7 @@ func.func @torch_form(%arg0: tensor<1x3x8xf32>) -> tensor<1x3x5xf32> {
 // CHECK-LABEL: func.func @ternary_valued_weight
 // CHECK-DAG: %[[G:.*]] = arith.constant dense<2.500000e-01> : tensor<f32>
 // CHECK-DAG: %[[T:.*]] = arith.constant dense<{{\[\[}}-1, -1, 0, 1, 1, 0, -1, -1], {{.*}}> : tensor<5x8xi8>
-// CHECK: bitnet.bitlinear %arg0, %[[T]], %[[G]] : tensor<1x3x8xf32>, tensor<5x8xi8>, tensor<f32> -> tensor<1x3x5xf32>
+// CHECK: bitnet.bitlinear %arg0, %[[T]], %[[G]] reciprocal_scale : tensor<1x3x8xf32>, tensor<5x8xi8>, tensor<f32> -> tensor<1x3x5xf32>
 // CHECK-NOT: tosa.matmul
 func.func @ternary_valued_weight(%arg0: tensor<1x3x8xf32>) -> tensor<1x3x5xf32> {
   %cst = arith.constant dense<[[-0.0801931396, -0.132435903, -0.0248361621, 0.0420445241, 0.11360465, 0.01097064, -0.0552647337, -0.0784780383], [0.0748745799, 0.1634783, 0.0272768773, -0.123332866, -0.0958265215, 0.160001904, 0.0202882439, -0.173213482], [-0.00836961902, -0.116322599, -0.0629288107, -0.0488005839, -0.0713313371, 0.0553378463, -0.00630859705, -0.0589431264], [0.0409637839, 0.0829855278, -0.164302334, -0.0256730132, -0.0980747342, -0.0173155218, -0.128941879, 0.0020690395], [-0.00378857413, -0.0304337759, -0.104792647, -0.0396190323, -0.109132893, -0.135520875, 0.022478573, -0.110934995]]> : tensor<5x8xf32>

@@ -36,6 +36,7 @@ struct RmsNormCase {
   int64_t n = 0, k = 0;
   int bits = 8;
   double epsilon = 0;
+  int reciprocal = 0; // reciprocal_scale: s = (1 / m) * 127
 };
 
 std::vector<RmsNormCase> loadCases() {
@@ -43,7 +44,7 @@ std::vector<RmsNormCase> loadCases() {
   std::ifstream list(std::string(BITNET_NUMPY_CASES_DIR) +
                      "/rms_norm_cases.txt");
   RmsNormCase c;
-  while (list >> c.name >> c.n >> c.k >> c.bits >> c.epsilon)
+  while (list >> c.name >> c.n >> c.k >> c.bits >> c.epsilon >> c.reciprocal)
     cases.push_back(c);
   return cases;
 }
@@ -103,27 +104,28 @@ std::string moduleSource(const RmsNormCase &c) {
     #scalar = affine_map<(d0, d1) -> ()>
     func.func @unfused_codes(%x: tensor<{0}x{1}xf32>, %g: tensor<{1}xf32>) -> tensor<{0}x{1}xi8> attributes {{llvm.emit_c_interface} {
       {4}
-      %q, %s = bitnet.quantize %y bits {2} : tensor<{0}x{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>
+      %q, %s = bitnet.quantize %y bits {2}{5} : tensor<{0}x{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>
       return %q : tensor<{0}x{1}xi8>
     }
     func.func @unfused_scales(%x: tensor<{0}x{1}xf32>, %g: tensor<{1}xf32>) -> tensor<{0}xf32> attributes {{llvm.emit_c_interface} {
       {4}
-      %q, %s = bitnet.quantize %y bits {2} : tensor<{0}x{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>
+      %q, %s = bitnet.quantize %y bits {2}{5} : tensor<{0}x{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>
       return %s : tensor<{0}xf32>
     }
     func.func @fused_codes(%x: tensor<{0}x{1}xf32>, %g: tensor<{1}xf32>) -> tensor<{0}x{1}xi8> attributes {{llvm.emit_c_interface} {
-      %q, %s, %sums = bitnet.rms_norm_quantize %x, %g epsilon {3} bits {2} : tensor<{0}x{1}xf32>, tensor<{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>, tensor<{0}xi32>
+      %q, %s, %sums = bitnet.rms_norm_quantize %x, %g epsilon {3} bits {2}{5} : tensor<{0}x{1}xf32>, tensor<{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>, tensor<{0}xi32>
       return %q : tensor<{0}x{1}xi8>
     }
     func.func @fused_scales(%x: tensor<{0}x{1}xf32>, %g: tensor<{1}xf32>) -> tensor<{0}xf32> attributes {{llvm.emit_c_interface} {
-      %q, %s, %sums = bitnet.rms_norm_quantize %x, %g epsilon {3} bits {2} : tensor<{0}x{1}xf32>, tensor<{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>, tensor<{0}xi32>
+      %q, %s, %sums = bitnet.rms_norm_quantize %x, %g epsilon {3} bits {2}{5} : tensor<{0}x{1}xf32>, tensor<{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>, tensor<{0}xi32>
       return %s : tensor<{0}xf32>
     }
     func.func @fused_sums(%x: tensor<{0}x{1}xf32>, %g: tensor<{1}xf32>) -> tensor<{0}xi32> attributes {{llvm.emit_c_interface} {
-      %q, %s, %sums = bitnet.rms_norm_quantize %x, %g epsilon {3} bits {2} : tensor<{0}x{1}xf32>, tensor<{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>, tensor<{0}xi32>
+      %q, %s, %sums = bitnet.rms_norm_quantize %x, %g epsilon {3} bits {2}{5} : tensor<{0}x{1}xf32>, tensor<{1}xf32> -> tensor<{0}x{1}xi8>, tensor<{0}xf32>, tensor<{0}xi32>
       return %sums : tensor<{0}xi32>
     }
-  )mlir", c.n, c.k, c.bits, eps, norm).str();
+  )mlir", c.n, c.k, c.bits, eps, norm,
+                       c.reciprocal ? " reciprocal_scale" : "").str();
 }
 
 template <typename T> std::vector<T> take1D(StridedMemRefType<T, 1> &result) {
@@ -212,7 +214,8 @@ TEST(RmsNormQuantizeJit, FusedMatchesNumpyAndUnfusedPath) {
     std::vector<int32_t> refSums(c.n);
     ref::rmsNormQuantize(c.bits, x.data.data(), gamma.data.data(),
                          static_cast<float>(c.epsilon), c.n, c.k,
-                         refCodes.data(), refScales.data(), refSums.data());
+                         refCodes.data(), refScales.data(), refSums.data(),
+                         c.reciprocal != 0);
     EXPECT_EQ(refCodes, q.data);
     EXPECT_EQ(refScales, s.data);
     EXPECT_EQ(refSums, sums.data);

@@ -174,7 +174,7 @@ LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
   SmallVector<int8_t> values(input->size());
   SmallVector<float> scales(rows);
   ref::quantizeActivations(getBits(), input->data(), rows, cols, values.data(),
-                           scales.data());
+                           scales.data(), getReciprocalScale());
   results.push_back(
       DenseElementsAttr::get(getValues().getType(), ArrayRef(values)));
   results.push_back(

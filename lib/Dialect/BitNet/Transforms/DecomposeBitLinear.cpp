@@ -95,7 +95,7 @@ struct DecomposeBitLinear : OpRewritePattern<BitLinearOp> {
     int64_t m = cast<RankedTensorType>(ternary.getType()).getDimSize(0);
     auto quantize = QuantizeOp::create(
         rewriter, loc, xType.clone(i8), RankedTensorType::get({tokens}, f32), x,
-        op.getActBitsAttr());
+        op.getActBitsAttr(), op.getReciprocalScaleAttr());
     auto accType = RankedTensorType::get({tokens, m}, i32);
     Value acc = TernaryMatmulOp::create(rewriter, loc, accType,
                                         quantize.getValues(), ternary,

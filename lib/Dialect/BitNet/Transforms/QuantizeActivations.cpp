@@ -371,8 +371,8 @@ struct QuantizeActivationsPass
 
     // All quantizations of one norm with one width share one fused op,
     // placed right after the norm so that it dominates all of them.
-    auto key =
-        std::make_tuple(quantized, op.getBits(), op.getInput().getType());
+    auto key = std::make_tuple(quantized, op.getBits(), op.getInput().getType(),
+                               unsigned(op.getReciprocalScale()));
     RmsNormQuantizeOp &fusedOp = cache[key];
     if (!fusedOp) {
       OpBuilder b(norm->root->getContext());
@@ -390,7 +390,8 @@ struct QuantizeActivationsPass
       fusedOp = RmsNormQuantizeOp::create(
           b, loc, op.getValues().getType(), op.getScales().getType(),
           /*sums=*/Type(), x, gamma,
-          b.getFloatAttr(b.getF32Type(), norm->epsilon), op.getBitsAttr());
+          b.getFloatAttr(b.getF32Type(), norm->epsilon), op.getBitsAttr(),
+          op.getReciprocalScaleAttr());
       ++fusedOps;
     }
     op.getValues().replaceAllUsesWith(fusedOp.getValues());
@@ -415,7 +416,7 @@ struct QuantizeActivationsPass
     ++notFused;
   }
 
-  DenseMap<std::tuple<Value, uint64_t, Type>, RmsNormQuantizeOp> cache;
+  DenseMap<std::tuple<Value, uint64_t, Type, unsigned>, RmsNormQuantizeOp> cache;
   llvm::DenseSet<Value> remarked;
   int64_t fused = 0, fusedOps = 0, notFused = 0;
 };

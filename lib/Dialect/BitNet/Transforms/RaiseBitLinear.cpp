@@ -64,19 +64,26 @@ std::optional<std::pair<Value, Value>> matchDivide(Value v) {
 }
 
 /// `c / denominator`, in any of the forms torch emits for it: a division,
-/// reciprocal(d) * c, or reciprocal(d) when c is 1.
-std::optional<std::pair<double, Value>> matchConstantOver(Value v) {
+/// reciprocal(d) * c, or reciprocal(d) when c is 1. `reciprocal` tells the
+/// two roundings of (1 / d) * c from one division.
+struct ConstantOver {
+  double constant;
+  Value denominator;
+  bool reciprocal;
+};
+
+std::optional<ConstantOver> matchConstantOver(Value v) {
   v = skipReshapes(v);
   if (auto recip = v.getDefiningOp<tosa::ReciprocalOp>())
-    return std::make_pair(1.0, recip.getInput1());
-  if (auto div = matchDivide(v))
-    if (auto c = splatDouble(div->first))
-      return std::make_pair(*c, div->second);
+    return ConstantOver{1.0, recip.getInput1(), true};
+  if (auto operands = genericOf<arith::DivFOp>(v))
+    if (auto c = splatDouble((*operands)[0]))
+      return ConstantOver{*c, (*operands)[1], false};
   if (auto mul = matchMultiply(v))
     for (auto [a, b] : {*mul, std::make_pair(mul->second, mul->first)})
       if (auto recip = skipReshapes(a).getDefiningOp<tosa::ReciprocalOp>())
         if (auto c = splatDouble(b))
-          return std::make_pair(*c, recip.getInput1());
+          return ConstantOver{*c, recip.getInput1(), true};
   return std::nullopt;
 }
 
@@ -162,14 +169,15 @@ std::optional<Value> matchScaleFloor(Value v) {
 /// Why a look-alike was not raised (for the remark), empty on success.
 using Reason = std::string;
 
-/// Checks that `scale` is 127 / clamp(max|x|, 1e-5) along the last axis.
-LogicalResult checkAbsMaxScale(Value scale, Value x, Reason &why) {
+/// Checks that `scale` is 127 / clamp(max|x|, 1e-5) along the last axis;
+/// returns whether it is computed as (1 / clamp(...)) * 127.
+FailureOr<bool> checkAbsMaxScale(Value scale, Value x, Reason &why) {
   auto over = matchConstantOver(scale);
-  if (!over || !isClose(over->first, 127.0)) {
+  if (!over || over->constant != 127.0) {
     why = "the activation scale is not 127 / clamp(max|x|, 1e-5)";
     return failure();
   }
-  auto floored = matchScaleFloor(over->second);
+  auto floored = matchScaleFloor(over->denominator);
   auto max = floored ? floored->getDefiningOp<tosa::ReduceMaxOp>() : nullptr;
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   if (!max || max.getAxis() != rank - 1) {
@@ -182,12 +190,18 @@ LogicalResult checkAbsMaxScale(Value scale, Value x, Reason &why) {
     why = "the activation scale is not taken from |x| of the quantized x";
     return failure();
   }
-  return success();
+  return over->reciprocal;
 }
+
+/// The activation x of a BitLinear and how its scale is computed.
+struct QuantizedActivation {
+  Value x;
+  bool reciprocalScale;
+};
 
 /// Activation side: returns x such that `v` is the int8 absmax fake
 /// quantization of x along its last axis.
-FailureOr<Value> matchActivationQuant(Value v, Reason &why) {
+FailureOr<QuantizedActivation> matchActivationQuant(Value v, Reason &why) {
   Value steInput;
   Value q = stripStraightThrough(v, steInput);
   auto fq = matchFakeQuant(q);
@@ -209,15 +223,17 @@ FailureOr<Value> matchActivationQuant(Value v, Reason &why) {
           ", " + std::to_string(int(fq->hi)) + "], not [-128, 127]";
     return failure();
   }
-  if (failed(checkAbsMaxScale(fq->scale, fq->input, why)))
+  FailureOr<bool> reciprocal = checkAbsMaxScale(fq->scale, fq->input, why);
+  if (failed(reciprocal))
     return failure();
-  return fq->input;
+  return QuantizedActivation{fq->input, *reciprocal};
 }
 
 /// Activation side of the "codes" form (Hugging Face BitLinear): `v` is
 /// float(int8(clamp(round(x * s), -128, 127))) with the absmax scale s.
-/// Returns (x, s).
-FailureOr<std::pair<Value, Value>> matchActivationCodes(Value v, Reason &why) {
+/// Returns x (and its scale's arithmetic) and s.
+FailureOr<std::pair<QuantizedActivation, Value>> matchActivationCodes(Value v,
+                                                                      Reason &why) {
   auto toFloat = v.getDefiningOp<tosa::CastOp>();
   auto toInt = toFloat ? toFloat.getInput().getDefiningOp<tosa::CastOp>() : nullptr;
   if (!toInt || !toInt.getType().getElementType().isInteger(8))
@@ -237,8 +253,9 @@ FailureOr<std::pair<Value, Value>> matchActivationCodes(Value v, Reason &why) {
   }
   for (auto [x, scale] : {*mul, std::make_pair(mul->second, mul->first)}) {
     Reason scaleWhy;
-    if (succeeded(checkAbsMaxScale(scale, x, scaleWhy)))
-      return std::make_pair(x, skipReshapes(scale));
+    FailureOr<bool> reciprocal = checkAbsMaxScale(scale, x, scaleWhy);
+    if (succeeded(reciprocal))
+      return std::make_pair(QuantizedActivation{x, *reciprocal}, skipReshapes(scale));
     why = scaleWhy;
   }
   return failure();
@@ -274,8 +291,8 @@ FailureOr<Value> matchWeightQuant(Value v, Reason &why) {
   std::optional<Value> floored;
   if (fq->divides) {
     floored = matchScaleFloor(fq->scale);
-  } else if (auto scale = matchConstantOver(fq->scale); scale && isClose(scale->first, 1.0)) {
-    floored = matchScaleFloor(scale->second);
+  } else if (auto scale = matchConstantOver(fq->scale); scale && scale->constant == 1.0) {
+    floored = matchScaleFloor(scale->denominator);
   }
   auto mean = floored ? genericOf<arith::DivFOp>(skipReshapes(*floored))
                       : std::nullopt;
@@ -411,10 +428,11 @@ struct BitLinearRaiser {
       return failure(); // an ordinary matmul: nothing to say
 
     Reason why;
-    FailureOr<Value> x = matchActivationQuant(activation, why);
-    if (failed(x))
+    FailureOr<QuantizedActivation> quantized = matchActivationQuant(activation, why);
+    if (failed(quantized))
       return nearMiss(matmul, why);
-    auto xType = cast<RankedTensorType>(x->getType());
+    Value x = quantized->x;
+    auto xType = cast<RankedTensorType>(x.getType());
     int64_t k = xType.getShape().back();
     int64_t outFeatures = resultType.getDimSize(2);
 
@@ -448,8 +466,9 @@ struct BitLinearRaiser {
     SmallVector<int64_t> yShape(xType.getShape().drop_back());
     yShape.push_back(outFeatures);
     auto yType = RankedTensorType::get(yShape, rewriter.getF32Type());
-    Value y = BitLinearOp::create(rewriter, loc, yType, *x, bitlinearWeight,
-                                  weightScale, /*act_bits=*/8, /*topk=*/nullptr);
+    Value y = BitLinearOp::create(rewriter, loc, yType, x, bitlinearWeight,
+                                  weightScale, /*act_bits=*/8, /*topk=*/nullptr,
+                                  quantized->reciprocalScale);
     ImplicitLocOpBuilder b(loc, rewriter);
     Value oldWeight = matmul.getB();
     rewriter.replaceOp(matmul,
@@ -465,7 +484,9 @@ private:
   /// Hugging Face form: float(int8 codes of x) x (codes(W) - 1)^T, then
   /// divided by (s * weight_scale). Replaces the rescaled value.
   LogicalResult raiseCodesForm(tosa::MatMulOp matmul, RewriterBase &rewriter,
-                               Value x, Value s, Value weight) const {
+                               QuantizedActivation quantized, Value s,
+                               Value weight) const {
+    Value x = quantized.x;
     auto w = untranspose(weight);
     std::optional<ElementsAttr> trits =
         w ? matchTernaryCodes(*w, unpackedWeights) : std::nullopt;
@@ -494,7 +515,7 @@ private:
     shape.push_back(wType.getDimSize(0));
     Value y = BitLinearOp::create(
         rewriter, loc, RankedTensorType::get(shape, rewriter.getF32Type()), x, wt,
-        gamma, /*act_bits=*/8, /*topk=*/nullptr);
+        gamma, /*act_bits=*/8, /*topk=*/nullptr, quantized.reciprocalScale);
     if (cast<RankedTensorType>(y.getType()) != yType) {
       ImplicitLocOpBuilder b(loc, rewriter);
       y = tosa::ReshapeOp::create(b, yType, y,
