@@ -5,7 +5,7 @@
         VARIANT: bitlinear | autobitlinear-offline | autobitlinear-online
     make_hf_checkpoint.py random OUT_DIR --preset 8b [--layers N]
 
-`fixture`: the weights of ../shared/fixtures/hf_bitnet (transformers'
+`fixture`: the weights of test/fixtures/hf_bitnet (transformers'
 BitNetForCausalLM exported to ONNX three ways, one set of weights), written
 as `BitNetForCausalLM.save_pretrained` would for each quantization_config:
 the float weights of `hf_online` (its named initializers) for
@@ -31,9 +31,7 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "python"))
-FIXTURES = os.path.join(os.path.dirname(REPO), "shared", "fixtures", "hf_bitnet")
-if not os.path.isdir(FIXTURES):
-    FIXTURES = "/work/shared/fixtures/hf_bitnet"
+FIXTURES = os.path.join(REPO, "test", "fixtures", "hf_bitnet")
 
 PROJECTIONS = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
                "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]

@@ -5,7 +5,7 @@ Usage: run_checkpoint.py BITNET_COMPILE BITNET_RUN WORK_DIR VARIANT
        VARIANT: bitlinear | autobitlinear-offline | autobitlinear-online
 
 Builds the synthetic checkpoint of VARIANT from the weights of
-../shared/fixtures/hf_bitnet (make_hf_checkpoint.py; the offline variant in
+test/fixtures/hf_bitnet (make_hf_checkpoint.py; the offline variant in
 3 shards, the online one in 2, with model.safetensors.index.json), converts
 it with `python -m bitnet_mlir.checkpoint DIR`, and checks
 
