@@ -7,6 +7,8 @@
 #include "bitnet/Compiler/Import.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 using namespace mlir::bitnet;
@@ -125,6 +127,45 @@ llvm::Error compiler::setCompileOption(CompileOptions &options,
   return compileError("unknown option '" + name + "'");
 }
 
+/// A Hugging Face checkpoint directory (config.json, *.safetensors) as
+/// input: the ONNX decoder its converter wrote next to it,
+/// DIR/bitnet.onnx (docs/importer.md, "Checkpoint directories"), or an
+/// error naming the command that writes it.
+static llvm::Expected<std::string> checkpointModel(llvm::StringRef dir) {
+  namespace fs = llvm::sys::fs;
+  auto inDir = [&](llvm::StringRef name) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, name);
+    return std::string(path);
+  };
+  if (!fs::exists(inDir("config.json")))
+    return compileError("'" + dir + "' is a directory; expected a model file "
+                        "(.onnx, .mlir) or a Hugging Face checkpoint directory "
+                        "(config.json and model.safetensors)");
+  std::string convert = "convert it with: python3 -m bitnet_mlir.checkpoint " +
+                        dir.str() + " (the repository's python/ on PYTHONPATH; "
+                        "writes " + inDir("bitnet.onnx") + ")";
+  std::string model = inDir("bitnet.onnx");
+  fs::file_status modelStatus;
+  if (fs::status(model, modelStatus))
+    return compileError("'" + dir + "' is a Hugging Face checkpoint directory; " +
+                        convert);
+  // A conversion older than the checkpoint's files is stale.
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; it != end && !ec; it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    if (name != "config.json" && !name.ends_with(".safetensors") &&
+        !name.ends_with(".safetensors.index.json"))
+      continue;
+    fs::file_status status;
+    if (!fs::status(it->path(), status) &&
+        status.getLastModificationTime() > modelStatus.getLastModificationTime())
+      return compileError("'" + model + "' is older than '" + it->path() +
+                          "'; " + convert);
+  }
+  return model;
+}
+
 /// The largest --max-context.
 constexpr int64_t kMaxContextLimit = int64_t(1) << 20;
 
@@ -135,6 +176,12 @@ compiler::prepareCompileJob(const CompileOptions &options) {
   job.output = options.output;
   if (job.input.empty())
     return compileError("no input file");
+  if (llvm::sys::fs::is_directory(job.input)) {
+    llvm::Expected<std::string> model = checkpointModel(job.input);
+    if (!model)
+      return model.takeError();
+    job.input = *model;
+  }
 
   // Stage and emit mode.
   const std::string &stopAfter = options.stopAfter;

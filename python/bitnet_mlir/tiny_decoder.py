@@ -99,11 +99,16 @@ class PackedBitLinear(nn.Module):
             packed.weight_scale.fill_(1.0 / gamma.item())
         return packed
 
-    def forward(self, x):
+    def unpacked_weight(self, dtype):
+        """The ternary weight [out, in] in `dtype`, unpacked with masks and
+        shifts (bitnet_mlir.checkpoint traces its own, equal ONNX form)."""
         u8 = lambda v: torch.tensor(v, dtype=torch.uint8)  # ONNX: same type
         codes = torch.cat([torch.bitwise_right_shift(
             torch.bitwise_and(self.weight, u8(3 << (2 * i))), u8(2 * i)) for i in range(4)])
-        w = codes.to(x.dtype) - 1
+        return codes.to(dtype) - 1
+
+    def forward(self, x):
+        w = self.unpacked_weight(x.dtype)
         scale = 127.0 / x.abs().max(dim=-1, keepdim=True).values.clamp(min=1e-5)
         q = (x * scale).round().clamp(-128, 127).to(torch.int8).to(x.dtype)
         return F.linear(q, w) / (scale * self.weight_scale)

@@ -50,6 +50,13 @@ SKIP = {
         "times every shape at 1 and 2 threads, hot and cold: minutes",
     "build/bin/bitnet-bench --json":
         "times every shape at 1 and 2 threads, hot and cold: minutes",
+    ".venv/bin/python python/tests/make_hf_checkpoint.py random ckpt8b --preset 8b":
+        "writes an 8B-shaped checkpoint: 2.8 GB of files, 50 s, 4.3 GB of memory",
+    "PYTHONPATH=python .venv/bin/python -m bitnet_mlir.checkpoint ckpt8b":
+        "converts the 8B-shaped checkpoint above (which is not made here): 2 minutes",
+    "bitnet-compile ckpt8b --emit=lib -o ckpt8b.so --max-context=160 --prefill-tokens=128"
+    " --timings":
+        "compiles the 8B-shaped checkpoint (not made here): a minute, 7 GB of memory",
     "build/bin/bitnet-bench --n=1 --num-threads=2 --cache=cold --mcpu=znver4":
         "runs Zen 4 (AVX-512 VNNI) code, which the host may not have; every "
         "shape from DRAM: minutes",
