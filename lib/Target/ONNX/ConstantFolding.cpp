@@ -214,6 +214,8 @@ private:
   Folded slice();
   Folded split();
   Folded trilu();
+  std::optional<int64_t> sliceIndex(const HostTensor &data,
+                                    const HostTensor &indices, int64_t u, int64_t k);
   Folded scatterND();
   Folded gatherND();
   Folded cumSum();
@@ -585,6 +587,25 @@ Folded Folder::trilu() {
   return one(r);
 }
 
+/// The slice of `data` that index tuple `u` of `indices` (last dimension
+/// `k`) addresses, in units of the trailing dimensions; negative indices
+/// count from the end. Out of range: an error at the node.
+std::optional<int64_t> Folder::sliceIndex(const HostTensor &data,
+                                          const HostTensor &indices, int64_t u,
+                                          int64_t k) {
+  int64_t slice = 0;
+  for (int64_t d = 0; d < k; ++d) {
+    int64_t dim = data.shape[d], i = indices.ints[u * k + d];
+    if (i < -dim || i >= dim) {
+      (void)error("index " + llvm::Twine(i) + " is out of range for dimension " +
+            llvm::Twine(d) + " of size " + llvm::Twine(dim));
+      return std::nullopt;
+    }
+    slice = slice * dim + (i < 0 ? i + dim : i);
+  }
+  return slice;
+}
+
 /// ScatterND without reduction; anything the handler refuses (other
 /// shapes, types, reductions) is left to it so that it names the problem.
 Folded Folder::scatterND() {
@@ -606,16 +627,11 @@ Folded Folder::scatterND() {
   HostTensor r = data;
   int64_t count = k ? indices.size() / k : 0;
   for (int64_t u = 0; u < count; ++u) {
-    int64_t offset = 0;
-    for (int64_t d = 0; d < k; ++d) {
-      int64_t dim = data.shape[d], i = indices.ints[u * k + d];
-      if (i < -dim || i >= dim)
-        return error("index " + llvm::Twine(i) + " is out of range for "
-                     "dimension " + llvm::Twine(d) + " of size " + llvm::Twine(dim));
-      offset = offset * dim + (i < 0 ? i + dim : i);
-    }
+    std::optional<int64_t> slice = sliceIndex(data, indices, u, k);
+    if (!slice)
+      return std::nullopt;
     for (int64_t j = 0; j < sliceSize; ++j)
-      r.copyFrom(updates, u * sliceSize + j, offset * sliceSize + j);
+      r.copyFrom(updates, u * sliceSize + j, *slice * sliceSize + j);
   }
   return one(r);
 }
@@ -638,16 +654,11 @@ Folded Folder::gatherND() {
   HostTensor r = HostTensor::like(data.elementType, shape);
   int64_t count = indices.size() / k;
   for (int64_t u = 0; u < count; ++u) {
-    int64_t offset = 0;
-    for (int64_t d = 0; d < k; ++d) {
-      int64_t dim = data.shape[d], i = indices.ints[u * k + d];
-      if (i < -dim || i >= dim)
-        return error("index " + llvm::Twine(i) + " is out of range for "
-                     "dimension " + llvm::Twine(d) + " of size " + llvm::Twine(dim));
-      offset = offset * dim + (i < 0 ? i + dim : i);
-    }
+    std::optional<int64_t> slice = sliceIndex(data, indices, u, k);
+    if (!slice)
+      return std::nullopt;
     for (int64_t j = 0; j < sliceSize; ++j)
-      r.copyFrom(data, offset * sliceSize + j, u * sliceSize + j);
+      r.copyFrom(data, *slice * sliceSize + j, u * sliceSize + j);
   }
   return one(r);
 }

@@ -332,6 +332,9 @@ ValueInfo convertValueInfo(const proto::ValueInfoProto &v) {
   info.hasShape = tensorType.has_shape();
   for (const auto &d : tensorType.shape().dim()) {
     Dimension dim;
+    if (d.has_dim_value() && d.dim_value() < 0)
+      throw LoadError{"graph input/output '" + v.name() + "' has a negative size " +
+                      std::to_string(d.dim_value())};
     if (d.has_dim_value())
       dim.value = d.dim_value();
     else if (d.has_dim_param())
