@@ -291,7 +291,7 @@ def quantization():
 
 
 def bitlinear_graph(act_form="reciprocal", weight_form="fake_quant",
-                    act_bounds=(-128.0, 127.0), ste=True):
+                    act_bounds=(-128.0, 127.0), ste=True, scale_after=None):
     """One BitLinear y = x W^T with x [1, 3, 8], W [5, 8], in a chosen form.
 
     act_form: "reciprocal" (torch: 127 * 1/clip) or "div" (127 / clip).
@@ -348,7 +348,13 @@ def bitlinear_graph(act_form="reciprocal", weight_form="fake_quant",
         nodes.append(N("Transpose", ["wtern"], ["wt"], name="w_t", perm=[1, 0]))
     else:
         nodes.append(N("Transpose", ["w"], ["wt"], name="w_t", perm=[1, 0]))
-    nodes.append(N("MatMul", ["xa", "wt"], ["y"], name="proj"))
+    if scale_after is None:
+        nodes.append(N("MatMul", ["xa", "wt"], ["y"], name="proj"))
+    else:
+        # AutoBitLinear offline: the product times weight_scale.
+        inits.append(const("weight_scale", np.array([scale_after], np.float32)))
+        nodes += [N("MatMul", ["xa", "wt"], ["p"], name="proj"),
+                  N("Mul", ["p", "weight_scale"], ["y"], name="scale")]
     return make(nodes, [value("x", [1, 3, 8])], [value("y", [1, 3, 5])], inits)
 
 
@@ -461,6 +467,13 @@ def bitlinear_div_form():
 @model
 def bitlinear_ternary_weight():
     return bitlinear_graph(weight_form="ternary")
+
+
+@model
+def bitlinear_autobitlinear_offline():
+    """Ternary-valued weight (gamma 0.25), the product multiplied by
+    weight_scale 2 afterwards, as transformers' AutoBitLinear (offline)."""
+    return bitlinear_graph(weight_form="ternary", scale_after=2.0)
 
 
 @model

@@ -389,6 +389,24 @@ std::optional<std::pair<Value, float>> matchCodesRescale(Value acc, Value s) {
   return std::nullopt;
 }
 
+/// A multiplication of `product` (through reshapes) by a splat constant
+/// that keeps its shape: (the multiplication, the constant operand).
+std::optional<std::pair<tosa::MulOp, Value>> matchConstantScaleAfter(Value product) {
+  Value v = product;
+  while (v.hasOneUse())
+    if (auto reshape = dyn_cast<tosa::ReshapeOp>(*v.getUsers().begin()))
+      v = reshape.getResult();
+    else
+      break;
+  auto mul = v.hasOneUse() ? dyn_cast<tosa::MulOp>(*v.getUsers().begin()) : nullptr;
+  if (!mul || mul.getType() != v.getType())
+    return std::nullopt;
+  Value scale = mul.getInput1() == v ? mul.getInput2() : mul.getInput1();
+  if (!splatDouble(scale))
+    return std::nullopt;
+  return std::make_pair(mul, scale);
+}
+
 /// `v` with its 2-D transpose undone: returns W for transpose(W).
 std::optional<Value> untranspose(Value v) {
   auto transpose = v.getDefiningOp<tosa::TransposeOp>();
@@ -463,6 +481,19 @@ struct BitLinearRaiser {
     if (wType.getShape() != ArrayRef<int64_t>{outFeatures, k})
       return nearMiss(matmul, "the weight shape does not match the product");
 
+    // AutoBitLinear (offline) multiplies the product by its weight_scale:
+    // that constant joins gamma.
+    std::optional<std::pair<tosa::MulOp, Value>> scaledAfter;
+    if (weightScale)
+      scaledAfter = matchConstantScaleAfter(matmul.getResult());
+    if (scaledAfter) {
+      float gamma = *splatDouble(weightScale) *
+                    static_cast<float>(*splatDouble(scaledAfter->second));
+      weightScale = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(RankedTensorType::get({}, rewriter.getF32Type()), gamma));
+    }
+
     SmallVector<int64_t> yShape(xType.getShape().drop_back());
     yShape.push_back(outFeatures);
     auto yType = RankedTensorType::get(yShape, rewriter.getF32Type());
@@ -475,6 +506,12 @@ struct BitLinearRaiser {
                        tosa::ReshapeOp::create(
                            b, resultType, y,
                            tosa::getTosaConstShape(b, resultType.getShape())));
+    if (scaledAfter) {
+      tosa::MulOp mul = scaledAfter->first;
+      Value product = mul.getInput1() == scaledAfter->second ? mul.getInput2()
+                                                              : mul.getInput1();
+      rewriter.replaceOp(mul, product);
+    }
     releaser.eraseDeadProducers(rewriter, oldWeight);
     ++raised;
     return success();
