@@ -343,25 +343,11 @@ def _trace(wrapper, cfg, path):
 
     td._bit_op_symbolics(register=True)
     try:
-        past_len, step = 2, 3
-        ids = torch.zeros(1, step, dtype=torch.int64)
-        mask = torch.ones(1, past_len + step, dtype=torch.int64)
-        positions = torch.arange(past_len, past_len + step, dtype=torch.int64).reshape(1, -1)
-        past = td.empty_cache(cfg, past_len)
-        past_names, present_names = td.cache_names(cfg.layers)
-        dynamic = {"input_ids": {1: "sequence_length"},
-                   "attention_mask": {1: "total_sequence_length"},
-                   "position_ids": {1: "sequence_length"},
-                   "logits": {1: "sequence_length"}}
-        dynamic.update({n: {2: "past_sequence_length"} for n in past_names})
-        dynamic.update({n: {2: "total_sequence_length"} for n in present_names})
+        args, names = td.cache_trace_args(cfg)
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(wrapper, (ids, mask, positions, *past), path,
-                              input_names=["input_ids", "attention_mask", "position_ids",
-                                           *past_names],
-                              output_names=["logits", *present_names],
-                              dynamic_axes=dynamic, opset_version=17, export_params=False,
+            torch.onnx.export(wrapper, args, path, **names,
+                              opset_version=17, export_params=False,
                               keep_initializers_as_inputs=False,
                               custom_opsets={td._BIT_OPS_DOMAIN: 1})
     finally:

@@ -463,24 +463,30 @@ def export_with_cache(path, seed=0, cfg=None, opset=17, packed=False):
     return model, wrapper
 
 
-def _export_cache_graph(wrapper, path, opset, packed):
-    model = wrapper.model
+def cache_trace_args(cfg):
+    """What torch.onnx.export traces the cache form with (a 2-token past and
+    a 3-token step): (args, keyword arguments naming the inputs, outputs and
+    dynamic axes)."""
     past_len, step = 2, 3
-    ids = torch.arange(step, dtype=torch.int64).reshape(1, -1) % model.cfg.vocab
+    ids = torch.arange(step, dtype=torch.int64).reshape(1, -1) % cfg.vocab
     mask = torch.ones(1, past_len + step, dtype=torch.int64)
     positions = torch.arange(past_len, past_len + step, dtype=torch.int64).reshape(1, -1)
-    past = empty_cache(model.cfg, past_len)
-    past_names, present_names = cache_names(model.cfg.layers)
+    past = empty_cache(cfg, past_len)
+    past_names, present_names = cache_names(cfg.layers)
     dynamic = {"input_ids": {1: "sequence_length"},
                "attention_mask": {1: "total_sequence_length"},
                "position_ids": {1: "sequence_length"},
                "logits": {1: "sequence_length"}}
     dynamic.update({n: {2: "past_sequence_length"} for n in past_names})
     dynamic.update({n: {2: "total_sequence_length"} for n in present_names})
-    torch.onnx.export(wrapper, (ids, mask, positions, *past), path,
-                      input_names=["input_ids", "attention_mask", "position_ids", *past_names],
-                      output_names=["logits", *present_names],
-                      dynamic_axes=dynamic, opset_version=opset,
+    names = dict(input_names=["input_ids", "attention_mask", "position_ids", *past_names],
+                 output_names=["logits", *present_names], dynamic_axes=dynamic)
+    return (ids, mask, positions, *past), names
+
+
+def _export_cache_graph(wrapper, path, opset, packed):
+    args, names = cache_trace_args(wrapper.model.cfg)
+    torch.onnx.export(wrapper, args, path, **names, opset_version=opset,
                       custom_opsets={_BIT_OPS_DOMAIN: 1} if packed else None)
 
 

@@ -359,17 +359,22 @@ std::optional<TernaryValued> matchTernaryValued(Value v) {
   return t;
 }
 
+/// `v` followed forward through the tosa.reshape ops that are its only users.
+Value throughReshapeUsers(Value v) {
+  while (v.hasOneUse())
+    if (auto reshape = dyn_cast<tosa::ReshapeOp>(*v.getUsers().begin()))
+      v = reshape.getResult();
+    else
+      break;
+  return v;
+}
+
 /// The rescale that follows a codes-form product: `acc / (s * ws)` with the
 /// activation scale `s` and a constant weight scale `ws` (= 1 / gamma).
 /// Returns the rescaled value and gamma.
 std::optional<std::pair<Value, float>> matchCodesRescale(Value acc, Value s) {
   // The product may be reshaped (from the 3-D matmul) before the rescale.
-  Value y = acc;
-  while (y.hasOneUse())
-    if (auto reshape = dyn_cast<tosa::ReshapeOp>(*y.getUsers().begin()))
-      y = reshape.getResult();
-    else
-      break;
+  Value y = throughReshapeUsers(acc);
   if (!y.hasOneUse())
     return std::nullopt;
   auto generic = dyn_cast<linalg::GenericOp>(*y.getUsers().begin());
@@ -392,12 +397,7 @@ std::optional<std::pair<Value, float>> matchCodesRescale(Value acc, Value s) {
 /// A multiplication of `product` (through reshapes) by a splat constant
 /// that keeps its shape: (the multiplication, the constant operand).
 std::optional<std::pair<tosa::MulOp, Value>> matchConstantScaleAfter(Value product) {
-  Value v = product;
-  while (v.hasOneUse())
-    if (auto reshape = dyn_cast<tosa::ReshapeOp>(*v.getUsers().begin()))
-      v = reshape.getResult();
-    else
-      break;
+  Value v = throughReshapeUsers(product);
   auto mul = v.hasOneUse() ? dyn_cast<tosa::MulOp>(*v.getUsers().begin()) : nullptr;
   if (!mul || mul.getType() != v.getType())
     return std::nullopt;
