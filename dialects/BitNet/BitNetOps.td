@@ -276,6 +276,33 @@ def BitNet_PackOp : BitNet_Op<"pack"> {
   let hasFolder = 1;
 }
 
+def BitNet_UnpackOp : BitNet_Op<"unpack"> {
+  let summary = "ternary weights read back from a kernel format";
+  let description = [{
+    The inverse of `bitnet.pack`: the ternary `[M, K]` weight (i8 in
+    {-1, 0, +1}) held by `[M, B]` packed bytes in `format`. This is how a
+    raised layer keeps a large weight between the raise and
+    `bitnet-pack-ternary`: at two bits a weight instead of a byte, which
+    keeps a compile's memory linear in the packed weight bytes. `bitnet.pack`
+    of an unpack in the same format folds to the packed bytes (no copy);
+    another format is repacked one weight at a time. Folds on constants of at
+    most 1024 weights.
+
+    Example:
+
+    ```mlir
+    %wt = bitnet.unpack %p format <i2s> : tensor<77x64xi8> -> tensor<77x200xi8>
+    ```
+  }];
+  let arguments = (ins BitNet_I8Tensor:$packed, BitNet_PackedFormatAttr:$format);
+  let results = (outs BitNet_I8Tensor:$weight);
+  let assemblyFormat = [{
+    $packed `format` $format attr-dict `:` type($packed) `->` type($weight)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def BitNet_TernaryMatmulOp : BitNet_Op<"ternary_matmul"> {
   let summary = "int8 activation codes x ternary weights, i32 accumulation";
   let description = [{

@@ -599,6 +599,43 @@ Value decodePackedWeight(OpBuilder &b, Location loc, PackedFormat format,
   llvm_unreachable("unknown packed format");
 }
 
+/// W[m, k] = decoded byte, for a weight that a pipeline unpacks at run time
+/// (compiles pack their constant weights instead).
+struct UnpackLowering : OpConversionPattern<UnpackOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(UnpackOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value packed = adaptor.getPacked();
+    auto weightType = op.getWeight().getType();
+    if (weightType.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(op, "K must be static");
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, packed, 0),
+        rewriter.getIndexAttr(weightType.getDimSize(1))};
+    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getI8Type());
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+    PackedFormat format = op.getFormat();
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, weightType, ValueRange{}, ValueRange{empty},
+            ArrayRef<AffineMap>{identity}, iterators(2, 0),
+            [&](OpBuilder &b, Location l, ValueRange) {
+              Value weight = decodePackedWeight(b, l, format, packed,
+                                                linalg::IndexOp::create(b, l, 0),
+                                                linalg::IndexOp::create(b, l, 1));
+              linalg::YieldOp::create(
+                  b, l, arith::TruncIOp::create(b, l, b.getI8Type(), weight).getResult());
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct TernaryMatmulLowering : OpConversionPattern<TernaryMatmulOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -685,7 +722,7 @@ struct ConvertBitNetToLinalgPass
     populateDecomposeBitLinearPatterns(patterns);
     patterns.add<TernarizeLowering, QuantizeLowering, RmsNormQuantizeLowering,
                  DequantizeLowering,
-                 TopKSparsifyLowering, TernaryMatmulLowering>(ctx);
+                 TopKSparsifyLowering, TernaryMatmulLowering, UnpackLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

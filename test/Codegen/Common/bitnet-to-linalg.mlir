@@ -109,6 +109,25 @@ func.func @matmul_i2s(%q: tensor<4x200xi8>, %p: tensor<77x64xi8>) -> tensor<4x77
 
 // -----
 
+// A weight unpacked at run time: the same decoding as the packed product,
+// over [M, K], truncated to i8.
+// CHECK-LABEL: func @unpack_i2s
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: outs(%{{.*}} : tensor<77x200xi8>)
+// CHECK:   linalg.index 0
+// CHECK:   linalg.index 1
+// CHECK:   tensor.extract %{{.*}} : tensor<77x64xi8>
+// CHECK:   arith.shrui
+// CHECK:   arith.trunci %{{.*}} : i32 to i8
+// CHECK-NOT: bitnet.unpack
+func.func @unpack_i2s(%p: tensor<77x64xi8>) -> tensor<77x200xi8> {
+  %w = bitnet.unpack %p format <i2s> : tensor<77x64xi8> -> tensor<77x200xi8>
+  return %w : tensor<77x200xi8>
+}
+
+// -----
+
 // TL1: nibble / 3 and nibble % 3 give the two weights of a pair.
 // CHECK-LABEL: func @matmul_tl1
 // CHECK: linalg.generic

@@ -94,6 +94,46 @@ func.func @fold_pack_tl2() -> tensor<1x5xi8> {
 
 // -----
 
+// Unpacking is the inverse of packing: the I2S bytes of @fold_pack_i2s.
+// CHECK-LABEL: func @fold_unpack_i2s
+// CHECK: arith.constant dense<{{\[}}[1, -1, 0, 1]]> : tensor<1x4xi8>
+func.func @fold_unpack_i2s() -> tensor<1x4xi8> {
+  %p = arith.constant dense<[[-107, 21, 85, -107, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85]]> : tensor<1x32xi8>
+  %w = bitnet.unpack %p format <i2s> : tensor<1x32xi8> -> tensor<1x4xi8>
+  return %w : tensor<1x4xi8>
+}
+
+// -----
+
+// I2S code 3 is no weight: not folded.
+// CHECK-LABEL: func @no_fold_unpack_invalid_code
+// CHECK: bitnet.unpack
+func.func @no_fold_unpack_invalid_code() -> tensor<1x4xi8> {
+  %p = arith.constant dense<-1> : tensor<1x32xi8>
+  %w = bitnet.unpack %p format <i2s> : tensor<1x32xi8> -> tensor<1x4xi8>
+  return %w : tensor<1x4xi8>
+}
+
+// -----
+
+// Packing what was unpacked from the same format is the packed bytes, run
+// time values included; another format repacks (here after the unpack
+// folded): (1, -1) -> 6, (0, 1) -> 5 in TL1 is 0x56 = 86.
+// CHECK-LABEL: func @fold_pack_of_unpack
+// CHECK-DAG: %[[TL1:.*]] = arith.constant dense<86> : tensor<1x1xi8>
+// CHECK-NOT: bitnet.pack
+// CHECK: return %arg0, %[[TL1]]
+func.func @fold_pack_of_unpack(%p: tensor<3x32xi8>) -> (tensor<3x32xi8>, tensor<1x1xi8>) {
+  %w = bitnet.unpack %p format <i2s> : tensor<3x32xi8> -> tensor<3x4xi8>
+  %same = bitnet.pack %w format <i2s> : tensor<3x4xi8> -> tensor<3x32xi8>
+  %c = arith.constant dense<[[-107, 21, 85, -107, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85]]> : tensor<1x32xi8>
+  %v = bitnet.unpack %c format <i2s> : tensor<1x32xi8> -> tensor<1x4xi8>
+  %other = bitnet.pack %v format <tl1> : tensor<1x4xi8> -> tensor<1x1xi8>
+  return %same, %other : tensor<3x32xi8>, tensor<1x1xi8>
+}
+
+// -----
+
 // Non-ternary constants are not packed.
 // CHECK-LABEL: func @no_fold_pack_non_ternary
 // CHECK: bitnet.pack

@@ -273,6 +273,38 @@ func.func @pack_row_bytes(%w: tensor<4x200xi8>) {
 
 // -----
 
+func.func @unpack_weight_rank(%p: tensor<1x32xi8>) {
+  // expected-error @+1 {{weight must be 2-D [M, K], got rank 1}}
+  %w = bitnet.unpack %p format <i2s> : tensor<1x32xi8> -> tensor<8xi8>
+  return
+}
+
+// -----
+
+func.func @unpack_packed_rank(%p: tensor<128xi8>) {
+  // expected-error @+1 {{packed weight must be 2-D [M, bytes], got rank 1}}
+  %w = bitnet.unpack %p format <i2s> : tensor<128xi8> -> tensor<4x8xi8>
+  return
+}
+
+// -----
+
+func.func @unpack_rows(%p: tensor<3x32xi8>) {
+  // expected-error @+1 {{packed weight has 3 rows, expected 4}}
+  %w = bitnet.unpack %p format <i2s> : tensor<3x32xi8> -> tensor<4x8xi8>
+  return
+}
+
+// -----
+
+func.func @unpack_row_bytes(%p: tensor<4x64xi8>) {
+  // expected-error @+1 {{packed weight has 64 bytes per row, but format tl1 needs 50 for K = 200}}
+  %w = bitnet.unpack %p format <tl1> : tensor<4x64xi8> -> tensor<4x200xi8>
+  return
+}
+
+// -----
+
 func.func @pack_unknown_format(%w: tensor<4x8xi8>) {
   // expected-error @+2 {{expected ::mlir::bitnet::PackedFormat to be one of: i2s, tl1, tl2}}
   // expected-error @+1 {{failed to parse BitNet_PackedFormatAttr parameter 'value'}}

@@ -92,6 +92,19 @@ func.func @pack(%wt: tensor<77x200xi8>) -> (tensor<77x64xi8>, tensor<77x50xi8>, 
 
 // -----
 
+// CHECK-LABEL: func @unpack
+func.func @unpack(%a: tensor<77x64xi8>, %b: tensor<77x50xi8>, %c: tensor<77x45xi8>) -> (tensor<77x200xi8>, tensor<77x200xi8>, tensor<77x200xi8>) {
+  // CHECK: bitnet.unpack %{{.*}} format <i2s> : tensor<77x64xi8> -> tensor<77x200xi8>
+  %x = bitnet.unpack %a format <i2s> : tensor<77x64xi8> -> tensor<77x200xi8>
+  // CHECK: bitnet.unpack %{{.*}} format <tl1> : tensor<77x50xi8> -> tensor<77x200xi8>
+  %y = bitnet.unpack %b format <tl1> : tensor<77x50xi8> -> tensor<77x200xi8>
+  // CHECK: bitnet.unpack %{{.*}} format <tl2> : tensor<77x45xi8> -> tensor<77x200xi8>
+  %z = bitnet.unpack %c format <tl2> : tensor<77x45xi8> -> tensor<77x200xi8>
+  return %x, %y, %z : tensor<77x200xi8>, tensor<77x200xi8>, tensor<77x200xi8>
+}
+
+// -----
+
 // CHECK-LABEL: func @ternary_matmul
 func.func @ternary_matmul(%q: tensor<4x200xi8>, %wt: tensor<77x200xi8>, %p: tensor<77x64xi8>) -> (tensor<4x77xi32>, tensor<4x77xi32>) {
   // CHECK: bitnet.ternary_matmul %{{.*}}, %{{.*}} : tensor<4x200xi8>, tensor<77x200xi8> -> tensor<4x77xi32>

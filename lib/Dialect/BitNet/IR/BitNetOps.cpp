@@ -9,6 +9,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -316,6 +317,25 @@ static LogicalResult verifyPackedWeight(Operation *op, PackedFormat format,
   return success();
 }
 
+/// The ternary weights of a constant `unpack` operand, when every code is
+/// valid in its format.
+static std::optional<SmallVector<int8_t>> unpackConstant(UnpackOp op,
+                                                        Attribute packed) {
+  auto weightType = op.getWeight().getType();
+  if (!weightType.hasStaticShape())
+    return std::nullopt;
+  auto bytes = getConstantElements<int8_t>(packed);
+  if (!bytes)
+    return std::nullopt;
+  int64_t m = weightType.getDimSize(0), k = weightType.getDimSize(1);
+  SmallVector<int8_t> weights(m * k);
+  ref::unpack(toReferenceFormat(op.getFormat()),
+              reinterpret_cast<const uint8_t *>(bytes->data()), m, k, weights.data());
+  if (!ref::isTernary(weights.data(), weights.size()))
+    return std::nullopt;
+  return weights;
+}
+
 LogicalResult PackOp::verify() {
   auto weightType = getWeight().getType();
   if (weightType.getRank() != 2)
@@ -329,7 +349,17 @@ OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
   auto weightType = getWeight().getType();
   if (!weightType.hasStaticShape())
     return {};
-  auto weights = getConstantElements<int8_t>(adaptor.getWeight());
+  auto unpack = getWeight().getDefiningOp<UnpackOp>();
+  // Packed already in this format: the bytes themselves.
+  if (unpack && unpack.getFormat() == getFormat() &&
+      unpack.getPacked().getType() == getPacked().getType())
+    return unpack.getPacked();
+  std::optional<SmallVector<int8_t>> weights;
+  Attribute packedInOtherFormat;
+  if (unpack && matchPattern(unpack.getPacked(), m_Constant(&packedInOtherFormat)))
+    weights = unpackConstant(unpack, packedInOtherFormat);
+  else
+    weights = getConstantElements<int8_t>(adaptor.getWeight());
   if (!weights || !ref::isTernary(weights->data(), weights->size()))
     return {};
   int64_t m = weightType.getDimSize(0), k = weightType.getDimSize(1);
@@ -348,6 +378,34 @@ OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
   ref::pack(toReferenceFormat(getFormat()), weights->data(), m, k,
             reinterpret_cast<uint8_t *>(packed.data()));
   return DenseElementsAttr::get(packedType, ArrayRef(packed));
+}
+
+//===----------------------------------------------------------------------===//
+// UnpackOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult UnpackOp::verify() {
+  auto weightType = getWeight().getType();
+  if (weightType.getRank() != 2)
+    return emitOpError() << "weight must be 2-D [M, K], got rank "
+                         << weightType.getRank();
+  return verifyPackedWeight(*this, getFormat(), weightType.getDimSize(0),
+                            weightType.getDimSize(1), getPacked().getType());
+}
+
+OpFoldResult UnpackOp::fold(FoldAdaptor adaptor) {
+  // Large weights stay packed until bitnet-pack-ternary: a byte a weight
+  // would make a compile's memory four times the packed weights.
+  auto weightType = getWeight().getType();
+  if (!weightType.hasStaticShape() ||
+      weightType.getNumElements() > kMaxUnpackedWeightElements ||
+      !adaptor.getPacked())
+    return {};
+  std::optional<SmallVector<int8_t>> weights =
+      unpackConstant(*this, adaptor.getPacked());
+  if (!weights)
+    return {};
+  return DenseElementsAttr::get(weightType, ArrayRef(*weights));
 }
 
 //===----------------------------------------------------------------------===//

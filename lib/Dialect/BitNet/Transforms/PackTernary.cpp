@@ -3,7 +3,8 @@
 // Multiply-add and LUT kernels read packed weights. This pass decides the
 // format (explicitly, from a tuning file by weight shape, or the target's
 // preferred one) and packs constant weights at compile time by folding
-// bitnet.pack.
+// bitnet.pack. Weights that the raise kept packed (bitnet.unpack of
+// constant bytes) are used as they are when the format agrees.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,8 +56,13 @@ struct PackTernaryPass
     // entry points) share one packed copy, packed once.
     DenseMap<std::pair<Attribute, unsigned>, Attribute> packedWeights;
     for (TernaryMatmulOp op : unpacked) {
+      // A constant, or constant bytes already packed (by the raise) that
+      // bitnet.pack reuses or repacks.
       Attribute weight;
-      if (!matchPattern(op.getWeight(), m_Constant(&weight))) {
+      Value constantWeight = op.getWeight();
+      if (auto unpack = constantWeight.getDefiningOp<UnpackOp>())
+        constantWeight = unpack.getPacked();
+      if (!matchPattern(constantWeight, m_Constant(&weight))) {
         op.emitRemark("weight is not a constant; left unpacked");
         continue;
       }

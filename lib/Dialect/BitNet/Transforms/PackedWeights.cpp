@@ -11,6 +11,9 @@
 
 #include "ImportedForms.h"
 
+#include "bitnet/Dialect/BitNet/IR/BitNet.h"
+#include "bitnet/Reference/Reference.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -261,8 +264,8 @@ std::optional<SmallVector<std::pair<int64_t, Value>>> rowBlocks(Value codes) {
   return blocks;
 }
 
-/// The i8 values `code - 1` of constant integer codes in {0, 1, 2}.
-std::optional<ElementsAttr> ternaryFromConstant(DenseElementsAttr attr) {
+/// The weight `code - 1` of constant integer codes in {0, 1, 2}.
+std::optional<TernaryWeight> ternaryFromConstant(DenseElementsAttr attr) {
   SmallVector<int8_t> trits;
   for (const APInt &c : attr.getValues<APInt>()) {
     uint64_t code = c.getZExtValue();
@@ -270,12 +273,11 @@ std::optional<ElementsAttr> ternaryFromConstant(DenseElementsAttr attr) {
       return std::nullopt;
     trits.push_back(static_cast<int8_t>(code) - 1);
   }
-  return ElementsAttr(DenseElementsAttr::get(
-      cast<RankedTensorType>(attr.getType()), ArrayRef<int8_t>(trits)));
+  return TernaryWeight::get(trits, cast<RankedTensorType>(attr.getType()));
 }
 
 /// The codes of a 2-D tensor assembled from row blocks of byte maps.
-std::optional<ElementsAttr> unpackRowBlocks(Value codes, UnpackedWeights &cache) {
+std::optional<TernaryWeight> unpackRowBlocks(Value codes, UnpackedWeights &cache) {
   auto type = cast<RankedTensorType>(codes.getType());
   if (type.getRank() != 2 || !type.hasStaticShape() ||
       !type.getElementType().isInteger(8))
@@ -296,32 +298,47 @@ std::optional<ElementsAttr> unpackRowBlocks(Value codes, UnpackedWeights &cache)
   // Keyed by the first block's bytes: every function's copy of the layer
   // unpacks from the same packed weight.
   std::pair<const void *, Type> key{maps.front().second.source.data(), type};
-  if (ElementsAttr known = cache.lookup(key))
-    return known;
-  // One byte a weight: a resource blob (not a uniqued dense attribute, which
-  // the context would keep for good), so bitnet-pack-ternary can release it
-  // once the weight is packed (2 GB for a 2B model).
-  AsmResourceBlob blob =
-      HeapAsmResourceBlob::allocate(type.getNumElements(), /*align=*/64);
-  MutableArrayRef<char> trits = blob.getMutableData();
+  if (auto known = cache.find(key); known != cache.end())
+    return known->second;
+  // One byte a weight for this weight only: it is repacked at once.
+  std::vector<int8_t> trits(type.getNumElements());
   for (const auto &[row, m] : maps) {
-    char *out = trits.data() + row * cols;
+    int8_t *out = trits.data() + row * cols;
     for (int8_t byte : m.source) {
       uint8_t code = m.table[static_cast<uint8_t>(byte)];
       if (code > 2)
         return std::nullopt;
-      *out++ = static_cast<char>(static_cast<int>(code) - 1);
+      *out++ = static_cast<int8_t>(static_cast<int>(code) - 1);
     }
   }
-  ElementsAttr unpacked =
-      DenseResourceElementsAttr::get(type, "ternary_weights", std::move(blob));
-  cache[key] = unpacked;
-  return unpacked;
+  TernaryWeight weight = TernaryWeight::get(trits, type);
+  cache[key] = weight;
+  return weight;
 }
 
 } // namespace
 
-std::optional<ElementsAttr> mlir::bitnet::matchTernaryCodes(Value v,
+TernaryWeight TernaryWeight::get(ArrayRef<int8_t> trits, RankedTensorType type) {
+  int64_t m = type.getDimSize(0), k = type.getDimSize(1);
+  if (type.getNumElements() <= kMaxUnpackedWeightElements)
+    return {DenseElementsAttr::get(type, trits), type};
+  int64_t rowBytes = getPackedRowBytes(PackedFormat::i2s, k);
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(m * rowBytes, /*align=*/64);
+  ref::pack(ref::PackedFormat::I2S, trits.data(), m, k,
+            reinterpret_cast<uint8_t *>(blob.getMutableData().data()));
+  auto packedType = RankedTensorType::get({m, rowBytes}, type.getElementType());
+  return {DenseResourceElementsAttr::get(packedType, "packed_ternary", std::move(blob)),
+          type};
+}
+
+Value TernaryWeight::materialize(OpBuilder &builder, Location loc) const {
+  Value constant = arith::ConstantOp::create(builder, loc, attr);
+  if (attr.getType() == type)
+    return constant;
+  return UnpackOp::create(builder, loc, type, constant, PackedFormat::i2s);
+}
+
+std::optional<TernaryWeight> mlir::bitnet::matchTernaryCodes(Value v,
                                                            UnpackedWeights &cache) {
   auto sub = v.getDefiningOp<tosa::SubOp>();
   auto one = sub ? splatDouble(sub.getInput2()) : std::nullopt;

@@ -525,7 +525,7 @@ private:
                                Value weight) const {
     Value x = quantized.x;
     auto w = untranspose(weight);
-    std::optional<ElementsAttr> trits =
+    std::optional<TernaryWeight> trits =
         w ? matchTernaryCodes(*w, unpackedWeights) : std::nullopt;
     if (!trits)
       return nearMiss(matmul, "the activations are int8 codes but the weight "
@@ -535,7 +535,7 @@ private:
       return nearMiss(matmul, "the product of int8 codes is not divided by "
                               "(activation scale * constant weight scale)");
     auto xType = cast<RankedTensorType>(x.getType());
-    auto wType = cast<RankedTensorType>(trits->getType());
+    RankedTensorType wType = trits->type;
     auto yType = cast<RankedTensorType>(rescale->first.getType());
     if (wType.getDimSize(1) != xType.getShape().back() ||
         yType.getShape().back() != wType.getDimSize(0))
@@ -543,7 +543,7 @@ private:
 
     Location loc = matmul.getLoc();
     rewriter.setInsertionPoint(rescale->first.getDefiningOp());
-    Value wt = arith::ConstantOp::create(rewriter, loc, *trits);
+    Value wt = trits->materialize(rewriter, loc);
     Value gamma = arith::ConstantOp::create(
         rewriter, loc,
         DenseElementsAttr::get(RankedTensorType::get({}, rewriter.getF32Type()),
@@ -583,33 +583,24 @@ private:
     return failure();
   }
 
-  /// The i8 trits [out, in] and the scale of a ternary-valued weight
-  /// stored [out, in], or [in, out] (`transpose`). Over 1 KiB, a resource
-  /// blob, so bitnet-pack-ternary can release it once packed.
+  /// The ternary weight [out, in] and the scale of a ternary-valued weight
+  /// stored [out, in], or [in, out] (`transpose`).
   static std::pair<Value, Value> ternaryConstants(RewriterBase &rewriter,
                                                   Location loc,
                                                   const TernaryValued &weight,
                                                   bool transpose) {
     int64_t rows = transpose ? weight.cols : weight.rows;
     int64_t cols = transpose ? weight.rows : weight.cols;
-    AsmResourceBlob blob = HeapAsmResourceBlob::allocate(rows * cols, /*align=*/64);
-    MutableArrayRef<char> trits = blob.getMutableData();
+    std::vector<int8_t> trits(rows * cols);
     for (int64_t i = 0; i < weight.rows; ++i)
       for (int64_t j = 0; j < weight.cols; ++j) {
         float w = weight.values[i * weight.cols + j];
         // -0.0 (as exporters write zeros) is a zero.
-        char trit = w == 0 ? 0 : (w > 0 ? 1 : -1);
+        int8_t trit = w == 0 ? 0 : (w > 0 ? 1 : -1);
         trits[transpose ? j * weight.rows + i : i * weight.cols + j] = trit;
       }
     auto type = RankedTensorType::get({rows, cols}, rewriter.getI8Type());
-    ElementsAttr values =
-        rows * cols <= 1024
-            ? ElementsAttr(DenseElementsAttr::get(
-                  type, ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(trits.data()),
-                                         trits.size())))
-            : ElementsAttr(DenseResourceElementsAttr::get(type, "ternary_weights",
-                                                          std::move(blob)));
-    Value wt = arith::ConstantOp::create(rewriter, loc, values);
+    Value wt = TernaryWeight::get(trits, type).materialize(rewriter, loc);
     Value scale = arith::ConstantOp::create(
         rewriter, loc,
         DenseElementsAttr::get(RankedTensorType::get({}, rewriter.getF32Type()),

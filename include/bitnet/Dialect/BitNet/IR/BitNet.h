@@ -48,6 +48,11 @@ ref::PackedFormat toReferenceFormat(PackedFormat format);
 /// (see docs/formats.md).
 int64_t getPackedRowBytes(PackedFormat format, int64_t k);
 
+/// The largest ternary weight (in elements) that passes keep as one byte a
+/// weight before packing; larger ones stay packed (bitnet.unpack of packed
+/// bytes), so that a compile's memory follows the packed weight bytes.
+constexpr int64_t kMaxUnpackedWeightElements = 1024;
+
 /// Activation bit widths with a defined quantization scheme (8: absmax
 /// int8, 4: absmean int4).
 bool isSupportedActivationBits(int64_t bits);
