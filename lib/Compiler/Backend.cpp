@@ -162,7 +162,11 @@ JitModule::create(ModuleOp module, const JitOptions &options) {
   std::unique_ptr<TargetInfo> info = getTargetInfo(attr, error);
   if (!info)
     return compileError(error);
-  const CpuTargetInfo &target = *cast<CpuTargetInfo>(info.get());
+  auto *cpu = dyn_cast<CpuTargetInfo>(info.get());
+  if (!cpu)
+    return compileError("the JIT runs CPU code, but the module's target is " +
+                        info->describe());
+  const CpuTargetInfo &target = *cpu;
   if (!hostCanRun(target, error))
     return compileError(error);
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =

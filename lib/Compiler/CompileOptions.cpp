@@ -2,6 +2,8 @@
 
 #include "bitnet/Compiler/CompileOptions.h"
 
+#include "bitnet/Target/GpuTargetInfo.h"
+
 #include "Error.h"
 
 #include "bitnet/Compiler/Import.h"
@@ -244,6 +246,16 @@ compiler::prepareCompileJob(const CompileOptions &options) {
   if (cpu.empty() && normalizeCpuArch(options.target) == getHostCpu().arch)
     cpu = "native";
   std::string targetError;
+  if (isGpuArch(options.target)) {
+    // The GPU is a known target (GpuTargetInfo, bitnet-set-target) whose
+    // code generator is not in the driver yet.
+    GpuTargetInfo gpu;
+    if (!getGpuTargetInfo(cpu, "", gpu, targetError))
+      return compileError("--mcpu: " + targetError);
+    return compileError("--target=" + options.target + ": whole models are compiled "
+                        "for CPUs only so far (x86_64, aarch64); " +
+                        gpu.describe() + " is known to bitnet-opt's passes");
+  }
   if (!getCpuTargetInfo(options.target, cpu, job.target, targetError))
     return compileError(targetError);
   bool isAArch64 = job.target.arch == CpuArch::AArch64;

@@ -3,6 +3,7 @@
 #include "bitnet/Target/TargetInfo.h"
 
 #include "bitnet/Target/CpuTargetInfo.h"
+#include "bitnet/Target/GpuTargetInfo.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -38,6 +39,12 @@ std::unique_ptr<TargetInfo> mlir::bitnet::getTargetInfo(LLVM::TargetAttr attr,
   llvm::Triple triple(attr.getTriple().getValue());
   std::string features =
       attr.getFeatures() ? attr.getFeatures().getFeaturesString() : "";
+  if (isGpuArch(triple.getArchName())) {
+    auto gpu = std::make_unique<GpuTargetInfo>();
+    if (!getGpuTargetInfo(attr.getChip().getValue(), features, *gpu, error))
+      return nullptr;
+    return gpu;
+  }
   auto info = std::make_unique<CpuTargetInfo>();
   if (!getCpuTargetInfo(triple.getArchName(), attr.getChip().getValue(), features,
                         *info, error))
@@ -76,8 +83,18 @@ LLVM::TargetAttr mlir::bitnet::resolveTargetAttr(Operation *op, llvm::StringRef 
       module ? normalizeCpuArch(llvm::Triple(module.getTriple().getValue()).getArchName())
              : host.arch;
   std::string resolvedArch = normalizeCpuArch(arch.empty() ? moduleArch : arch);
+  if (isGpuArch(resolvedArch)) {
+    if (cpu == "native") {
+      error = "-mcpu=native names the host CPU; name the GPU (sm_80, sm_90)";
+      return {};
+    }
+    bool moduleIsGpu = module && isGpuArch(moduleArch);
+    if (cpu.empty() && moduleIsGpu)
+      return module;
+    return makeTargetAttr(context, kNvptxTriple, cpu.empty() ? "sm_80" : cpu, "");
+  }
   if (resolvedArch != "x86_64" && resolvedArch != "aarch64") {
-    error = "unknown target '" + arch.str() + "'; expected x86_64 or aarch64";
+    error = "unknown target '" + arch.str() + "'; expected x86_64, aarch64 or nvptx";
     return {};
   }
   if (cpu == "native") {

@@ -32,9 +32,9 @@ def SetTargetPass : Pass<"bitnet-set-target", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"\"",
-           "Architecture: x86_64 or aarch64 (empty: the module's, else the host's)">,
+           "Architecture: x86_64, aarch64 or nvptx (empty: the module's, else the host's)">,
     Option<"mcpu", "mcpu", "std::string", /*default=*/"\"\"",
-           "CPU: an LLVM CPU name or native (empty: the module's, else the "
+           "CPU: an LLVM CPU name or native, or a GPU: sm_80, sm_90, sm_90a (empty: the module's, else the "
            "architecture's baseline or the host)">,
   ];
 }

@@ -1,8 +1,8 @@
 //===- TargetInfo.h - The machine a module is compiled for -------*- C++ -*-===//
 //
 // One interface for what code generation needs to know about a machine,
-// with one implementation per kind of target: CpuTargetInfo today (x86-64,
-// AArch64); a GPU one (NVPTX) comes beside it. Passes never test machine
+// with one implementation per kind of target: CpuTargetInfo (x86-64,
+// AArch64) and GpuTargetInfo (NVPTX). Passes never test machine
 // names: they ask the target of their module, which the module records as
 // upstream's `llvm.target = #llvm.target<triple, chip, features>` (set once
 // by bitnet-set-target or the driver), an attribute every MLIR tool reads.
@@ -27,7 +27,7 @@ namespace mlir::bitnet {
 /// need (CpuTargetInfo: vector widths, caches, dot-product instructions).
 class TargetInfo {
 public:
-  enum class Kind { Cpu };
+  enum class Kind { Cpu, Gpu };
 
   virtual ~TargetInfo() = default;
   Kind getKind() const { return kind; }
@@ -68,8 +68,9 @@ void setTargetAttr(Operation *module, const TargetInfo &target);
 LLVM::TargetAttr getHostTargetAttr(MLIRContext *context);
 
 /// The target of `op`'s module with a pass's overrides applied: `arch`
-/// (x86_64, aarch64) and `cpu` replace the module's when not empty
-/// ("native" is the host); no attribute and no override means the host.
+/// (x86_64, aarch64, nvptx) and `cpu` (a CPU, "native" for the host, or a
+/// GPU such as sm_90) replace the module's when not empty; no attribute and
+/// no override means the host.
 /// The form passes call; null with `error` set for an unknown architecture.
 LLVM::TargetAttr resolveTargetAttr(Operation *op, llvm::StringRef arch,
                                    llvm::StringRef cpu, std::string &error);

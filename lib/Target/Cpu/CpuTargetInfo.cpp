@@ -190,7 +190,7 @@ bool mlir::bitnet::getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
     info.arch = CpuArch::AArch64;
     info.triple = "aarch64-unknown-linux-gnu";
   } else {
-    error = "unknown target '" + arch.str() + "'; expected x86_64 or aarch64";
+    error = "unknown target '" + arch.str() + "'; expected x86_64, aarch64 or nvptx";
     return false;
   }
   llvm::Triple triple(info.triple);
@@ -261,5 +261,11 @@ FailureOr<CpuTargetInfo> mlir::bitnet::lookupCpuTarget(Operation *op,
     op->emitError() << passName << ": " << error;
     return failure();
   }
-  return *cast<CpuTargetInfo>(info.get());
+  auto *cpuInfo = dyn_cast<CpuTargetInfo>(info.get());
+  if (!cpuInfo) {
+    op->emitError() << passName << ": generates CPU code, but the target is "
+                    << info->describe();
+    return failure();
+  }
+  return *cpuInfo;
 }

@@ -6,10 +6,10 @@
 // RUN: not bitnet-opt %s --bitnet-pack-ternary 2>&1 | FileCheck %s --check-prefix=PACK
 // RUN: bitnet-opt %s --convert-bitnet-dot4-to-llvm="target=x86_64 mcpu=znver4" | FileCheck %s --check-prefix=OVERRIDE
 
-// CONFIGS: error: bitnet-select-kernel-configs: unknown target 'riscv64'; expected x86_64 or aarch64
-// FLOATS: error: bitnet-tile-float-contractions: unknown target 'riscv64'; expected x86_64 or aarch64
-// DOT4: error: convert-bitnet-dot4-to-llvm: unknown target 'riscv64'; expected x86_64 or aarch64
-// PACK: error: bitnet-pack-ternary: unknown target 'riscv64'; expected x86_64 or aarch64
+// CONFIGS: error: bitnet-select-kernel-configs: unknown target 'riscv64'; expected x86_64, aarch64 or nvptx
+// FLOATS: error: bitnet-tile-float-contractions: unknown target 'riscv64'; expected x86_64, aarch64 or nvptx
+// DOT4: error: convert-bitnet-dot4-to-llvm: unknown target 'riscv64'; expected x86_64, aarch64 or nvptx
+// PACK: error: bitnet-pack-ternary: unknown target 'riscv64'; expected x86_64, aarch64 or nvptx
 // A pass's own options override the module's target.
 // OVERRIDE-LABEL: func @f
 // OVERRIDE: llvm.x86.avx512.vpdpbusd
