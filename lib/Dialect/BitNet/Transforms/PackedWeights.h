@@ -6,7 +6,8 @@
 // emulates signed shifts; parts the exporter already folded), and the
 // importer folds it only for small weights. bitnet-raise-bitlinear reads the
 // codes through whatever integer ops the graph uses, from the packed bytes,
-// without building any intermediate tensor.
+// without building the graph's intermediate tensors, and keeps large
+// weights packed (TernaryWeight).
 //
 //===----------------------------------------------------------------------===//
 

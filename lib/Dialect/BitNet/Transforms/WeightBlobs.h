@@ -1,8 +1,8 @@
 //===- WeightBlobs.h - releasing weights nothing uses any more ---*- C++ -*-===//
 //
 // Shared by the passes that replace one form of a weight by another
-// (bitnet-raise-bitlinear: packed bytes -> one byte a weight;
-// bitnet-pack-ternary: one byte a weight -> a packed layout). A
+// (bitnet-raise-bitlinear: the graph's packed bytes -> i2s bytes;
+// bitnet-pack-ternary: a weight -> the kernels' packed layout). A
 // `dense_resource` blob lives as long as the context, used or not; a 2B
 // model's would hold gigabytes through the rest of the compile.
 //
