@@ -14,9 +14,6 @@
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <chrono>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <sys/resource.h>
 
 using namespace mlir;
@@ -140,20 +137,7 @@ bool Compilation::finish(bool written) {
   return true;
 }
 
-/// Weights are released layer by layer as passes replace them (packed
-/// bytes -> packed layout -> the weights file). glibc serves blocks of a few
-/// MB from its heap and keeps them once freed, so a compile would hold every
-/// form of the weights it ever had; blocks of 1 MB and more are mapped
-/// instead and go back to the system when freed.
-static void returnFreedWeightsToSystem() {
-#if defined(__GLIBC__)
-  static bool once = [] { return mallopt(M_MMAP_THRESHOLD, 1 << 20) == 1; }();
-  (void)once;
-#endif
-}
-
 LogicalResult Compilation::run() {
-  returnFreedWeightsToSystem();
   bool imported = stage("import", [&] {
     ImportRequest request{job.input, job.import, job.decoder,
                           job.explicitContextBuckets};

@@ -85,7 +85,7 @@ LLVM::TargetAttr mlir::bitnet::resolveTargetAttr(Operation *op, llvm::StringRef 
   std::string resolvedArch = normalizeCpuArch(arch.empty() ? moduleArch : arch);
   if (isGpuArch(resolvedArch)) {
     if (cpu == "native") {
-      error = "-mcpu=native names the host CPU; name the GPU (sm_80, sm_90)";
+      error = "-mcpu=native names the host CPU; name the GPU (sm_80, sm_90, sm_90a)";
       return {};
     }
     bool moduleIsGpu = module && isGpuArch(moduleArch);

@@ -18,6 +18,10 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -194,8 +198,27 @@ CommandLine parseCommandLine(int argc, char **argv) {
 
 } // namespace
 
+namespace {
+
+/// Passes release weights layer by layer as they replace them (packed bytes
+/// -> packed layout -> the weights file). glibc serves blocks of a few MB
+/// from its heap and keeps them once freed, so a compile would hold every
+/// form of the weights it ever had (an 8B checkpoint: 4.9 GiB instead of
+/// 3.8); blocks of 1 MB and more are mapped instead and go back to the
+/// system when freed. Set here, not in the compiler library: processes that
+/// embed it choose their own allocator settings (bitnet-run keeps freed
+/// memory on purpose).
+void returnFreedWeightsToSystem() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+}
+
+} // namespace
+
 int mlir::bitnet::bitnetCompileMain(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  returnFreedWeightsToSystem();
   CommandLine line = parseCommandLine(argc, argv);
   llvm::Expected<compiler::CompileJob> job = compiler::prepareCompileJob(line.options);
   if (!job) {

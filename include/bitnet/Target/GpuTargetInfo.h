@@ -30,8 +30,9 @@ public:
 
   /// Compute capability as major * 10 + minor (80 for sm_80).
   unsigned computeCapability = 0;
-  /// The PTX ISA version the kernels are emitted for (as major * 10 + minor).
-  unsigned ptxVersion = 0;
+  /// The first PTX ISA version with this chip (major * 10 + minor); kernels
+  /// may be emitted for a later one (`features`, e.g. +ptx80).
+  unsigned minPtxVersion = 0;
   /// Streaming multiprocessors of the architecture's reference part.
   unsigned smCount = 0;
   unsigned warpSize = 32;

@@ -613,9 +613,13 @@ struct UnpackLowering : OpConversionPattern<UnpackOp> {
     auto weightType = op.getWeight().getType();
     if (weightType.isDynamicDim(1))
       return rewriter.notifyMatchFailure(op, "K must be static");
-    SmallVector<OpFoldResult> sizes = {
-        tensor::getMixedSize(rewriter, loc, packed, 0),
-        rewriter.getIndexAttr(weightType.getDimSize(1))};
+    // M as the result type has it (the verifier lets one side be dynamic).
+    OpFoldResult rows =
+        weightType.isDynamicDim(0)
+            ? OpFoldResult(tensor::DimOp::create(rewriter, loc, packed, 0).getResult())
+            : OpFoldResult(rewriter.getIndexAttr(weightType.getDimSize(0)));
+    SmallVector<OpFoldResult> sizes = {rows,
+                                       rewriter.getIndexAttr(weightType.getDimSize(1))};
     Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getI8Type());
     AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
     PackedFormat format = op.getFormat();

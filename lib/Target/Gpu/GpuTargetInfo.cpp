@@ -12,7 +12,7 @@ namespace {
 /// One architecture the compiler generates kernels for.
 struct GpuChip {
   llvm::StringLiteral name;
-  unsigned computeCapability, ptxVersion, smCount;
+  unsigned computeCapability, minPtxVersion, smCount;
   int64_t sharedMemoryPerBlock;
   bool wgmma;
 };
@@ -60,7 +60,7 @@ bool mlir::bitnet::getGpuTargetInfo(llvm::StringRef chipName,
   info.cpu = chip->name.str();
   info.features = features.str();
   info.computeCapability = chip->computeCapability;
-  info.ptxVersion = chip->ptxVersion;
+  info.minPtxVersion = chip->minPtxVersion;
   info.smCount = chip->smCount;
   info.sharedMemoryPerBlock = chip->sharedMemoryPerBlock;
   info.hasDp4a = chip->computeCapability >= 61;
@@ -72,9 +72,9 @@ bool mlir::bitnet::getGpuTargetInfo(llvm::StringRef chipName,
 std::string GpuTargetInfo::describe() const {
   std::string text = "nvptx64 " + cpu + " (" + std::to_string(smCount) + " SMs, " +
                      std::to_string(sharedMemoryPerBlock / 1024) +
-                     " KiB shared memory per block, PTX " +
-                     std::to_string(ptxVersion / 10) + "." +
-                     std::to_string(ptxVersion % 10);
+                     " KiB shared memory per block, PTX >= " +
+                     std::to_string(minPtxVersion / 10) + "." +
+                     std::to_string(minPtxVersion % 10);
   if (hasDp4a)
     text += ", dp4a";
   if (hasInt8Mma)

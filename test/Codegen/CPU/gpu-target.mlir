@@ -1,11 +1,10 @@
 // A module whose target is a GPU: passes that generate CPU code refuse it in
-// one line naming the GPU; target-neutral passes (packing) read the GPU's
-// preferred format.
+// one line naming the GPU; target-neutral passes (packing) accept it.
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs 2>&1 | FileCheck %s --check-prefix=CONFIGS
 // RUN: not bitnet-opt %s --split-input-file --convert-bitnet-dot4-to-llvm 2>&1 | FileCheck %s --check-prefix=DOT4
 // RUN: bitnet-opt %s --split-input-file --bitnet-pack-ternary | FileCheck %s --check-prefix=PACK
 
-// CONFIGS: error: bitnet-select-kernel-configs: generates CPU code, but the target is nvptx64 sm_90 (132 SMs, 227 KiB shared memory per block, PTX 7.8, dp4a, int8 mma.sync)
+// CONFIGS: error: bitnet-select-kernel-configs: generates CPU code, but the target is nvptx64 sm_90 (132 SMs, 227 KiB shared memory per block, PTX >= 7.8, dp4a, int8 mma.sync)
 // DOT4: error: convert-bitnet-dot4-to-llvm: generates CPU code, but the target is nvptx64 sm_90
 // PACK-LABEL: func @f
 // PACK: bitnet.ternary_matmul %arg0, %{{.*}} format <i2s>

@@ -128,6 +128,24 @@ func.func @unpack_i2s(%p: tensor<77x64xi8>) -> tensor<77x200xi8> {
 
 // -----
 
+// M static on one side only: the result type's M (the verifier allows it).
+// CHECK-LABEL: func @unpack_dynamic_rows
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<77x200xi8>)
+// CHECK-LABEL: func @unpack_static_rows_of_dynamic
+// CHECK: linalg.generic
+// CHECK-NOT: bitnet.unpack
+func.func @unpack_dynamic_rows(%p: tensor<?x64xi8>) -> tensor<77x200xi8> {
+  %w = bitnet.unpack %p format <i2s> : tensor<?x64xi8> -> tensor<77x200xi8>
+  return %w : tensor<77x200xi8>
+}
+func.func @unpack_static_rows_of_dynamic(%p: tensor<77x64xi8>) -> tensor<?x200xi8> {
+  %w = bitnet.unpack %p format <i2s> : tensor<77x64xi8> -> tensor<?x200xi8>
+  return %w : tensor<?x200xi8>
+}
+
+// -----
+
 // TL1: nibble / 3 and nibble % 3 give the two weights of a pair.
 // CHECK-LABEL: func @matmul_tl1
 // CHECK: linalg.generic

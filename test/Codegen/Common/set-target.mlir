@@ -26,7 +26,7 @@
 // GPU: module attributes {llvm.target = #llvm.target<triple = "nvptx64-nvidia-cuda", chip = "sm_90">}
 // GPUBASE: module attributes {llvm.target = #llvm.target<triple = "nvptx64-nvidia-cuda", chip = "sm_80">}
 // BADGPU: error: bitnet-set-target: unknown GPU 'sm_75' for nvptx; expected one of sm_80, sm_90, sm_90a
-// GPUNATIVE: error: bitnet-set-target: -mcpu=native names the host CPU; name the GPU (sm_80, sm_90)
+// GPUNATIVE: error: bitnet-set-target: -mcpu=native names the host CPU; name the GPU (sm_80, sm_90, sm_90a)
 module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "skylake-avx512">} {
 }
 

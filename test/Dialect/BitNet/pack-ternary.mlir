@@ -26,9 +26,11 @@ func.func @constant_weight(%q: tensor<2x4xi8>) -> tensor<2x1xi32> {
 // -----
 
 // Weights the raise kept packed (bitnet.unpack of i2s bytes): used as they
-// are in i2s, repacked one weight at a time in another format.
+// are in i2s (the same resource, no copy: a repack would fold to new dense
+// bytes), repacked one weight tensor at a time in another format. The bytes
+// are @constant_weight's [[1, -1, 0, 1]] in i2s.
 // CHECK-LABEL: func @kept_packed
-// CHECK: %[[P:.*]] = arith.constant dense<{{\[\[}}-107, 21, 85, -107, 85, {{.*}}]]> : tensor<1x32xi8>
+// CHECK: %[[P:.*]] = arith.constant dense_resource<kept> : tensor<1x32xi8>
 // CHECK: bitnet.ternary_matmul %arg0, %[[P]] format <i2s> : tensor<2x4xi8>, tensor<1x32xi8> -> tensor<2x1xi32>
 // CHECK-NOT: bitnet.unpack
 // TL1-LABEL: func @kept_packed
@@ -36,11 +38,19 @@ func.func @constant_weight(%q: tensor<2x4xi8>) -> tensor<2x1xi32> {
 // TL1: bitnet.ternary_matmul %arg0, %[[P]] format <tl1> : tensor<2x4xi8>, tensor<1x1xi8> -> tensor<2x1xi32>
 // TL1-NOT: bitnet.unpack
 func.func @kept_packed(%q: tensor<2x4xi8>) -> tensor<2x1xi32> {
-  %p = arith.constant dense<[[-107, 21, 85, -107, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85]]> : tensor<1x32xi8>
+  %p = arith.constant dense_resource<kept> : tensor<1x32xi8>
   %w = bitnet.unpack %p format <i2s> : tensor<1x32xi8> -> tensor<1x4xi8>
   %acc = bitnet.ternary_matmul %q, %w : tensor<2x4xi8>, tensor<1x4xi8> -> tensor<2x1xi32>
   return %acc : tensor<2x1xi32>
 }
+
+{-#
+  dialect_resources: {
+    builtin: {
+      kept: "0x400000009515559555555555555555555555555555555555555555555555555555555555"
+    }
+  }
+#-}
 
 // -----
 

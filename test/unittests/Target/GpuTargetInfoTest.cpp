@@ -24,7 +24,7 @@ TEST(GpuTargetInfo, Sm80HasInt8MmaButNoWgmma) {
   GpuTargetInfo info = get("sm_80");
   EXPECT_EQ(info.triple, "nvptx64-nvidia-cuda");
   EXPECT_EQ(info.computeCapability, 80u);
-  EXPECT_EQ(info.ptxVersion, 70u);
+  EXPECT_EQ(info.minPtxVersion, 70u);
   EXPECT_EQ(info.warpSize, 32u);
   EXPECT_EQ(info.sharedMemoryPerBlock, 163 * 1024);
   EXPECT_TRUE(info.hasDp4a);
@@ -39,7 +39,7 @@ TEST(GpuTargetInfo, Sm90aHasWgmma) {
   EXPECT_EQ(sm90.sharedMemoryPerBlock, 227 * 1024);
   EXPECT_FALSE(sm90.hasWgmma);
   EXPECT_TRUE(sm90a.hasWgmma);
-  EXPECT_EQ(sm90a.ptxVersion, 80u);
+  EXPECT_EQ(sm90a.minPtxVersion, 80u);
 }
 
 TEST(GpuTargetInfo, EmptyChipIsTheBaseline) {
@@ -55,7 +55,7 @@ TEST(GpuTargetInfo, UnknownChipNamesTheKnownOnes) {
 
 TEST(GpuTargetInfo, DescribeNamesTheChipAndInstructions) {
   EXPECT_EQ(get("sm_90a").describe(),
-            "nvptx64 sm_90a (132 SMs, 227 KiB shared memory per block, PTX 8.0, "
+            "nvptx64 sm_90a (132 SMs, 227 KiB shared memory per block, PTX >= 8.0, "
             "dp4a, int8 mma.sync, wgmma)");
 }
 
@@ -79,7 +79,7 @@ TEST(GpuTargetInfo, ResolvedFromTheModuleAttribute) {
   EXPECT_EQ(again.getChip().getValue(), "sm_80");
   EXPECT_EQ(again.getTriple().getValue(), "nvptx64-nvidia-cuda");
   EXPECT_FALSE(resolveTargetAttr(*module, "nvptx", "native", error));
-  EXPECT_EQ(error, "-mcpu=native names the host CPU; name the GPU (sm_80, sm_90)");
+  EXPECT_EQ(error, "-mcpu=native names the host CPU; name the GPU (sm_80, sm_90, sm_90a)");
 }
 
 } // namespace

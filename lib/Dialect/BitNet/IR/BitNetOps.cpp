@@ -346,18 +346,19 @@ LogicalResult PackOp::verify() {
 }
 
 OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
-  auto weightType = getWeight().getType();
-  if (!weightType.hasStaticShape())
-    return {};
   auto unpack = getWeight().getDefiningOp<UnpackOp>();
-  // Packed already in this format: the bytes themselves.
+  // Packed already in this format: the bytes themselves (packing writes
+  // canonical bytes, which is what an unpack of packed weights reads).
   if (unpack && unpack.getFormat() == getFormat() &&
       unpack.getPacked().getType() == getPacked().getType())
     return unpack.getPacked();
+  auto weightType = getWeight().getType();
+  if (!weightType.hasStaticShape())
+    return {};
   std::optional<SmallVector<int8_t>> weights;
-  Attribute packedInOtherFormat;
-  if (unpack && matchPattern(unpack.getPacked(), m_Constant(&packedInOtherFormat)))
-    weights = unpackConstant(unpack, packedInOtherFormat);
+  Attribute packedConstant;
+  if (unpack && matchPattern(unpack.getPacked(), m_Constant(&packedConstant)))
+    weights = unpackConstant(unpack, packedConstant);
   else
     weights = getConstantElements<int8_t>(adaptor.getWeight());
   if (!weights || !ref::isTernary(weights->data(), weights->size()))

@@ -54,7 +54,9 @@ struct PackTernaryPass
     // Weights packed so far, by their ternary constant and format:
     // functions that share weights (a generative model's prefill and decode
     // entry points) share one packed copy, packed once.
-    DenseMap<std::pair<Attribute, unsigned>, Attribute> packedWeights;
+    // Keyed by the weight's type too: the same i2s bytes unpack to any K of
+    // the same bytes per row.
+    DenseMap<std::tuple<Attribute, Type, unsigned>, Attribute> packedWeights;
     for (TernaryMatmulOp op : unpacked) {
       // A constant, or constant bytes already packed (by the raise) that
       // bitnet.pack reuses or repacks.
@@ -78,7 +80,8 @@ struct PackTernaryPass
       std::optional<PackedFormat> chosen = formatFor(op, m, k);
       if (!chosen)
         return signalPassFailure();
-      std::pair<Attribute, unsigned> key(weight, static_cast<unsigned>(*chosen));
+      std::tuple<Attribute, Type, unsigned> key(weight, weightType,
+                                                static_cast<unsigned>(*chosen));
       auto packedType = RankedTensorType::get(
           {m, getPackedRowBytes(*chosen, k)}, rewriter.getI8Type());
       rewriter.setInsertionPoint(op);

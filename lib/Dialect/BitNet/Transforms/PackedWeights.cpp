@@ -333,7 +333,7 @@ TernaryWeight TernaryWeight::get(ArrayRef<int8_t> trits, RankedTensorType type) 
 
 Value TernaryWeight::materialize(OpBuilder &builder, Location loc) const {
   Value constant = arith::ConstantOp::create(builder, loc, attr);
-  if (attr.getType() == type)
+  if (!isPacked())
     return constant;
   return UnpackOp::create(builder, loc, type, constant, PackedFormat::i2s);
 }

@@ -34,6 +34,8 @@ struct TernaryWeight {
   /// The weight's type, i8 [M, K].
   RankedTensorType type;
 
+  /// Whether `attr` holds i2s bytes rather than the weight's values.
+  bool isPacked() const { return attr.getType() != type; }
   /// The weight of `trits` (row-major, values in {-1, 0, 1}).
   static TernaryWeight get(ArrayRef<int8_t> trits, RankedTensorType type);
   /// The weight as a value: a constant, or the unpack of constant bytes.
