@@ -18,12 +18,12 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
 
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace mlir::bitnet;
@@ -195,10 +195,6 @@ CommandLine parseCommandLine(int argc, char **argv) {
   line.timings = timings;
   return line;
 }
-
-} // namespace
-
-namespace {
 
 /// Passes release weights layer by layer as they replace them (packed bytes
 /// -> packed layout -> the weights file). glibc serves blocks of a few MB

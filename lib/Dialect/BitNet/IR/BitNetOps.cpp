@@ -336,13 +336,21 @@ static std::optional<SmallVector<int8_t>> unpackConstant(UnpackOp op,
   return weights;
 }
 
-LogicalResult PackOp::verify() {
-  auto weightType = getWeight().getType();
+/// The [M, K] weight and its [M, bytes] packed form in `format`: the
+/// operand and result of bitnet.pack, or the other way round for unpack.
+static LogicalResult verifyWeightAndPacked(Operation *op, PackedFormat format,
+                                           RankedTensorType weightType,
+                                           RankedTensorType packedType) {
   if (weightType.getRank() != 2)
-    return emitOpError() << "weight must be 2-D [M, K], got rank "
-                         << weightType.getRank();
-  return verifyPackedWeight(*this, getFormat(), weightType.getDimSize(0),
-                            weightType.getDimSize(1), getPacked().getType());
+    return op->emitOpError() << "weight must be 2-D [M, K], got rank "
+                             << weightType.getRank();
+  return verifyPackedWeight(op, format, weightType.getDimSize(0),
+                            weightType.getDimSize(1), packedType);
+}
+
+LogicalResult PackOp::verify() {
+  return verifyWeightAndPacked(*this, getFormat(), getWeight().getType(),
+                               getPacked().getType());
 }
 
 OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
@@ -386,12 +394,8 @@ OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult UnpackOp::verify() {
-  auto weightType = getWeight().getType();
-  if (weightType.getRank() != 2)
-    return emitOpError() << "weight must be 2-D [M, K], got rank "
-                         << weightType.getRank();
-  return verifyPackedWeight(*this, getFormat(), weightType.getDimSize(0),
-                            weightType.getDimSize(1), getPacked().getType());
+  return verifyWeightAndPacked(*this, getFormat(), getWeight().getType(),
+                               getPacked().getType());
 }
 
 OpFoldResult UnpackOp::fold(FoldAdaptor adaptor) {
