@@ -4,6 +4,7 @@
 
 #include "bitnet/Codegen/CPU/Passes.h"
 #include "bitnet/Codegen/Common/Passes.h"
+#include "bitnet/Codegen/GPU/Passes.h"
 #include "bitnet/Dialect/BitNet/IR/BitNet.h"
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Model/Passes.h"
@@ -28,5 +29,6 @@ void mlir::bitnet::registerAllPasses() {
   registerBitNetModelPasses();
   registerBitNetCodegenCommonPasses();
   registerBitNetCodegenCPUPasses();
+  registerBitNetCodegenGPUPasses();
   registerBitNetPipelines();
 }

@@ -53,3 +53,13 @@ llvm_config.add_tool_substitutions(
     ["FileCheck", "not", "count", "split-file", "mlir-translate", "llc",
      "llvm-nm", "llvm-objdump"],
     [config.llvm_tools_dir])
+
+# ptxas (the CUDA toolkit's PTX assembler) checks the GPU kernels' PTX on
+# machines without a GPU: PATH, $CUDA_HOME/bin, then /usr/local/cuda/bin.
+import shutil
+ptxas = shutil.which("ptxas") or next(
+    (p for p in (os.path.join(os.environ.get("CUDA_HOME", ""), "bin", "ptxas"),
+                 "/usr/local/cuda/bin/ptxas") if os.path.isfile(p)), None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

@@ -4,6 +4,7 @@
 
 #include "bitnet/Codegen/CPU/Passes.h"
 #include "bitnet/Codegen/Common/Passes.h"
+#include "bitnet/Codegen/GPU/Passes.h"
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Model/Passes.h"
 
@@ -136,6 +137,19 @@ void mlir::bitnet::buildBitNetCpuPipeline(OpPassManager &pm,
       addStage(pm, stages, stage);
 }
 
+void mlir::bitnet::buildBitNetGpuPipeline(OpPassManager &pm,
+                                          const GpuPipelineOptions &options) {
+  SetTargetPassOptions target;
+  target.target = "nvptx";
+  target.mcpu = options.mcpu;
+  pm.addPass(createSetTargetPass(target));
+  GpuCodegenOptions gpu;
+  gpu.rowsPerWarp = options.rowsPerWarp;
+  gpu.warpsPerBlock = options.warpsPerBlock;
+  addGpuKernelPasses(pm, gpu);
+  addGpuLoweringPasses(pm, gpu);
+}
+
 void mlir::bitnet::registerBitNetPipelines() {
   PassPipelineRegistration<>(
       "bitnet-to-llvm",
@@ -146,4 +160,9 @@ void mlir::bitnet::registerBitNetPipelines() {
       "Lower bitnet ops to the LLVM dialect with packed weights and SIMD "
       "kernels for a CPU",
       buildBitNetCpuPipeline);
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "bitnet-gpu-pipeline",
+      "Generate GPU kernels for packed ternary products and serialize them "
+      "to PTX for an NVIDIA GPU",
+      buildBitNetGpuPipeline);
 }

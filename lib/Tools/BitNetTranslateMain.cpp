@@ -14,10 +14,12 @@
 #include "bitnet/InitAll.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -27,12 +29,64 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+namespace {
+
+/// The PTX text of gpu.binary `name` (or of the file's only one) in the MLIR
+/// file `inputFile`, written to `outputFile`.
+int writeGpuBinaryPtx(StringRef inputFile, StringRef name, StringRef outputFile) {
+  DialectRegistry registry;
+  bitnet::registerAllDialects(registry);
+  MLIRContext context(registry);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(inputFile, &context);
+  if (!module)
+    return 1;
+  SmallVector<gpu::BinaryOp> binaries;
+  for (auto binary : module->getOps<gpu::BinaryOp>())
+    if (name.empty() || binary.getSymName() == name)
+      binaries.push_back(binary);
+  if (binaries.size() != 1) {
+    llvm::errs() << inputFile << ": error: "
+                 << (binaries.empty() ? "no gpu.binary" : "several gpu.binary ops")
+                 << (name.empty() ? "" : " named '" + name.str() + "'")
+                 << (binaries.size() > 1 ? "; choose one with --gpu-binary" : "") << "\n";
+    return 1;
+  }
+  auto objects = binaries.front().getObjects().getAsRange<gpu::ObjectAttr>();
+  auto ptx = llvm::find_if(objects, [](gpu::ObjectAttr object) {
+    return object.getFormat() == gpu::CompilationTarget::Assembly;
+  });
+  if (ptx == objects.end()) {
+    llvm::errs() << inputFile << ": error: gpu.binary @" << binaries.front().getSymName()
+                 << " holds no PTX (serialize with format=isa)\n";
+    return 1;
+  }
+  std::string error;
+  auto output = openOutputFile(outputFile, &error);
+  if (!output) {
+    llvm::errs() << "bitnet-translate: " << error << "\n";
+    return 1;
+  }
+  output->os() << (*ptx).getObject().getValue();
+  output->keep();
+  return 0;
+}
+
+} // namespace
+
 int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input file>"),
                                         cl::Required);
   static cl::opt<bool> importOnnx("import-onnx",
                                   cl::desc("Translate an ONNX model to MLIR"));
+  static cl::opt<bool> gpuBinaryToPtx(
+      "gpu-binary-to-ptx",
+      cl::desc("Write the PTX of the gpu.binary in an MLIR file (as "
+               "bitnet-gpu-pipeline makes it), for ptxas or the CUDA driver"));
+  static cl::opt<std::string> binaryName(
+      "gpu-binary", cl::desc("With --gpu-binary-to-ptx: the gpu.binary to write "
+                             "(needed when the file has several)"),
+      cl::value_desc("name"));
   static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                          cl::value_desc("filename"),
                                          cl::init("-"));
@@ -57,10 +111,13 @@ int mlir::bitnet::bitnetTranslateMain(int argc, char **argv) {
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "BitNet-MLIR translation driver\n");
 
-  if (!importOnnx) {
-    llvm::errs() << "bitnet-translate: choose a translation (--import-onnx)\n";
+  if (importOnnx == gpuBinaryToPtx) {
+    llvm::errs() << "bitnet-translate: choose one translation (--import-onnx or "
+                    "--gpu-binary-to-ptx)\n";
     return 1;
   }
+  if (gpuBinaryToPtx)
+    return writeGpuBinaryPtx(inputFile, binaryName, outputFile);
   compiler::ImportRequest request;
   request.path = inputFile;
   for (const std::string &spec : inputShapes)

@@ -115,6 +115,28 @@ void addStage(OpPassManager &pm, const StageOptions &options, Stage stage);
 /// instruction, row blocks on OpenMP threads unless `openmp=false`.
 void buildBitNetCpuPipeline(OpPassManager &pm, const PipelineOptions &options);
 
+/// The options of the GPU kernel pipeline (`bitnet-gpu-pipeline{...}`).
+struct GpuPipelineOptions : PassPipelineOptions<GpuPipelineOptions> {
+  Option<std::string> mcpu{
+      *this, "mcpu",
+      llvm::cl::desc("Target GPU: sm_80, sm_90 or sm_90a (empty: the module's "
+                     "nvptx target, else sm_80)"),
+      llvm::cl::init("")};
+  Option<int64_t> rowsPerWarp{
+      *this, "rows-per-warp",
+      llvm::cl::desc("GEMV: weight rows each warp computes"), llvm::cl::init(4)};
+  Option<int64_t> warpsPerBlock{
+      *this, "warps-per-block",
+      llvm::cl::desc("Warps in each thread block"), llvm::cl::init(4)};
+};
+
+/// `bitnet-gpu-pipeline{mcpu=sm_90}`: bitnet-set-target (nvptx), the GPU
+/// kernels of the packed ternary products as warp-level loops, their
+/// mapping to gpu.module kernels, and NVVM down to PTX (a gpu.binary). The
+/// input is packed bitnet IR (what the pack stage gives); the host side
+/// stays as launches (gpu.launch_func) for the GPU runtime.
+void buildBitNetGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+
 /// Registers every named pipeline with the global pass registry.
 void registerBitNetPipelines();
 

@@ -14,6 +14,8 @@
 
 #include "bitnet/Target/TargetInfo.h"
 
+#include "mlir/IR/Operation.h"
+#include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -67,6 +69,12 @@ bool getGpuTargetInfo(llvm::StringRef chip, llvm::StringRef features,
 
 /// Whether `arch` names the NVPTX target: nvptx, nvptx64 or cuda.
 bool isGpuArch(llvm::StringRef arch);
+
+/// The GPU target of `op`'s module, or `chip` (e.g. sm_90) when not empty.
+/// Emits "<pass>: <problem>" on `op` and fails when that is not a GPU the
+/// compiler knows (a CPU module without `chip` included).
+FailureOr<GpuTargetInfo> lookupGpuTarget(Operation *op, llvm::StringRef chip,
+                                         llvm::StringRef passName);
 
 } // namespace mlir::bitnet
 

@@ -83,3 +83,21 @@ std::string GpuTargetInfo::describe() const {
     text += ", wgmma";
   return text + ")";
 }
+
+FailureOr<GpuTargetInfo> mlir::bitnet::lookupGpuTarget(Operation *op, llvm::StringRef chip,
+                                                       llvm::StringRef passName) {
+  std::string error;
+  LLVM::TargetAttr target = resolveTargetAttr(op, chip.empty() ? "" : "nvptx", chip, error);
+  std::unique_ptr<TargetInfo> info = target ? getTargetInfo(target, error) : nullptr;
+  if (!info) {
+    op->emitError() << passName << ": " << error;
+    return failure();
+  }
+  auto *gpu = dyn_cast<GpuTargetInfo>(info.get());
+  if (!gpu) {
+    op->emitError() << passName << ": generates GPU code, but the target is "
+                    << info->describe() << " (set an nvptx target or the chip option)";
+    return failure();
+  }
+  return *gpu;
+}

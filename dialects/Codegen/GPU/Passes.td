@@ -1,0 +1,114 @@
+//===- Passes.td - GPU code generation ---------------------*- tablegen -*-===//
+//
+// Kernels for GPUs, shaped by GpuTargetInfo. Each kernel is written once as
+// warp-level parallel loops (`scf.parallel` over warps holding an
+// `scf.parallel` over the 32 lanes of a warp, with `bitnet.dot4` for the
+// byte dot products): that IR runs on the CPU in tests, and
+// `bitnet-gpu-map-warp-loops` maps it to blocks, warps and lanes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_CODEGEN_GPU_PASSES_TD
+#define BITNET_CODEGEN_GPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TernaryGemvToWarpLoopsPass : Pass<"bitnet-gpu-ternary-gemv"> {
+  let summary = "Write i2s ternary products as warp-level GEMV loops";
+  let description = [{
+    Rewrites every `bitnet.ternary_matmul` of static shape with `i2s`
+    weights into the W2A8 GEMV kernel, as parallel loops over memrefs:
+
+    * an outer `scf.parallel` over (token, group of `rows-per-warp` weight
+      rows): one warp's work;
+    * inside it an `scf.parallel` over the 32 lanes of that warp (marked
+      `bitnet.warp_lanes`), whose `scf.reduce` adds the lanes' partial sums;
+    * each lane walks the row's 16-byte chunks `lane, lane + 32, ...` (split
+      K), loads 16 bytes of each of its rows and four 16-byte slices of the
+      activations, and accumulates one `bitnet.dot4` per 4-byte word and
+      code plane: `dot4(w & (0xC0 >> 2c), q)`, with no shift in the loop. The
+      row sum is `(acc_0 >> 6) + (acc_1 >> 4) + (acc_2 >> 2) + acc_3 - sum(q)`
+      (the plane masks keep every `acc_c` a multiple of `4^(3-c)`, so the
+      shifts are exact); `sum(q)` is computed once per chunk for all rows.
+
+    Activations are read in rows of `paddedK` bytes (zero padded with
+    `tensor.pad` when K is not a multiple of 128; i2s pads weights with code
+    1, weight 0). Loads are 16-byte aligned: rows are multiples of 32 bytes,
+    so every chunk is aligned when the buffers are (malloc, `cuMemAlloc`
+    and the weights file all align them). Rows past M clamp their loads to
+    row M - 1 and skip their stores, so any M works.
+
+    The same IR compiles for the CPU (the lane loop becomes a sequential
+    loop with its reduction), which is how the kernels are tested without a
+    GPU; `bitnet-gpu-map-warp-loops` turns it into a GPU kernel. The token
+    count is a grid dimension: prefill-sized products (N >= 16) are meant for
+    the tensor-core GEMM, which is not generated yet.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"];
+  let options = [
+    Option<"rowsPerWarp", "rows-per-warp", "int64_t", /*default=*/"4",
+           "Weight rows one warp computes; they share each activation load">,
+  ];
+}
+
+def MapWarpLoopsToGpuPass : Pass<"bitnet-gpu-map-warp-loops", "::mlir::ModuleOp"> {
+  let summary = "Map warp-level parallel loops to GPU kernels";
+  let description = [{
+    Turns each outer `scf.parallel` that holds a `bitnet.warp_lanes` loop
+    into a `gpu.launch`, then outlines it into a `gpu.module` kernel
+    (`gpu.launch_func` on the host):
+
+    * the outer loop's last dimension (warps) goes to `blockIdx.x *
+      warps-per-block + threadIdx.y`, its other dimensions (at most two) to
+      `blockIdx.y` and `blockIdx.z`; blocks have 32 x `warps-per-block`
+      threads, and warps past the loop's bound do nothing;
+    * the lane loop's index is `threadIdx.x`; each of its `scf.reduce`
+      combiners becomes a butterfly of `gpu.shuffle xor` (offsets 16 to 1),
+      after which every lane holds the warp's total;
+    * what follows the lane loop in the warp's body (the stores) runs on
+      lane 0 only.
+
+    Lane loops must have 32 iterations (the warp size); the kernel's memref
+    arguments must have static shapes (they are passed as bare pointers).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"4",
+           "Warps in each thread block">,
+  ];
+}
+
+def ConvertDot4ToNVVMPass : Pass<"convert-bitnet-dot4-to-nvvm"> {
+  let summary = "Lower bitnet.dot4 to the NVVM dp4a instruction";
+  let description = [{
+    Each `bitnet.dot4` becomes one `nvvm.dot.accumulate.4way` (PTX
+    `dp4a.u32.s32`: unsigned bytes of `a` times signed bytes of `b`, added
+    to the i32 accumulator) per accumulator lane. Run inside `gpu.module`s,
+    before `convert-gpu-to-nvvm`.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect", "::mlir::vector::VectorDialect"];
+}
+
+def AttachGpuTargetPass : Pass<"bitnet-gpu-attach-target", "::mlir::ModuleOp"> {
+  let summary = "Give each gpu.module the NVVM target of the module's GPU";
+  let description = [{
+    Sets `targets = [#nvvm.target<O = 3, chip = ..., features = "+ptxNN">]`
+    on every `gpu.module`, from the module's `llvm.target` (an nvptx64
+    target set by `bitnet-set-target`) or the `chip` option. The PTX version
+    is the chip's first (`GpuTargetInfo::minPtxVersion`: 7.0 for sm_80, 7.8
+    for sm_90), the widest choice of drivers. `gpu-module-to-binary` then
+    serializes each module for that target. A module whose target is a CPU
+    is refused in one line.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect", "::mlir::gpu::GPUDialect"];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"\"",
+           "GPU override, e.g. sm_90 (empty: the module's llvm.target)">,
+  ];
+}
+
+#endif // BITNET_CODEGEN_GPU_PASSES_TD

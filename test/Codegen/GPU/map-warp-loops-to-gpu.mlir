@@ -1,0 +1,151 @@
+// RUN: bitnet-opt %s --split-input-file --verify-diagnostics --bitnet-gpu-map-warp-loops | FileCheck %s
+// RUN: bitnet-opt %s --split-input-file --verify-diagnostics --bitnet-gpu-map-warp-loops="warps-per-block=8" | FileCheck %s --check-prefix=W8
+
+// Row sums of a [10, 32] matrix, one warp per row: 10 warps in blocks of 4
+// (3 blocks; warps 10 and 11 do nothing), lane = threadIdx.x, the lanes'
+// partial sums combined by five xor shuffles, the store on lane 0.
+// CHECK-LABEL: func @row_sums
+// CHECK: gpu.launch_func @row_sums_kernel::@row_sums_kernel blocks in (%c3, %[[ONE:.*]], %[[ONE]]) threads in (%{{.*}}, %c4, %[[ONE]]) args(%arg0 : memref<10x32xi32>, %arg1 : memref<10xi32>)
+// CHECK: gpu.module @row_sums_kernel
+// CHECK: gpu.func @row_sums_kernel(%[[IN:.*]]: memref<10x32xi32>, %[[OUT:.*]]: memref<10xi32>) kernel
+// CHECK-SAME: known_block_size = array<i32: 32, 4, 1>
+// CHECK-DAG: %[[BX:.*]] = gpu.block_id x
+// CHECK-DAG: %[[TX:.*]] = gpu.thread_id x
+// CHECK-DAG: %[[TY:.*]] = gpu.thread_id y
+// CHECK: %[[WB:.*]] = arith.muli %[[BX]], %c4
+// CHECK: %[[WARP:.*]] = arith.addi %[[WB]], %[[TY]]
+// CHECK: %[[ACTIVE:.*]] = arith.cmpi ult, %[[WARP]], %c10
+// CHECK: scf.if %[[ACTIVE]] {
+// CHECK:   %[[V:.*]] = memref.load %[[IN]][%[[WARP]], %[[TX]]]
+// CHECK:   %[[S16:.*]], %{{.*}} = gpu.shuffle xor %[[V]], %c16_i32, %c32_i32{{.*}} : i32
+// CHECK:   %[[A16:.*]] = arith.addi %[[V]], %[[S16]] : i32
+// CHECK:   gpu.shuffle xor %[[A16]], %c8_i32, %c32_i32{{.*}} : i32
+// CHECK:   gpu.shuffle xor %{{.*}}, %c4_i32, %c32_i32{{.*}} : i32
+// CHECK:   gpu.shuffle xor %{{.*}}, %c2_i32, %c32_i32{{.*}} : i32
+// CHECK:   gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32{{.*}} : i32
+// CHECK:   %[[TOTAL:.*]] = arith.addi %{{.*}}, %{{.*}} : i32
+// CHECK:   %[[WITHINIT:.*]] = arith.addi %c7_i32, %[[TOTAL]] : i32
+// CHECK:   %[[LANE0:.*]] = arith.cmpi eq, %[[TX]], %c0
+// CHECK:   scf.if %[[LANE0]] {
+// CHECK:     memref.store %[[WITHINIT]], %[[OUT]][%[[WARP]]]
+// W8-LABEL: func @row_sums
+// W8: gpu.launch_func @row_sums_kernel::@row_sums_kernel blocks in (%c2, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %c8, %{{.*}})
+func.func @row_sums(%in: memref<10x32xi32>, %out: memref<10xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c10 = arith.constant 10 : index
+  %c32 = arith.constant 32 : index
+  %init = arith.constant 7 : i32
+  scf.parallel (%row) = (%c0) to (%c10) step (%c1) {
+    %sum = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%init) -> i32 {
+      %v = memref.load %in[%row, %lane] : memref<10x32xi32>
+      scf.reduce(%v : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.addi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    memref.store %sum, %out[%row] : memref<10xi32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Two outer dimensions: the first goes to blockIdx.y.
+// CHECK-LABEL: func @two_dims
+// CHECK: gpu.launch_func @two_dims_kernel::@two_dims_kernel blocks in (%c2, %c3, %{{.*}}) threads in (%{{.*}}, %c4, %{{.*}})
+// CHECK: gpu.func @two_dims_kernel
+// CHECK: %[[BY:.*]] = gpu.block_id y
+// CHECK: gpu.shuffle xor
+// CHECK: arith.maxsi
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[BY]], %{{.*}}] : memref<3x5xi32>
+func.func @two_dims(%in: memref<3x5x32xi32>, %out: memref<3x5xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c5 = arith.constant 5 : index
+  %c32 = arith.constant 32 : index
+  %init = arith.constant 0 : i32
+  scf.parallel (%t, %row) = (%c0, %c0) to (%c3, %c5) step (%c1, %c1) {
+    %m = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%init) -> i32 {
+      %v = memref.load %in[%t, %row, %lane] : memref<3x5x32xi32>
+      scf.reduce(%v : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.maxsi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    memref.store %m, %out[%t, %row] : memref<3x5xi32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Loops without a lane loop are left alone.
+// CHECK-LABEL: func @plain
+// CHECK-NOT: gpu.launch_func
+// CHECK: scf.parallel
+func.func @plain(%out: memref<8xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %z = arith.constant 0 : i32
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    memref.store %z, %out[%i] : memref<8xi32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+func.func @sixteen_lanes(%in: memref<4x16xi32>, %out: memref<4xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %z = arith.constant 0 : i32
+  scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
+    // expected-error @+1 {{bitnet-gpu-map-warp-loops: a lane loop must run 0 to 32 by 1}}
+    %sum = scf.parallel (%lane) = (%c0) to (%c16) step (%c1) init (%z) -> i32 {
+      %v = memref.load %in[%row, %lane] : memref<4x16xi32>
+      scf.reduce(%v : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.addi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    memref.store %sum, %out[%row] : memref<4xi32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+func.func @store_before_lanes(%in: memref<4x32xi32>, %out: memref<4xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %z = arith.constant 0 : i32
+  scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
+    // expected-error @+1 {{bitnet-gpu-map-warp-loops: a warp writes memory before its lane loop}}
+    memref.store %z, %out[%row] : memref<4xi32>
+    %sum = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> i32 {
+      %v = memref.load %in[%row, %lane] : memref<4x32xi32>
+      scf.reduce(%v : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.addi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    memref.store %sum, %out[%row] : memref<4xi32>
+    scf.reduce
+  }
+  return
+}

@@ -1,0 +1,82 @@
+// RUN: bitnet-opt %s --split-input-file --bitnet-gpu-ternary-gemv | FileCheck %s
+// RUN: bitnet-opt %s --split-input-file --bitnet-gpu-ternary-gemv="rows-per-warp=2" | FileCheck %s --check-prefix=R2
+// RUN: not bitnet-opt %s --bitnet-gpu-ternary-gemv="rows-per-warp=0" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: error: bitnet-gpu-ternary-gemv: rows-per-warp must be at least 1
+
+// K = 200 is padded to 256 with zero activations; 77 rows in warps of 4:
+// 20 warps, the last one clamps its loads to row 76 and guards its stores.
+// Each lane walks chunks lane, lane + 32, ... (4 chunks here), loads four
+// 16-byte activation slices (planes 32 bytes apart) and 16 bytes per row,
+// and the lanes' partial sums meet in the lane loop's scf.reduce.
+// CHECK-LABEL: func @gemv_tails
+// CHECK-DAG: %[[PLANE0:.*]] = arith.constant dense<-1061109568> : vector<4xi32>
+// CHECK-DAG: %[[PLANE3:.*]] = arith.constant dense<50529027> : vector<4xi32>
+// CHECK: %[[PADDED:.*]] = tensor.pad %arg0 low[0, 0] high[0, 56]
+// CHECK: %[[Q:.*]] = bufferization.to_buffer %[[PADDED]] read_only : tensor<1x256xi8> to memref<1x256xi8>
+// CHECK: %[[W:.*]] = bufferization.to_buffer %arg1 read_only : tensor<77x64xi8> to memref<77x64xi8>
+// CHECK: %[[OUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x77xi32>
+// CHECK: scf.parallel (%[[TOKEN:.*]], %[[WARP:.*]]) = (%c0, %c0) to (%c1, %c20) step (%c1, %c1) {
+// CHECK:   %[[FIRST:.*]] = arith.muli %[[WARP]], %c4 : index
+// CHECK:   %[[ROW0:.*]] = arith.minui %[[FIRST]], %c76 : index
+// CHECK:   %[[SUMS:.*]]:4 = scf.parallel (%[[LANE:.*]]) = (%c0) to (%c32) step (%c1) init ({{.*}}) -> (i32, i32, i32, i32) {
+// CHECK:     %[[ACCS:.*]]:17 = scf.for %[[CHUNK:.*]] = %[[LANE]] to %c4 step %c32 iter_args({{.*}}) -> (vector<1xi32>,
+// CHECK:       vector.load %[[Q]][%[[TOKEN]], %{{.*}}] {alignment = 16 : i64} : memref<1x256xi8>, vector<16xi8>
+// CHECK:       bitnet.dot4 %{{.*}}, %{{.*}}, %{{.*}} {a_fits_i8} : vector<1xi32>, vector<4xi8>, vector<4xi8>
+// CHECK:       %[[CODES:.*]] = vector.load %[[W]][%[[ROW0]], %{{.*}}] {alignment = 16 : i64} : memref<77x64xi8>, vector<16xi8>
+// CHECK:       %[[WORDS:.*]] = vector.bitcast %[[CODES]] : vector<16xi8> to vector<4xi32>
+// CHECK:       arith.andi %[[WORDS]], %[[PLANE0]] : vector<4xi32>
+// CHECK:       bitnet.dot4 %{{.*}}, %{{.*}}, %{{.*}} : vector<1xi32>, vector<4xi8>, vector<4xi8>
+// CHECK:       arith.andi %[[WORDS]], %[[PLANE3]] : vector<4xi32>
+// CHECK:       scf.yield
+// The row sum: (acc0 >> 6) + (acc1 >> 4) + (acc2 >> 2) + acc3 - sum(q).
+// CHECK:     %[[SUMQ:.*]] = vector.extract %[[ACCS]]#16[0]
+// CHECK:     %[[ACC3:.*]] = vector.extract %[[ACCS]]#3[0]
+// CHECK:     arith.subi %[[ACC3]], %[[SUMQ]] : i32
+// CHECK:     arith.shrsi %{{.*}}, %c6_i32 : i32
+// CHECK:     scf.reduce(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : i32, i32, i32, i32) {
+// CHECK:       arith.addi
+// CHECK:   } {bitnet.warp_lanes}
+// CHECK:   %[[IN:.*]] = arith.cmpi ult, %[[FIRST]], %c77 : index
+// CHECK:   scf.if %[[IN]] {
+// CHECK:     memref.store %[[SUMS]]#0, %[[OUT]][%[[TOKEN]], %[[FIRST]]] : memref<1x77xi32>
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable : memref<1x77xi32> to tensor<1x77xi32>
+// R2-LABEL: func @gemv_tails
+// R2: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c1, %c39)
+// R2: scf.parallel {{.*}} -> (i32, i32)
+func.func @gemv_tails(%q: tensor<1x200xi8>, %p: tensor<77x64xi8>) -> tensor<1x77xi32> {
+  %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<1x200xi8>, tensor<77x64xi8> -> tensor<1x77xi32>
+  return %acc : tensor<1x77xi32>
+}
+
+// -----
+
+// K a multiple of 128: no padding; M a multiple of the warp's rows: stores
+// need no guard. Tokens are the outer loop's first dimension.
+// CHECK-LABEL: func @gemv_exact
+// CHECK-NOT: tensor.pad
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c3, %c16)
+// CHECK-NOT: scf.if
+// CHECK: memref.store
+// CHECK: return
+func.func @gemv_exact(%q: tensor<3x256xi8>, %p: tensor<64x64xi8>) -> tensor<3x64xi32> {
+  %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<3x256xi8>, tensor<64x64xi8> -> tensor<3x64xi32>
+  return %acc : tensor<3x64xi32>
+}
+
+// -----
+
+// Other formats, unpacked weights and dynamic shapes keep the op.
+// CHECK-LABEL: func @not_gemv
+// CHECK-NOT: scf.parallel
+// CHECK: bitnet.ternary_matmul %arg0, %arg1 format <tl1>
+// CHECK: bitnet.ternary_matmul %arg0, %arg2 :
+// CHECK: bitnet.ternary_matmul %arg3, %arg4 format <i2s>
+func.func @not_gemv(%q: tensor<1x128xi8>, %tl1: tensor<4x32xi8>, %w: tensor<4x128xi8>,
+                    %qd: tensor<?x128xi8>, %p: tensor<4x32xi8>)
+    -> (tensor<1x4xi32>, tensor<1x4xi32>, tensor<?x4xi32>) {
+  %a = bitnet.ternary_matmul %q, %tl1 format <tl1> : tensor<1x128xi8>, tensor<4x32xi8> -> tensor<1x4xi32>
+  %b = bitnet.ternary_matmul %q, %w : tensor<1x128xi8>, tensor<4x128xi8> -> tensor<1x4xi32>
+  %c = bitnet.ternary_matmul %qd, %p format <i2s> : tensor<?x128xi8>, tensor<4x32xi8> -> tensor<?x4xi32>
+  return %a, %b, %c : tensor<1x4xi32>, tensor<1x4xi32>, tensor<?x4xi32>
+}
