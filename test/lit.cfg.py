@@ -63,3 +63,13 @@ ptxas = shutil.which("ptxas") or next(
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# The CUDA toolkit's stub libcuda (it answers CUDA_ERROR_STUB_LIBRARY to
+# everything): the runtime's error path for a driver that cannot run.
+cuda_stub = next((p for p in (os.path.join(os.environ.get("CUDA_HOME", ""), "lib64", "stubs",
+                                           "libcuda.so"),
+                              "/usr/local/cuda/lib64/stubs/libcuda.so") if os.path.isfile(p)),
+                 None)
+if cuda_stub:
+    config.available_features.add("cuda-stub")
+    config.substitutions.append(("%cuda-stub", cuda_stub))

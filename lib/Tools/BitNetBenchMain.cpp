@@ -7,6 +7,7 @@
 #include "bitnet/Tools/BitNetBenchMain.h"
 #include "bitnet/Tools/DecodeTuningOptions.h"
 
+#include "bitnet/Bench/GpuKernels.h"
 #include "bitnet/Bench/KernelBench.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -22,6 +23,11 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   static cl::OptionCategory category("bitnet-bench options");
   static cl::opt<bool> json("json", cl::desc("Print a JSON list of records"),
                             cl::cat(category));
+  static cl::opt<std::string> target(
+      "target",
+      cl::desc("cpu (the host, default) or nvptx (the first NVIDIA GPU: its "
+               "GEMV kernels, timed with CUDA graphs)"),
+      cl::init("cpu"), cl::cat(category));
   static cl::opt<std::string> mcpu("mcpu",
                                    cl::desc("CPU to generate kernels for"),
                                    cl::init("native"), cl::cat(category));
@@ -79,5 +85,19 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   options.tuningFile = tuningFile;
   options.quick = quick;
   options.saveKernel = saveKernel;
+  if (target == "nvptx") {
+    // The GEMV kernels (decode); the prefill GEMM is not generated yet.
+    if (tokens.empty())
+      options.tokens = {1};
+    if (std::string error = bench::validate(options); !error.empty()) {
+      llvm::errs() << "bitnet-bench: " << error << "\n";
+      return 1;
+    }
+    return bench::runGpuKernelBench(options);
+  }
+  if (target != "cpu") {
+    llvm::errs() << "bitnet-bench: --target takes cpu or nvptx, not '" << target << "'\n";
+    return 1;
+  }
   return bench::runKernelBench(options);
 }

@@ -57,6 +57,13 @@ SKIP = {
     "bitnet-compile ckpt8b --emit=lib -o ckpt8b.so --max-context=160 --prefill-tokens=128"
     " --timings":
         "compiles the 8B-shaped checkpoint (not made here): a minute, 7 GB of memory",
+    "build/bin/bitnet-bench --target=nvptx":
+        "needs an NVIDIA GPU (scripts/gpu-check.sh runs it on one); without one it "
+        "exits 1, which test/Tools/bitnet-bench/nvptx.test checks",
+    "build/bin/bitnet-bench --target=nvptx --shape=2560x2560,13824x2560 --cache=cold --json":
+        "needs an NVIDIA GPU (scripts/gpu-check.sh)",
+    "/usr/local/cuda/bin/ptxas -arch=sm_90 -v decode_kernel.ptx -o decode_kernel.cubin":
+        "needs the CUDA toolkit; test/Codegen/GPU/ptxas.mlir runs ptxas where it is installed",
     "build/bin/bitnet-bench --n=1 --num-threads=2 --cache=cold --mcpu=znver4":
         "runs Zen 4 (AVX-512 VNNI) code, which the host may not have; every "
         "shape from DRAM: minutes",
