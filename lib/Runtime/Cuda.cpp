@@ -1,7 +1,8 @@
 //===- Cuda.cpp - The CUDA driver API, loaded at run time -------------===//
 //
 // The driver's C functions are declared here with the ABI of cuda.h (the
-// versioned `_v2` entry points where the header maps to them), so the
+// versioned `_v2` entry points where the header maps to them, except
+// cuEventElapsedTime, whose `_v2` only CUDA 12.8+ drivers have), so the
 // runtime needs no CUDA headers or toolkit to build.
 //
 //===----------------------------------------------------------------------===//
@@ -37,6 +38,8 @@ constexpr int kJitErrorLogBufferSizeBytes = 6;
 constexpr int kStreamNonBlocking = 1;
 constexpr int kCaptureModeThreadLocal = 1;
 constexpr CUresult kSuccess = 0;
+constexpr CUresult kErrorStubLibrary = 34;
+constexpr CUresult kErrorNoDevice = 100;
 
 /// The driver entry points, resolved once per process.
 struct DriverApi {
@@ -56,7 +59,7 @@ struct DriverApi {
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuMemAlloc)(DevicePtr *, size_t);
   CUresult (*cuMemFree)(DevicePtr);
-  CUresult (*cuMemcpyHtoD)(DevicePtr, const void *, size_t);
+  CUresult (*cuMemcpyHtoDAsync)(DevicePtr, const void *, size_t, CUstream);
   CUresult (*cuMemcpyDtoH)(void *, DevicePtr, size_t);
   CUresult (*cuMemcpyDtoDAsync)(DevicePtr, DevicePtr, size_t, CUstream);
   CUresult (*cuModuleLoadDataEx)(CUmodule *, const void *, unsigned, int *, void **);
@@ -99,7 +102,7 @@ private:
       {2, "CUDA_ERROR_OUT_OF_MEMORY", "out of memory"},
       {34, "CUDA_ERROR_STUB_LIBRARY",
        "the CUDA driver is the toolkit's stub library, not a real driver"},
-      {35, "CUDA_ERROR_INSUFFICIENT_DRIVER", "the driver is older than the CUDA runtime"},
+      {36, "CUDA_ERROR_CALL_REQUIRES_NEWER_DRIVER", "the call needs a newer driver"},
       {100, "CUDA_ERROR_NO_DEVICE", "no CUDA-capable device is detected"},
       {218, "CUDA_ERROR_INVALID_PTX", "a PTX JIT compilation failed"},
       {222, "CUDA_ERROR_UNSUPPORTED_PTX_VERSION", "the PTX version is newer than the driver's"},
@@ -119,10 +122,11 @@ template <typename Fn> bool resolve(void *library, const char *symbol, Fn &fn,
 }
 
 /// Opens the driver and cuInit(0)s it, once per process.
-const DriverApi *loadDriver(std::string &error) {
+const DriverApi *loadDriver(std::string &error, bool &noGpu) {
   static std::once_flag once;
   static DriverApi api;
   static std::string loadError;
+  static bool loadNoGpu = false;
   std::call_once(once, [] {
     const char *override = std::getenv(kDriverOverrideEnv);
     std::string path = override && *override ? override : kDriverLibrary;
@@ -130,6 +134,7 @@ const DriverApi *loadDriver(std::string &error) {
     if (!api.library) {
       const char *why = dlerror();
       loadError = "no NVIDIA driver: cannot load " + path + " (" + (why ? why : "?") + ")";
+      loadNoGpu = true;
       return;
     }
     std::string missing;
@@ -149,7 +154,7 @@ const DriverApi *loadDriver(std::string &error) {
     resolve(lib, "cuStreamSynchronize", api.cuStreamSynchronize, missing);
     resolve(lib, "cuMemAlloc_v2", api.cuMemAlloc, missing);
     resolve(lib, "cuMemFree_v2", api.cuMemFree, missing);
-    resolve(lib, "cuMemcpyHtoD_v2", api.cuMemcpyHtoD, missing);
+    resolve(lib, "cuMemcpyHtoDAsync_v2", api.cuMemcpyHtoDAsync, missing);
     resolve(lib, "cuMemcpyDtoH_v2", api.cuMemcpyDtoH, missing);
     resolve(lib, "cuMemcpyDtoDAsync_v2", api.cuMemcpyDtoDAsync, missing);
     resolve(lib, "cuModuleLoadDataEx", api.cuModuleLoadDataEx, missing);
@@ -160,7 +165,10 @@ const DriverApi *loadDriver(std::string &error) {
     resolve(lib, "cuEventDestroy_v2", api.cuEventDestroy, missing);
     resolve(lib, "cuEventRecord", api.cuEventRecord, missing);
     resolve(lib, "cuEventSynchronize", api.cuEventSynchronize, missing);
-    resolve(lib, "cuEventElapsedTime", api.cuEventElapsedTime, missing);
+    // CUDA 12.8+ headers map to `_v2`; older drivers have only the first.
+    std::string noV2;
+    if (!resolve(lib, "cuEventElapsedTime_v2", api.cuEventElapsedTime, noV2))
+      resolve(lib, "cuEventElapsedTime", api.cuEventElapsedTime, missing);
     resolve(lib, "cuStreamBeginCapture_v2", api.cuStreamBeginCapture, missing);
     resolve(lib, "cuStreamEndCapture", api.cuStreamEndCapture, missing);
     resolve(lib, "cuGraphInstantiateWithFlags", api.cuGraphInstantiateWithFlags, missing);
@@ -171,11 +179,14 @@ const DriverApi *loadDriver(std::string &error) {
       loadError = path + " has no " + missing + " (a CUDA 11.4 or newer driver is needed)";
       return;
     }
-    if (CUresult result = api.cuInit(0); result != kSuccess)
+    if (CUresult result = api.cuInit(0); result != kSuccess) {
       loadError = "cuInit: " + api.describe(result);
+      loadNoGpu = result == kErrorNoDevice || result == kErrorStubLibrary;
+    }
   });
   if (!loadError.empty()) {
     error = loadError;
+    noGpu = loadNoGpu;
     return nullptr;
   }
   return &api;
@@ -238,8 +249,11 @@ bool Gpu::check(int result, const char *call, std::string &error) const {
   return false;
 }
 
-std::unique_ptr<Gpu> Gpu::open(int ordinal, std::string &error) {
-  const DriverApi *api = loadDriver(error);
+std::unique_ptr<Gpu> Gpu::open(int ordinal, std::string &error, bool *noGpu) {
+  bool absent = false;
+  const DriverApi *api = loadDriver(error, absent);
+  if (noGpu)
+    *noGpu = absent;
   if (!api)
     return nullptr;
   std::unique_ptr<Gpu> gpu(new Gpu());
@@ -248,6 +262,8 @@ std::unique_ptr<Gpu> Gpu::open(int ordinal, std::string &error) {
   if (!gpu->check(api->cuDeviceGetCount(&count), "cuDeviceGetCount", error))
     return nullptr;
   if (ordinal < 0 || ordinal >= count) {
+    if (noGpu)
+      *noGpu = count == 0;
     error = count == 0 ? "no GPU: the NVIDIA driver reports no device"
                        : "no GPU " + std::to_string(ordinal) + ": the driver reports " +
                              std::to_string(count) + " device(s)";
@@ -308,7 +324,11 @@ bool Gpu::upload(const Buffer &buffer, const void *host, size_t bytes, std::stri
             std::to_string(buffer.size());
     return false;
   }
-  return check(api->cuMemcpyHtoD(buffer.address(), host, bytes), "cuMemcpyHtoD", error);
+  // On the session's stream (a non-blocking one does not wait for the
+  // legacy stream), then waited for: the host memory may be reused at once.
+  return check(api->cuMemcpyHtoDAsync(buffer.address(), host, bytes, stream),
+               "cuMemcpyHtoDAsync", error) &&
+         synchronize(error);
 }
 
 bool Gpu::download(void *host, const Buffer &buffer, size_t bytes, std::string &error) {

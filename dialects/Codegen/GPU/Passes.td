@@ -54,6 +54,33 @@ def TernaryGemvToWarpLoopsPass : Pass<"bitnet-gpu-ternary-gemv"> {
   ];
 }
 
+def QuantizeRowsToWarpLoopsPass : Pass<"bitnet-gpu-quantize-rows"> {
+  let summary = "Write per-token quantization as warp-level loops";
+  let description = [{
+    Rewrites `bitnet.quantize` and `bitnet.rms_norm_quantize` of static
+    shape (int8 absmax or int4 absmean, with or without
+    `reciprocal_scale` and the code sums) into one warp per token:
+
+    * for RMSNorm, a lane loop sums the squares of the lane's columns
+      (`lane, lane + 32, ...`; squares in f32, sums in f64) and the warp
+      adds the lanes' sums; every lane then computes `r`;
+    * a lane loop takes the statistic of `y = (x * r) * gamma` (max|y|, or
+      sum|y| in f64) and the warp combines it; every lane computes `s`;
+    * a lane loop writes the codes of its columns (and sums them when the
+      op returns the sums); lane 0 stores the scale (and the sum).
+
+    The formulas are those of the portable lowering
+    (`QuantizationMath.h`), so results match the reference: the f64 sums
+    make the summation order immaterial in practice (docs/numerics.md).
+    Reads of each row are coalesced (consecutive lanes, consecutive
+    columns). Like every warp-level kernel, the IR runs on the CPU too.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"];
+}
+
 def MapWarpLoopsToGpuPass : Pass<"bitnet-gpu-map-warp-loops", "::mlir::ModuleOp"> {
   let summary = "Map warp-level parallel loops to GPU kernels";
   let description = [{
@@ -65,11 +92,14 @@ def MapWarpLoopsToGpuPass : Pass<"bitnet-gpu-map-warp-loops", "::mlir::ModuleOp"
       warps-per-block + threadIdx.y`, its other dimensions (at most two) to
       `blockIdx.y` and `blockIdx.z`; blocks have 32 x `warps-per-block`
       threads, and warps past the loop's bound do nothing;
-    * the lane loop's index is `threadIdx.x`; each of its `scf.reduce`
+    * a lane loop's index is `threadIdx.x`; each of its `scf.reduce`
       combiners becomes a butterfly of `gpu.shuffle xor` (offsets 16 to 1),
-      after which every lane holds the warp's total;
-    * what follows the lane loop in the warp's body (the stores) runs on
-      lane 0 only.
+      after which every lane holds the warp's total (a warp may have several
+      lane loops, one after another);
+    * what follows the last lane loop in the warp's body (the stores) runs
+      on lane 0 only; everything else runs on every lane, so it may read
+      memory but not write it. Only the last lane loop may write memory, and
+      nothing after it may read memory (there is no warp barrier).
 
     Lane loops must have 32 iterations (the warp size); the kernel's memref
     arguments must have static shapes (they are passed as bare pointers).
@@ -80,6 +110,33 @@ def MapWarpLoopsToGpuPass : Pass<"bitnet-gpu-map-warp-loops", "::mlir::ModuleOp"
     Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"4",
            "Warps in each thread block">,
   ];
+}
+
+def WarpLoopsToCpuPass : Pass<"bitnet-gpu-warp-loops-to-cpu"> {
+  let summary = "Run warp-level loops on the CPU: lane loops become sequential loops";
+  let description = [{
+    Rewrites each `bitnet.warp_lanes` loop into an `scf.for` over the 32
+    lanes that carries its reductions (init, then each lane's partial
+    combined in lane order); the warp loops stay parallel (OpenMP threads
+    in the CPU pipeline). This is how the GPU kernels' IR runs on the CPU
+    in tests: the same kernel, with the lanes of a warp one after another.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
+def MathToLLVMIntrinsicsPass : Pass<"bitnet-gpu-math-to-intrinsics"> {
+  let summary = "Lower math ops of GPU kernels to LLVM intrinsics, not libdevice";
+  let description = [{
+    `math.sqrt`, `math.roundeven`, `math.absf`, `arith.maxnumf` and
+    `arith.minnumf` become calls of LLVM's `llvm.sqrt`, `llvm.roundeven`,
+    `llvm.fabs`, `llvm.maxnum` and `llvm.minnum`, which the NVPTX back end
+    emits as `sqrt.rn`, `cvt.rni`, `abs`, `max` and `min`: exact, as the
+    quantization formulas ask. `convert-gpu-to-nvvm` would turn them into
+    calls of libdevice (`__nv_sqrtf`, ...), which only the CUDA toolkit
+    provides and which then must be linked. Run inside `gpu.module`s before
+    `convert-gpu-to-nvvm`.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def ConvertDot4ToNVVMPass : Pass<"convert-bitnet-dot4-to-nvvm"> {

@@ -46,12 +46,14 @@ bool compileGpuGemv(int64_t n, int64_t m, int64_t k, const std::string &chip,
                     GpuGemv &kernel, std::string &error);
 
 /// The kernel loaded on `gpu` with its buffers: q [n, paddedK], `copies`
-/// copies of the packed weights (cold runs cycle through them), acc [n, m].
+/// copies of the packed weights back to back (cold runs cycle through
+/// them), acc [n, m].
 struct LoadedGemv {
   cuda::Module module;
   void *function = nullptr;
-  cuda::Buffer q, acc;
-  std::vector<cuda::Buffer> weights;
+  cuda::Buffer q, acc, weights;
+  int copies = 0;
+  size_t copyBytes = 0;
 };
 bool loadGpuGemv(cuda::Gpu &gpu, const GpuGemv &kernel, const std::vector<int8_t> &q,
                  const std::vector<uint8_t> &packed, int copies, LoadedGemv &loaded,

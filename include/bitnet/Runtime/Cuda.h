@@ -83,11 +83,15 @@ struct Launch {
 };
 
 /// One device, its primary context and one stream: what a session holds.
+/// Buffers and modules it made must be destroyed before it, and it is used
+/// from the thread that opened it (its context is current there).
 class Gpu {
 public:
   /// Loads the driver and opens device `ordinal`; null with a one-line
-  /// `error` when there is no usable GPU.
-  static std::unique_ptr<Gpu> open(int ordinal, std::string &error);
+  /// `error` when there is no usable GPU. `noGpu` (when given) tells a
+  /// machine without one (no driver, the stub driver, no device) from a
+  /// driver error on a machine with one.
+  static std::unique_ptr<Gpu> open(int ordinal, std::string &error, bool *noGpu = nullptr);
   ~Gpu();
   Gpu(const Gpu &) = delete;
   Gpu &operator=(const Gpu &) = delete;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Codegen/Common/Passes.h"
+#include "bitnet/Codegen/Common/QuantizationMath.h"
 #include "bitnet/Dialect/BitNet/IR/BitNet.h"
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 
@@ -122,21 +123,6 @@ Value trailingCountF64(OpBuilder &b, Location loc, Value x, int64_t firstDim) {
   return arith::UIToFPOp::create(b, loc, b.getF64Type(), asI64);
 }
 
-/// float(sum / count), the reference's mean.
-Value meanToF32(OpBuilder &b, Location loc, Value sum, Value count) {
-  Value mean = arith::DivFOp::create(b, loc, sum, count);
-  return arith::TruncFOp::create(b, loc, b.getF32Type(), mean);
-}
-
-/// clamp(round_half_even(v), lo, hi) converted to `intType`.
-Value roundClampToInt(OpBuilder &b, Location loc, Value v, float lo, float hi,
-                      Type intType) {
-  Value r = math::RoundEvenOp::create(b, loc, v);
-  r = arith::MaximumFOp::create(b, loc, r, constF32(b, loc, lo));
-  r = arith::MinimumFOp::create(b, loc, r, constF32(b, loc, hi));
-  return arith::FPToSIOp::create(b, loc, intType, r);
-}
-
 //===----------------------------------------------------------------------===//
 // ternarize
 //===----------------------------------------------------------------------===//
@@ -212,15 +198,14 @@ std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value x,
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   int64_t rows = rank - 1;
   MLIRContext *ctx = b.getContext();
-  bool absMax = bits == 8;
+  QuantizationScheme scheme(bits, reciprocalScale);
   size_t numInputs = inputs.size();
   AffineMap rowMap = leadingDimsMap(ctx, rank, rows);
 
   // Per-row statistic: max|y| in f32 (int8) or sum|y| in f64 (int4).
-  FloatType statType = absMax ? b.getF32Type() : b.getF64Type();
+  FloatType statType = scheme.statisticType(b);
   Value statInit = filled(b, loc, emptyLike(b, loc, x, rows, statType),
-                          arith::ConstantOp::create(
-                              b, loc, b.getFloatAttr(statType, 0.0)));
+                          scheme.statisticInit(b, loc));
   SmallVector<AffineMap> statMaps(maps);
   statMaps.push_back(rowMap);
   Value stat =
@@ -228,15 +213,8 @@ std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value x,
           b, loc, statInit.getType(), inputs, ValueRange{statInit}, statMaps,
           iterators(rows, 1),
           [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value e = absF(nb, l, element(nb, l, args.take_front(numInputs)));
-            Value acc = args[numInputs];
-            Value next =
-                absMax ? arith::MaxNumFOp::create(nb, l, acc, e).getResult()
-                       : arith::AddFOp::create(
-                             nb, l, acc,
-                             arith::ExtFOp::create(nb, l, nb.getF64Type(), e))
-                             .getResult();
-            linalg::YieldOp::create(nb, l, next);
+            Value y = element(nb, l, args.take_front(numInputs));
+            linalg::YieldOp::create(nb, l, scheme.accumulate(nb, l, args[numInputs], y));
           })
           .getResult(0);
 
@@ -249,27 +227,11 @@ std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value x,
           ValueRange{emptyLike(b, loc, x, rows, b.getF32Type())},
           {rowId, rowId}, iterators(rows, 0),
           [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value floor = constF32(nb, l, ref::kScaleFloor);
-            Value denom =
-                absMax ? arith::MaxNumFOp::create(nb, l, args[0], floor).getResult()
-                       : arith::AddFOp::create(nb, l, meanToF32(nb, l, args[0], count),
-                                               floor)
-                             .getResult();
-            Value c = constF32(nb, l, absMax ? 127.0f : std::sqrt(7.0f));
-            // c / d, or (1 / d) * c as PyTorch evaluates `c / t`.
-            Value s = reciprocalScale
-                          ? arith::MulFOp::create(
-                                nb, l,
-                                arith::DivFOp::create(nb, l, constF32(nb, l, 1.0f), denom),
-                                c)
-                                .getResult()
-                          : arith::DivFOp::create(nb, l, c, denom).getResult();
-            linalg::YieldOp::create(nb, l, s);
+            linalg::YieldOp::create(nb, l, scheme.scale(nb, l, args[0], count));
           })
           .getResult(0);
 
   // q = clamp(round_half_even(y * s), lo, hi).
-  float lo = absMax ? -128.0f : -8.0f, hi = absMax ? 127.0f : 7.0f;
   Type i8 = b.getI8Type();
   AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
   SmallVector<Value> codeInputs(inputs);
@@ -283,9 +245,7 @@ std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value x,
           iterators(rank, 0),
           [&](OpBuilder &nb, Location l, ValueRange args) {
             Value y = element(nb, l, args.take_front(numInputs));
-            Value v = arith::MulFOp::create(nb, l, y, args[numInputs]);
-            linalg::YieldOp::create(nb, l,
-                                    roundClampToInt(nb, l, v, lo, hi, i8));
+            linalg::YieldOp::create(nb, l, scheme.code(nb, l, y, args[numInputs]));
           })
           .getResult(0);
   return {values, scales};
@@ -330,9 +290,7 @@ struct RmsNormQuantizeLowering : OpConversionPattern<RmsNormQuantizeOp> {
     Value sumSquares = reduceTrailingDims(
         rewriter, loc, x, rows, rewriter.getF64Type(), 0.0,
         [](OpBuilder &b, Location l, Value acc, Value e) -> Value {
-          Value square = arith::MulFOp::create(b, l, e, e);
-          Value wide = arith::ExtFOp::create(b, l, b.getF64Type(), square);
-          return arith::AddFOp::create(b, l, acc, wide);
+          return accumulateSquare(b, l, acc, e);
         });
     Value count = trailingCountF64(rewriter, loc, x, rows);
     float epsilon = op.getEpsilon().convertToFloat();
@@ -343,13 +301,7 @@ struct RmsNormQuantizeLowering : OpConversionPattern<RmsNormQuantizeOp> {
             ValueRange{emptyLike(rewriter, loc, x, rows, f32)}, {rowId, rowId},
             iterators(rows, 0),
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value mean = meanToF32(b, l, args[0], count);
-              Value shifted =
-                  arith::AddFOp::create(b, l, mean, constF32(b, l, epsilon));
-              // Two correctly rounded ops, not an approximate math.rsqrt.
-              Value root = math::SqrtOp::create(b, l, shifted);
-              Value r = arith::DivFOp::create(b, l, constF32(b, l, 1.0f), root);
-              linalg::YieldOp::create(b, l, r);
+              linalg::YieldOp::create(b, l, rmsReciprocal(b, l, args[0], count, epsilon));
             })
             .getResult(0);
 

@@ -31,6 +31,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::bitnet {
 #define GEN_PASS_DEF_MAPWARPLOOPSTOGPUPASS
@@ -51,28 +52,61 @@ Value tripCount(ImplicitLocOpBuilder &b, scf::ParallelOp loop, unsigned d) {
   return b.createOrFold<arith::CeilDivUIOp>(span, loop.getStep()[d]);
 }
 
-/// The lane loop directly inside `warpLoop`, checked to be mappable.
-FailureOr<scf::ParallelOp> findLaneLoop(scf::ParallelOp warpLoop) {
-  scf::ParallelOp lanes;
+/// Whether `op` or an op nested in it may have one of `Effects`.
+template <typename... Effects> bool mayHaveEffect(Operation *op) {
+  WalkResult found = op->walk([](Operation *nested) {
+    if (!nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>() &&
+        mightHaveEffect<Effects...>(nested))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return found.wasInterrupted();
+}
+
+bool mayWriteMemory(Operation *op) {
+  return mayHaveEffect<MemoryEffects::Write, MemoryEffects::Free>(op);
+}
+
+/// The lane loops directly inside `warpLoop`, in order, checked to be
+/// mappable: 32 iterations each, and no memory written outside them before
+/// the last one (that would need a warp barrier; after it, lane 0 writes).
+FailureOr<SmallVector<scf::ParallelOp>> findLaneLoops(scf::ParallelOp warpLoop) {
+  SmallVector<scf::ParallelOp> lanes;
+  Operation *firstWrite = nullptr;
+  scf::ParallelOp writingLanes;
   for (Operation &op : warpLoop.getBody()->without_terminator()) {
     auto loop = dyn_cast<scf::ParallelOp>(op);
-    if (loop && loop->hasAttr(kWarpLanesAttrName)) {
-      if (lanes)
-        return warpLoop.emitError("bitnet-gpu-map-warp-loops: two lane loops in one warp");
-      lanes = loop;
+    if (!loop || !loop->hasAttr(kWarpLanesAttrName)) {
+      if (!firstWrite && mayWriteMemory(&op))
+        firstWrite = &op;
+      // Lanes' writes are not visible to other lanes without a warp barrier.
+      if (writingLanes && mayHaveEffect<MemoryEffects::Read>(&op))
+        return op.emitError("bitnet-gpu-map-warp-loops: a warp reads memory after a lane "
+                            "loop that writes it");
       continue;
     }
-    // Everything before the lane loop runs on all 32 lanes.
-    if (!lanes && !isMemoryEffectFree(&op))
-      return op.emitError("bitnet-gpu-map-warp-loops: a warp writes memory before its lane loop");
+    if (firstWrite)
+      return firstWrite->emitError(
+          "bitnet-gpu-map-warp-loops: a warp writes memory before one of its lane loops");
+    if (writingLanes)
+      return writingLanes.emitError(
+          "bitnet-gpu-map-warp-loops: a lane loop that writes memory must be the warp's last");
+    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()[0]);
+    std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound()[0]);
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep()[0]);
+    if (loop.getNumLoops() != 1 || lb != 0 || ub != kWarpSize || step != 1)
+      return loop.emitError("bitnet-gpu-map-warp-loops: a lane loop must run 0 to 32 by 1");
+    for (Value init : loop.getInitVals())
+      if (!init.getType().isInteger(32) && !init.getType().isInteger(64) &&
+          !init.getType().isF32() && !init.getType().isF64())
+        return loop.emitError() << "bitnet-gpu-map-warp-loops: a lane reduction of "
+                                << init.getType() << " (shuffles move i32, i64, f32, f64)";
+    if (mayWriteMemory(loop))
+      writingLanes = loop;
+    lanes.push_back(loop);
   }
-  if (!lanes)
+  if (lanes.empty())
     return warpLoop.emitError("bitnet-gpu-map-warp-loops: no bitnet.warp_lanes loop in the warp");
-  std::optional<int64_t> lb = getConstantIntValue(lanes.getLowerBound()[0]);
-  std::optional<int64_t> ub = getConstantIntValue(lanes.getUpperBound()[0]);
-  std::optional<int64_t> step = getConstantIntValue(lanes.getStep()[0]);
-  if (lanes.getNumLoops() != 1 || lb != 0 || ub != kWarpSize || step != 1)
-    return lanes.emitError("bitnet-gpu-map-warp-loops: a lane loop must run 0 to 32 by 1");
   return lanes;
 }
 
@@ -97,9 +131,11 @@ Value warpReduce(ImplicitLocOpBuilder &b, Value value, Region &combiner) {
 
 /// Replaces `warpLoop` (and its lane loop) with a gpu.launch.
 LogicalResult mapToLaunch(scf::ParallelOp warpLoop, int64_t warpsPerBlock) {
-  FailureOr<scf::ParallelOp> laneLoop = findLaneLoop(warpLoop);
-  if (failed(laneLoop))
+  FailureOr<SmallVector<scf::ParallelOp>> laneLoops = findLaneLoops(warpLoop);
+  if (failed(laneLoops))
     return failure();
+  if (warpLoop.getNumReductions() != 0)
+    return warpLoop.emitError("bitnet-gpu-map-warp-loops: a warp loop cannot reduce across warps");
   unsigned dims = warpLoop.getNumLoops();
   if (dims > 3)
     return warpLoop.emitError("bitnet-gpu-map-warp-loops: more than 3 loop dimensions");
@@ -113,6 +149,12 @@ LogicalResult mapToLaunch(scf::ParallelOp warpLoop, int64_t warpsPerBlock) {
                                 one, one};
   for (unsigned d = 0; d + 1 < dims; ++d)
     grid[1 + d] = tripCount(b, warpLoop, d);
+  // blockIdx.y and z count to 65535 at most.
+  for (unsigned d = 1; d < 3; ++d)
+    if (std::optional<int64_t> size = getConstantIntValue(grid[d]); size && *size > 65535)
+      return warpLoop.emitError() << "bitnet-gpu-map-warp-loops: " << *size
+                                  << " iterations in a dimension mapped to blockIdx."
+                                  << (d == 1 ? "y" : "z") << " (at most 65535)";
   auto launch = gpu::LaunchOp::create(b, grid[0], grid[1], grid[2],
                                       arith::ConstantIndexOp::create(b, kWarpSize),
                                       warpsPerBlockValue, one);
@@ -136,19 +178,21 @@ LogicalResult mapToLaunch(scf::ParallelOp warpLoop, int64_t warpsPerBlock) {
 
   b.setInsertionPoint(activeWarp.thenBlock()->getTerminator());
   Value lane = threadIds.x;
+  Operation *lastLaneLoop = laneLoops->back();
   for (Operation &op : warpLoop.getBody()->without_terminator()) {
-    if (&op != laneLoop->getOperation()) {
+    auto laneLoop = dyn_cast<scf::ParallelOp>(op);
+    if (!laneLoop || !laneLoop->hasAttr(kWarpLanesAttrName)) {
       b.clone(op, map);
       continue;
     }
-    map.map(laneLoop->getInductionVars()[0], lane);
-    for (Operation &laneOp : laneLoop->getBody()->without_terminator())
+    map.map(laneLoop.getInductionVars()[0], lane);
+    for (Operation &laneOp : laneLoop.getBody()->without_terminator())
       b.clone(laneOp, map);
-    auto reduce = cast<scf::ReduceOp>(laneLoop->getBody()->getTerminator());
+    auto reduce = cast<scf::ReduceOp>(laneLoop.getBody()->getTerminator());
     for (auto [partial, combiner, init, result] :
-         llvm::zip(reduce.getOperands(), reduce.getReductions(), laneLoop->getInitVals(),
-                   laneLoop->getResults())) {
-      Value total = warpReduce(b, map.lookup(partial), combiner);
+         llvm::zip(reduce.getOperands(), reduce.getReductions(), laneLoop.getInitVals(),
+                   laneLoop.getResults())) {
+      Value total = warpReduce(b, map.lookupOrDefault(partial), combiner);
       // scf.parallel folds its init value in too.
       Block &combine = combiner.front();
       IRMapping initMap;
@@ -159,6 +203,8 @@ LogicalResult mapToLaunch(scf::ParallelOp warpLoop, int64_t warpsPerBlock) {
       map.map(result,
               initMap.lookup(cast<scf::ReduceReturnOp>(combine.getTerminator()).getResult()));
     }
+    if (laneLoop != lastLaneLoop)
+      continue;
     // The warp's stores: once, from lane 0.
     Value isLaneZero = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
                                              arith::ConstantIndexOp::create(b, 0));
@@ -178,12 +224,21 @@ struct MapWarpLoopsToGpuPass
       module.emitError() << getArgument() << ": warps-per-block must be 1 to 32";
       return signalPassFailure();
     }
-    SmallVector<scf::ParallelOp> warpLoops;
-    module.walk([&](scf::ParallelOp loop) {
-      if (loop->hasAttr(kWarpLanesAttrName))
-        if (auto parent = dyn_cast<scf::ParallelOp>(loop->getParentOp()))
-          warpLoops.push_back(parent);
+    // Each warp loop once, however many lane loops it holds.
+    llvm::SetVector<scf::ParallelOp> warpLoops;
+    WalkResult walk = module.walk([&](scf::ParallelOp loop) {
+      if (!loop->hasAttr(kWarpLanesAttrName))
+        return WalkResult::advance();
+      auto parent = dyn_cast<scf::ParallelOp>(loop->getParentOp());
+      if (!parent) {
+        loop.emitError("bitnet-gpu-map-warp-loops: a lane loop must be directly in a warp loop");
+        return WalkResult::interrupt();
+      }
+      warpLoops.insert(parent);
+      return WalkResult::advance();
     });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
     if (warpLoops.empty())
       return;
     for (scf::ParallelOp loop : warpLoops)

@@ -13,6 +13,7 @@ void mlir::bitnet::addGpuKernelPasses(OpPassManager &pm, const GpuCodegenOptions
   TernaryGemvToWarpLoopsPassOptions gemv;
   gemv.rowsPerWarp = options.rowsPerWarp;
   pm.addPass(createTernaryGemvToWarpLoopsPass(gemv));
+  pm.addPass(createQuantizeRowsToWarpLoopsPass());
 }
 
 void mlir::bitnet::addGpuLoweringPasses(OpPassManager &pm,
@@ -24,6 +25,8 @@ void mlir::bitnet::addGpuLoweringPasses(OpPassManager &pm,
   kernels.addPass(createConvertDot4ToNVVMPass());
   // convert-gpu-to-nvvm lowers every dialect but scf (and says nothing).
   kernels.addPass(createSCFToControlFlowPass());
+  // Math as LLVM intrinsics (sqrt.rn, cvt.rni, abs), not libdevice calls.
+  kernels.addPass(createMathToLLVMIntrinsicsPass());
   pm.addPass(createAttachGpuTargetPass());
   OpPassManager &nvvm = pm.nest<gpu::GPUModuleOp>();
   ConvertGpuOpsToNVVMOpsOptions toNvvm;

@@ -15,6 +15,9 @@ func.func @one_word(%acc: vector<1xi32>, %a: vector<4xi8>, %b: vector<4xi8>) -> 
 
 // Wider vectors: one dp4a per accumulator lane, on bytes 4i..4i+3.
 // CHECK-LABEL: func @two_words
+// CHECK: %[[A0:.*]] = vector.shuffle %arg1, %arg1 [0, 1, 2, 3] : vector<8xi8>, vector<8xi8>
+// CHECK: %[[B0:.*]] = vector.shuffle %arg2, %arg2 [0, 1, 2, 3] : vector<8xi8>, vector<8xi8>
+// CHECK: nvvm.dot.accumulate.4way %[[A0]] <unsigned>, %[[B0]] <signed>
 // CHECK: %[[A1:.*]] = vector.shuffle %arg1, %arg1 [4, 5, 6, 7] : vector<8xi8>, vector<8xi8>
 // CHECK: %[[B1:.*]] = vector.shuffle %arg2, %arg2 [4, 5, 6, 7] : vector<8xi8>, vector<8xi8>
 // CHECK: nvvm.dot.accumulate.4way %[[A1]] <unsigned>, %[[B1]] <signed>

@@ -134,7 +134,7 @@ func.func @store_before_lanes(%in: memref<4x32xi32>, %out: memref<4xi32>) {
   %c32 = arith.constant 32 : index
   %z = arith.constant 0 : i32
   scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
-    // expected-error @+1 {{bitnet-gpu-map-warp-loops: a warp writes memory before its lane loop}}
+    // expected-error @+1 {{bitnet-gpu-map-warp-loops: a warp writes memory before one of its lane loops}}
     memref.store %z, %out[%row] : memref<4xi32>
     %sum = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> i32 {
       %v = memref.load %in[%row, %lane] : memref<4x32xi32>
@@ -145,6 +145,215 @@ func.func @store_before_lanes(%in: memref<4x32xi32>, %out: memref<4xi32>) {
       }
     } {bitnet.warp_lanes}
     memref.store %sum, %out[%row] : memref<4xi32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+func.func @reduce_across_warps(%in: memref<4x32xi32>) -> i32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %z = arith.constant 0 : i32
+  // expected-error @+1 {{bitnet-gpu-map-warp-loops: a warp loop cannot reduce across warps}}
+  %total = scf.parallel (%row) = (%c0) to (%c4) step (%c1) init (%z) -> i32 {
+    %sum = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> i32 {
+      %v = memref.load %in[%row, %lane] : memref<4x32xi32>
+      scf.reduce(%v : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.addi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    scf.reduce(%sum : i32) {
+    ^bb0(%a: i32, %b: i32):
+      %s = arith.addi %a, %b : i32
+      scf.reduce.return %s : i32
+    }
+  }
+  return %total : i32
+}
+
+// -----
+
+// Two lane loops: the second uses the first's warp total (every lane holds
+// it after the butterfly); lanes write their own elements inside a lane
+// loop; the store after the last lane loop is lane 0's.
+// CHECK-LABEL: func @two_lane_loops
+// CHECK: gpu.func @two_lane_loops_kernel
+// CHECK-DAG: %[[TX:.*]] = gpu.thread_id x
+// CHECK: %[[V:.*]] = memref.load %{{.*}}[%{{.*}}, %[[TX]]] : memref<4x32xf32>
+// CHECK: gpu.shuffle xor %[[V]], %c16_i32
+// CHECK: gpu.shuffle xor %{{.*}}, %c1_i32
+// CHECK: %[[TOTAL:.*]] = arith.addf %cst{{.*}}, %{{.*}} : f32
+// CHECK-NOT: scf.if
+// CHECK: %[[W:.*]] = arith.subf %{{.*}}, %[[TOTAL]] : f32
+// CHECK: memref.store %[[W]], %{{.*}}[%{{.*}}, %[[TX]]] : memref<4x32xf32>
+// CHECK: gpu.shuffle xor
+// CHECK: %[[LANE0:.*]] = arith.cmpi eq, %[[TX]], %c0
+// CHECK: scf.if %[[LANE0]] {
+// CHECK:   memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<4xf32>
+func.func @two_lane_loops(%in: memref<4x32xf32>, %centred: memref<4x32xf32>, %out: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %z = arith.constant 0.0 : f32
+  scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
+    %sum = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> f32 {
+      %v = memref.load %in[%row, %lane] : memref<4x32xf32>
+      scf.reduce(%v : f32) {
+      ^bb0(%a: f32, %b: f32):
+        %s = arith.addf %a, %b : f32
+        scf.reduce.return %s : f32
+      }
+    } {bitnet.warp_lanes}
+    %sq = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> f32 {
+      %v = memref.load %in[%row, %lane] : memref<4x32xf32>
+      %d = arith.subf %v, %sum : f32
+      memref.store %d, %centred[%row, %lane] : memref<4x32xf32>
+      %d2 = arith.mulf %d, %d : f32
+      scf.reduce(%d2 : f32) {
+      ^bb0(%a: f32, %b: f32):
+        %s = arith.addf %a, %b : f32
+        scf.reduce.return %s : f32
+      }
+    } {bitnet.warp_lanes}
+    memref.store %sq, %out[%row] : memref<4xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+func.func @store_between_lane_loops(%in: memref<4x32xi32>, %out: memref<4xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %z = arith.constant 0 : i32
+  scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
+    %sum = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> i32 {
+      %v = memref.load %in[%row, %lane] : memref<4x32xi32>
+      scf.reduce(%v : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.addi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    // expected-error @+1 {{bitnet-gpu-map-warp-loops: a warp writes memory before one of its lane loops}}
+    memref.store %sum, %out[%row] : memref<4xi32>
+    %max = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> i32 {
+      %v = memref.load %in[%row, %lane] : memref<4x32xi32>
+      scf.reduce(%v : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.maxsi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    memref.store %max, %out[%row] : memref<4xi32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+func.func @read_after_writing_lanes(%in: memref<4x32xi32>, %out: memref<4xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
+    scf.parallel (%lane) = (%c0) to (%c32) step (%c1) {
+      %v = memref.load %in[%row, %lane] : memref<4x32xi32>
+      %d = arith.addi %v, %v : i32
+      memref.store %d, %in[%row, %lane] : memref<4x32xi32>
+      scf.reduce
+    } {bitnet.warp_lanes}
+    // expected-error @+1 {{bitnet-gpu-map-warp-loops: a warp reads memory after a lane loop that writes it}}
+    %first = memref.load %in[%row, %c0] : memref<4x32xi32>
+    memref.store %first, %out[%row] : memref<4xi32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+func.func @reduce_i8(%in: memref<4x32xi8>, %out: memref<4xi8>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %z = arith.constant 0 : i8
+  scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
+    // expected-error @+1 {{bitnet-gpu-map-warp-loops: a lane reduction of 'i8' (shuffles move i32, i64, f32, f64)}}
+    %sum = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> i8 {
+      %v = memref.load %in[%row, %lane] : memref<4x32xi8>
+      scf.reduce(%v : i8) {
+      ^bb0(%a: i8, %b: i8):
+        %s = arith.addi %a, %b : i8
+        scf.reduce.return %s : i8
+      }
+    } {bitnet.warp_lanes}
+    memref.store %sum, %out[%row] : memref<4xi8>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A reduction whose partial is defined outside the warp (a constant).
+// CHECK-LABEL: func @outside_partial
+// CHECK: gpu.func @outside_partial_kernel
+// CHECK: gpu.shuffle xor %c1_i32{{.*}}, %c16_i32
+func.func @outside_partial(%out: memref<4xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %z = arith.constant 0 : i32
+  %one = arith.constant 1 : i32
+  scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
+    %count = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> i32 {
+      scf.reduce(%one : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.addi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    memref.store %count, %out[%row] : memref<4xi32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+func.func @too_many_tokens(%in: memref<70000x32xi32>, %out: memref<70000x2xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c32 = arith.constant 32 : index
+  %n = arith.constant 70000 : index
+  %z = arith.constant 0 : i32
+  // expected-error @+1 {{bitnet-gpu-map-warp-loops: 70000 iterations in a dimension mapped to blockIdx.y (at most 65535)}}
+  scf.parallel (%t, %w) = (%c0, %c0) to (%n, %c2) step (%c1, %c1) {
+    %sum = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> i32 {
+      %v = memref.load %in[%t, %lane] : memref<70000x32xi32>
+      scf.reduce(%v : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.addi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    memref.store %sum, %out[%t, %w] : memref<70000x2xi32>
     scf.reduce
   }
   return

@@ -14,7 +14,6 @@
 #include "bitnet/Codegen/GPU/Passes.h"
 #include "bitnet/Reference/Reference.h"
 
-#include "mlir/Dialect/SCF/Transforms/Passes.h"
 
 #include <cstdint>
 #include <random>
@@ -71,8 +70,8 @@ TEST_P(GpuGemvOnCpu, MatchesReference) {
         GpuCodegenOptions options;
         options.rowsPerWarp = c.rowsPerWarp;
         addGpuKernelPasses(pm, options);
-        // The CPU runs the lanes (and warps) as sequential loops.
-        pm.addPass(mlir::createParallelForToNestedForsPass());
+        // The lanes of a warp one after another; warps on threads.
+        pm.addPass(createWarpLoopsToCpuPass());
         buildBitNetToLLVMPipeline(pm);
       });
   ASSERT_TRUE(module.ok()) << module.error;
@@ -100,6 +99,112 @@ INSTANTIATE_TEST_SUITE_P(
       const GemvCase &c = info.param;
       return "n" + std::to_string(c.n) + "_m" + std::to_string(c.m) + "_k" +
              std::to_string(c.k) + "_r" + std::to_string(c.rowsPerWarp);
+    });
+
+struct RowsCase {
+  int64_t rows, columns;
+  int bits;
+  bool norm, reciprocal;
+};
+
+class GpuQuantizeRowsOnCpu : public ::testing::TestWithParam<RowsCase> {};
+
+/// RMSNorm + quantization (or quantization alone) by warps, on the CPU:
+/// codes, scales and code sums as the reference's, bit for bit.
+TEST_P(GpuQuantizeRowsOnCpu, MatchesReference) {
+  const RowsCase c = GetParam();
+  std::mt19937 rng(77 + c.columns + c.bits);
+  std::normal_distribution<float> value(0.0f, 2.0f);
+  std::vector<float> x(c.rows * c.columns), gamma(c.columns);
+  for (float &v : x)
+    v = value(rng);
+  for (float &g : gamma)
+    g = 0.5f + std::fabs(value(rng));
+  // An all-zero row: the scale floor.
+  std::fill_n(x.begin(), c.columns, 0.0f);
+
+  std::vector<int8_t> expectedQ(x.size());
+  std::vector<float> expectedS(c.rows);
+  std::vector<int32_t> expectedSums(c.rows);
+  if (c.norm)
+    ref::rmsNormQuantize(c.bits, x.data(), gamma.data(), 1e-5f, c.rows, c.columns,
+                         expectedQ.data(), expectedS.data(), expectedSums.data(), c.reciprocal);
+  else
+    ref::quantizeActivations(c.bits, x.data(), c.rows, c.columns, expectedQ.data(),
+                             expectedS.data(), c.reciprocal);
+
+  std::string types = llvm::formatv("tensor<{0}x{1}xf32>", c.rows, c.columns).str();
+  std::string results =
+      llvm::formatv("tensor<{0}x{1}xi8>, tensor<{0}xf32>", c.rows, c.columns).str();
+  std::string op =
+      c.norm ? llvm::formatv("bitnet.rms_norm_quantize %x, %g epsilon 9.99999974E-6 bits {0}{1} "
+                             ": {2}, tensor<{3}xf32> -> {4}, tensor<{5}xi32>",
+                             c.bits, c.reciprocal ? " reciprocal_scale" : "", types, c.columns,
+                             results, c.rows)
+                   .str()
+             : llvm::formatv("bitnet.quantize %x bits {0}{1} : {2} -> {3}", c.bits,
+                             c.reciprocal ? " reciprocal_scale" : "", types, results)
+                   .str();
+  std::string source =
+      llvm::formatv(R"mlir(
+    func.func @rows(%x: {0}, %g: tensor<{1}xf32>) -> ({2}, tensor<{3}xi32>)
+        attributes {{llvm.emit_c_interface} {
+      {4}
+      return {5} : {2}, tensor<{3}xi32>
+    }
+  )mlir",
+                    types, c.columns, results, c.rows,
+                    c.norm ? "%q, %s, %sums = " + op
+                           : "%q, %s = " + op + "\n      %sums = arith.constant dense<0> : tensor<" +
+                                 std::to_string(c.rows) + "xi32>",
+                    "%q, %s, %sums")
+          .str();
+  CompiledModule module(
+      [&](mlir::MLIRContext *ctx) {
+        return mlir::parseSourceString<mlir::ModuleOp>(source, mlir::ParserConfig(ctx));
+      },
+      [&](mlir::OpPassManager &pm) {
+        addGpuKernelPasses(pm, GpuCodegenOptions());
+        pm.addPass(createWarpLoopsToCpuPass());
+        buildBitNetToLLVMPipeline(pm);
+      });
+  ASSERT_TRUE(module.ok()) << module.error;
+  struct Results {
+    I8_2D q;
+    StridedMemRefType<float, 1> s;
+    StridedMemRefType<int32_t, 1> sums;
+  };
+  auto rows = module.lookup<void (*)(Results *, F32_2D *, StridedMemRefType<float, 1> *)>("rows");
+  ASSERT_NE(rows, nullptr);
+  auto xView = view<float, 2>(x, {c.rows, c.columns});
+  auto gView = view<float, 1>(gamma, {c.columns});
+  Results out;
+  rows(&out, &xView, &gView);
+  std::vector<int8_t> q = take(out.q);
+  for (int64_t r = 0; r < c.rows; ++r) {
+    ASSERT_EQ(out.s.data[out.s.offset + r], expectedS[r]) << "scale of row " << r;
+    if (c.norm)
+      ASSERT_EQ(out.sums.data[out.sums.offset + r], expectedSums[r]) << "sum of row " << r;
+  }
+  std::free(out.s.basePtr);
+  if (c.norm)
+    std::free(out.sums.basePtr);
+  for (size_t i = 0; i < q.size(); ++i)
+    ASSERT_EQ(q[i], expectedQ[i]) << "row " << i / c.columns << ", column " << i % c.columns;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, GpuQuantizeRowsOnCpu,
+    ::testing::Values(RowsCase{3, 100, 8, true, false},   // columns not a multiple of 32
+                      RowsCase{2, 2560, 8, true, true},   // 2B4T, PyTorch's scale
+                      RowsCase{4, 7, 4, true, false},     // fewer columns than lanes
+                      RowsCase{5, 300, 8, false, false},  // quantize alone
+                      RowsCase{2, 640, 4, false, true}),  // int4 absmean alone
+    [](const ::testing::TestParamInfo<RowsCase> &info) {
+      const RowsCase &c = info.param;
+      return std::string(c.norm ? "norm_" : "") + "r" + std::to_string(c.rows) + "_c" +
+             std::to_string(c.columns) + "_b" + std::to_string(c.bits) +
+             (c.reciprocal ? "_reciprocal" : "");
     });
 
 } // namespace
