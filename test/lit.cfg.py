@@ -15,7 +15,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unittests
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["bitnet-opt", "bitnet-translate", "bitnet-compile", "bitnet-bench",
+    ["bitnet-opt", "bitnet-translate", "bitnet-compile", "bitnet-bench", "bitnet-tune",
      "bitnet-run", "bitnet-compiler-capi-test"], [config.bitnet_tools_dir])
 
 # An x86-64 CPU whose code this host cannot run (its features are in the
@@ -73,3 +73,7 @@ cuda_stub = next((p for p in (os.path.join(os.environ.get("CUDA_HOME", ""), "lib
 if cuda_stub:
     config.available_features.add("cuda-stub")
     config.substitutions.append(("%cuda-stub", cuda_stub))
+
+# A tuning file bitnet-tune left for this machine (~/.cache/bitnet-mlir)
+# must not change the kernel configurations the tests check.
+config.environment["BITNET_TUNING_DIR"] = os.path.join(config.test_exec_root, "no-tuning-files")

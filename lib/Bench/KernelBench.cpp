@@ -384,12 +384,73 @@ double smallestCallMicros(Matmul kernel) {
 }
 
 
+/// Random activations and i2s weights of one shape; for cold runs, copies
+/// of the weights totalling 256 MiB (far more than any L3), used in turn.
+struct Workload {
+  Workload(int64_t n, int64_t m, int64_t k, bool cold, std::mt19937 &rng)
+      : n(n), m(m), k(k), rowBytes(ref::packedRowBytes(ref::PackedFormat::I2S, k)),
+        weightBytes(m * rowBytes) {
+    q.resize(n * k);
+    packed.resize(weightBytes);
+    std::vector<int8_t> w(m * k);
+    std::uniform_int_distribution<int> act(-127, 127), trit(-1, 1);
+    for (int8_t &v : q)
+      v = act(rng);
+    for (int8_t &v : w)
+      v = trit(rng);
+    ref::pack(ref::PackedFormat::I2S, w.data(), m, k, reinterpret_cast<uint8_t *>(packed.data()));
+    copies = std::max<int64_t>(2, (int64_t(256) << 20) / weightBytes);
+    if (cold) {
+      coldWeights.resize(copies * weightBytes);
+      for (int64_t c = 0; c < copies; ++c)
+        std::memcpy(coldWeights.data() + c * weightBytes, packed.data(), weightBytes);
+    }
+  }
+  int64_t n, m, k, rowBytes, weightBytes, copies;
+  std::vector<int8_t> q, packed, coldWeights;
+};
+
+/// Seconds per call of `fn` on `work` (after a warm-up call), calling for at
+/// least `budget` seconds and 3 times; cold calls rotate through the copies.
+double timeCalls(Matmul fn, Workload &work, bool cold, double budget) {
+  auto qRef = view(work.q, work.n, work.k);
+  StridedMemRefType<int32_t, 2> out{};
+  int64_t copy = 0;
+  auto call = [&] {
+    int8_t *weights = cold ? work.coldWeights.data() + (copy++ % work.copies) * work.weightBytes
+                           : work.packed.data();
+    StridedMemRefType<int8_t, 2> pRef{weights, weights, 0, {work.m, work.rowBytes},
+                                      {work.rowBytes, 1}};
+    fn(&out, &qRef, &pRef);
+    std::free(out.basePtr);
+  };
+  call(); // warm up (code, thread pool)
+  int reps = 0;
+  auto start = Clock::now();
+  double elapsed = 0;
+  while (elapsed < budget || reps < 3) {
+    call();
+    ++reps;
+    elapsed = seconds(start, Clock::now());
+  }
+  return elapsed / reps;
+}
+
 } // namespace
 
 std::vector<bench::Shape> bench::designShapes() {
   return {{"2B4T q/o", 2560, 2560},  {"2B4T k/v", 640, 2560},
           {"2B4T gate/up", 6912, 2560}, {"2B4T down", 2560, 6912},
           {"3B ffn", 8640, 3200},    {"3B down", 3200, 8640}};
+}
+
+std::optional<bench::Shape> bench::parseShape(const std::string &text) {
+  Shape shape{"custom", 0, 0};
+  auto [m, k] = llvm::StringRef(text).split('x');
+  if (m.getAsInteger(10, shape.m) || k.getAsInteger(10, shape.k) || shape.m <= 0 ||
+      shape.k <= 0)
+    return std::nullopt;
+  return shape;
 }
 
 std::string bench::validate(const KernelBenchOptions &options) {
@@ -483,53 +544,16 @@ int bench::runKernelBench(const KernelBenchOptions &options) {
   std::mt19937 rng(1);
   for (const Shape &shape : shapes) {
     for (int64_t n : ns) {
-      int64_t bytes = ref::packedRowBytes(ref::PackedFormat::I2S, shape.k);
-      int64_t weightBytes = shape.m * bytes;
-      std::vector<int8_t> q(n * shape.k), w(shape.m * shape.k), packed(weightBytes);
-      std::uniform_int_distribution<int> act(-127, 127), trit(-1, 1);
-      for (int8_t &v : q)
-        v = act(rng);
-      for (int8_t &v : w)
-        v = trit(rng);
-      ref::pack(ref::PackedFormat::I2S, w.data(), shape.m, shape.k,
-                reinterpret_cast<uint8_t *>(packed.data()));
-      // Cold cache: copies of the weights totalling 256 MiB, far more than
-      // any L3, used in turn.
-      int64_t copies = std::max<int64_t>(2, (int64_t(256) << 20) / weightBytes);
-      std::vector<int8_t> coldWeights;
-      if (llvm::is_contained(caches, "cold")) {
-        coldWeights.resize(copies * weightBytes);
-        for (int64_t c = 0; c < copies; ++c)
-          std::memcpy(coldWeights.data() + c * weightBytes, packed.data(), weightBytes);
-      }
+      Workload work(n, shape.m, shape.k, llvm::is_contained(caches, "cold"), rng);
+      int64_t weightBytes = work.weightBytes;
       Compiled kernel = compile(n, shape.m, shape.k, true, tuning, error,
                                 first ? options.saveKernel : "");
       if (!kernel.fn) {
         llvm::errs() << "bitnet-bench: " << error << "\n";
         return 1;
       }
-      auto qRef = view(q, n, shape.k);
       auto time = [&](Matmul fn, double budget, bool cold) {
-        StridedMemRefType<int32_t, 2> out{};
-        int64_t copy = 0;
-        auto call = [&] {
-          int8_t *weights = cold ? coldWeights.data() + (copy++ % copies) * weightBytes
-                                 : packed.data();
-          StridedMemRefType<int8_t, 2> pRef{weights, weights, 0, {shape.m, bytes},
-                                            {bytes, 1}};
-          fn(&out, &qRef, &pRef);
-          std::free(out.basePtr);
-        };
-        call(); // warm up (code, thread pool)
-        int reps = 0;
-        auto start = Clock::now();
-        double elapsed = 0;
-        while (elapsed < budget || reps < 3) {
-          call();
-          ++reps;
-          elapsed = seconds(start, Clock::now());
-        }
-        return elapsed / reps;
+        return timeCalls(fn, work, cold, budget);
       };
       // The portable loops as the naive baseline (decode, one thread).
       double naive = 0;
@@ -584,4 +608,51 @@ int bench::runKernelBench(const KernelBenchOptions &options) {
   if (json)
     os << "\n]\n";
   return 0;
+}
+
+struct bench::KernelTimer::Impl {
+  Impl(int64_t n, int64_t m, int64_t k, bool cold) : rng(5), work(n, m, k, cold, rng), cold(cold) {}
+  std::mt19937 rng;
+  Workload work;
+  bool cold;
+};
+
+bench::KernelTimer::KernelTimer(int64_t n, int64_t m, int64_t k, bool cold)
+    : impl(std::make_unique<Impl>(n, m, k, cold)) {}
+
+bench::KernelTimer::~KernelTimer() = default;
+
+double bench::KernelTimer::time(const std::string &mcpu, const std::string &tuningFile,
+                                int threads, double budget, std::string &error) {
+  CpuTargetInfo target;
+  if (!getCpuTargetInfo(getHostCpu().arch, mcpu, target, error) || !hostCanRun(target, error))
+    return -1;
+  Workload &work = impl->work;
+  KernelTuning tuning{&target, -1, 0, tuningFile};
+  Compiled kernel = compile(work.n, work.m, work.k, true, tuning, error);
+  if (!kernel.fn)
+    return -1;
+  // A configuration that computes the wrong thing is not a candidate.
+  std::vector<int32_t> expected(work.n * work.m);
+  std::vector<int8_t> weights(work.m * work.k);
+  ref::unpack(ref::PackedFormat::I2S, reinterpret_cast<const uint8_t *>(work.packed.data()),
+              work.m, work.k, weights.data());
+  ref::ternaryMatmul(work.q.data(), weights.data(), work.n, work.m, work.k, expected.data());
+  auto qRef = view(work.q, work.n, work.k);
+  auto pRef = view(work.packed, work.m, work.rowBytes);
+  StridedMemRefType<int32_t, 2> out{};
+  omp_set_num_threads(threads);
+  kernel.fn(&out, &qRef, &pRef);
+  bool exact = std::equal(expected.begin(), expected.end(), out.data + out.offset);
+  std::free(out.basePtr);
+  if (!exact) {
+    error = "the kernel's results differ from the reference";
+    return -1;
+  }
+  // The best of three windows: interference from other processes only ever
+  // adds time.
+  double best = timeCalls(kernel.fn, work, impl->cold, budget / 3);
+  for (int window = 1; window < 3; ++window)
+    best = std::min(best, timeCalls(kernel.fn, work, impl->cold, budget / 3));
+  return best;
 }

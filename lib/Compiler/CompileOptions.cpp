@@ -3,6 +3,7 @@
 #include "bitnet/Compiler/CompileOptions.h"
 
 #include "bitnet/Target/GpuTargetInfo.h"
+#include "bitnet/Target/TuningSpec.h"
 
 #include "Error.h"
 
@@ -271,6 +272,18 @@ compiler::prepareCompileJob(const CompileOptions &options) {
     return compileError("--parallel-min-iterations must be at least 1");
   job.stages.parallelMinIterations = options.parallelMinIterations;
   job.stages.tuningFile = options.tuningFile;
+  // No tuning file given, compiling for this machine: bitnet-tune's file
+  // for this CPU when it was measured with the same features (another
+  // machine's measurements would mislead more than help).
+  if (options.tuningFile.empty() && cpu == "native") {
+    std::string path = defaultTuningFilePath(job.target.cpu);
+    TuningSpec spec;
+    std::string ignored;
+    if (!path.empty() && llvm::sys::fs::exists(path) && loadTuningSpec(path, spec, ignored) &&
+        spec.target && spec.target->cpu == job.target.cpu &&
+        spec.target->features == job.target.features)
+      job.stages.tuningFile = path;
+  }
   if (job.emit == EmitKind::Exe && isAArch64)
     return compileError("--emit=exe links the host's runtime (x86_64); for aarch64 use "
                 "--emit=lib and a bitnet-run built for AArch64 (docs/driver.md)");

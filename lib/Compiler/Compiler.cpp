@@ -6,9 +6,11 @@
 #include "bitnet/Compiler/Backend.h"
 #include "bitnet/Compiler/Import.h"
 #include "bitnet/Compiler/Link.h"
+#include "bitnet/Dialect/BitNet/IR/BitNet.h"
 #include "bitnet/Model/Passes.h"
 #include "bitnet/Target/TargetInfo.h"
 
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -92,9 +94,53 @@ private:
   std::string weights;
 };
 
+namespace {
+
+/// Notes, once the tile stage has chosen them, each kernel configuration
+/// the ternary products got (how many products share it) and where it came
+/// from: what `--timings` shows of the tuning.
+class KernelConfigReport : public PassInstrumentation {
+public:
+  KernelConfigReport(const CompileJob &job, const CompileCallbacks &callbacks)
+      : job(job), callbacks(callbacks) {}
+
+  void runAfterPass(Pass *pass, Operation *op) override {
+    if (reported || pass->getArgument() != "bitnet-select-kernel-configs")
+      return;
+    reported = true;
+    std::map<std::string, int> counts;
+    op->walk([&](TernaryMatmulOp matmul) {
+      TernaryKernelConfigAttr config = matmul.getKernelConfigAttr();
+      if (!config)
+        return;
+      auto q = matmul.getActivations().getType();
+      std::string line;
+      llvm::raw_string_ostream os(line);
+      os << matmul.getWeight().getType().getDimSize(0) << "x" << q.getDimSize(1)
+         << " n=" << q.getDimSize(0) << ": " << config;
+      ++counts[line];
+    });
+    callbacks.note("kernel configurations " +
+                   (job.stages.tuningFile.empty()
+                        ? std::string("derived from the target")
+                        : "from the target and the tuning file " + job.stages.tuningFile));
+    for (const auto &[line, count] : counts)
+      callbacks.note("  " + std::to_string(count) + " x " + line);
+  }
+
+private:
+  const CompileJob &job;
+  const CompileCallbacks &callbacks;
+  bool reported = false;
+};
+
+} // namespace
+
 bool Compilation::runPipelineStage(Stage s) {
   PassManager pm(&context);
   addCompileStage(pm, *module, job, s);
+  if (s == Stage::Tile && callbacks.note)
+    pm.addInstrumentation(std::make_unique<KernelConfigReport>(job, callbacks));
   if (callbacks.configurePassManager &&
       mlir::failed(callbacks.configurePassManager(pm)))
     return false;

@@ -9,6 +9,9 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cstdlib>
 
 using namespace mlir::bitnet;
 
@@ -120,6 +123,15 @@ bool parseEntry(const llvm::json::Object &object, TernaryTuningEntry &entry,
       entry.format = text->str();
       continue;
     }
+    if (name == "us" || name == "default_us") {
+      std::optional<double> micros = value.getAsNumber();
+      if (!micros || *micros < 0) {
+        error = "\"" + name.str() + "\" must be a non-negative number";
+        return false;
+      }
+      (name == "us" ? entry.micros : entry.defaultMicros) = *micros;
+      continue;
+    }
     std::optional<int64_t> number = integerOf(value);
     if (!number) {
       error = "\"" + name.str() + "\" must be an integer";
@@ -135,8 +147,8 @@ bool parseEntry(const llvm::json::Object &object, TernaryTuningEntry &entry,
       if (!setField(entry.fields, name.str(), *number, error))
         return false;
     } else {
-      error = "unknown key \"" + name.str() + "\" (expected m, k, n, format or a "
-              "#bitnet.ternary_kernel field)";
+      error = "unknown key \"" + name.str() + "\" (expected m, k, n, format, us, "
+              "default_us or a #bitnet.ternary_kernel field)";
       return false;
     }
   }
@@ -201,7 +213,84 @@ bool parseEntries(const llvm::json::Value &value, llvm::StringRef section,
   return true;
 }
 
+/// The "target" object: strings "cpu" and "features".
+bool parseTarget(const llvm::json::Value &value, TuningSpec &spec, std::string &error) {
+  const llvm::json::Object *object = value.getAsObject();
+  if (!object) {
+    error = "\"target\" must be an object";
+    return false;
+  }
+  TuningTarget target;
+  for (const auto &[key, field] : *object) {
+    std::optional<llvm::StringRef> text = field.getAsString();
+    if (!text || (key != "cpu" && key != "features")) {
+      error = "\"target\" takes the strings \"cpu\" and \"features\"";
+      return false;
+    }
+    (key == "cpu" ? target.cpu : target.features) = text->str();
+  }
+  spec.target = target;
+  return true;
+}
+
 } // namespace
+
+void mlir::bitnet::writeTuningSpec(const TuningSpec &spec, llvm::raw_ostream &os) {
+  llvm::json::OStream json(os, 2);
+  json.object([&] {
+    if (spec.target)
+      json.attributeObject("target", [&] {
+        json.attribute("cpu", spec.target->cpu);
+        json.attribute("features", spec.target->features);
+      });
+    json.attributeArray("ternary_matmul", [&] {
+      for (const TernaryTuningEntry &entry : spec.ternaryMatmul)
+        json.object([&] {
+          json.attribute("m", entry.m);
+          json.attribute("k", entry.k);
+          if (entry.n)
+            json.attribute("n", *entry.n);
+          if (entry.format)
+            json.attribute("format", *entry.format);
+          for (const auto &[name, value] : entry.fields)
+            json.attribute(name, value);
+          if (entry.micros)
+            json.attribute("us", *entry.micros);
+          if (entry.defaultMicros)
+            json.attribute("default_us", *entry.defaultMicros);
+        });
+    });
+    if (!spec.floatMatmul.empty())
+      json.attributeArray("float_matmul", [&] {
+        for (const FloatTuningEntry &entry : spec.floatMatmul)
+          json.object([&] {
+            json.attribute("m", entry.m);
+            json.attribute("n", entry.n);
+            json.attribute("k", entry.k);
+            for (const auto &[name, value] : entry.fields)
+              json.attribute(name, value);
+          });
+      });
+  });
+  os << "\n";
+}
+
+std::string mlir::bitnet::defaultTuningFilePath(llvm::StringRef cpu) {
+  llvm::SmallString<256> dir;
+  if (const char *override = std::getenv("BITNET_TUNING_DIR"); override && *override) {
+    dir = override;
+  } else if (const char *cache = std::getenv("XDG_CACHE_HOME"); cache && *cache) {
+    dir = cache;
+    llvm::sys::path::append(dir, "bitnet-mlir", "tuning");
+  } else if (const char *home = std::getenv("HOME"); home && *home) {
+    dir = home;
+    llvm::sys::path::append(dir, ".cache", "bitnet-mlir", "tuning");
+  } else {
+    return "";
+  }
+  llvm::sys::path::append(dir, cpu + ".json");
+  return dir.str().str();
+}
 
 bool mlir::bitnet::loadTuningSpec(llvm::StringRef path, TuningSpec &spec,
                                   std::string &error) {
@@ -235,9 +324,11 @@ bool mlir::bitnet::loadTuningSpec(llvm::StringRef path, TuningSpec &spec,
       parsed = parseEntries(value, section, spec.ternaryMatmul, problem);
     else if (section == "float_matmul")
       parsed = parseEntries(value, section, spec.floatMatmul, problem);
+    else if (section == "target")
+      parsed = parseTarget(value, spec, problem);
     else
       return fail("unknown section \"" + section.str() +
-                  "\" (expected ternary_matmul or float_matmul)");
+                  "\" (expected target, ternary_matmul or float_matmul)");
     if (!parsed)
       return fail(problem);
   }

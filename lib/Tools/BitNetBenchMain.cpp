@@ -70,14 +70,12 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   if (!shapeList.empty()) {
     options.shapes.clear();
     for (const std::string &text : shapeList) {
-      bench::Shape shape{"custom", 0, 0};
-      auto [m, k] = llvm::StringRef(text).split('x');
-      if (m.getAsInteger(10, shape.m) || k.getAsInteger(10, shape.k) ||
-          shape.m <= 0 || shape.k <= 0) {
+      std::optional<bench::Shape> shape = bench::parseShape(text);
+      if (!shape) {
         llvm::errs() << "bitnet-bench: --shape takes MxK, not '" << text << "'\n";
         return 1;
       }
-      options.shapes.push_back(shape);
+      options.shapes.push_back(*shape);
     }
   }
   options.prefetchDistance = decodeTuning.prefetchDistance;

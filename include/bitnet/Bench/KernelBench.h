@@ -12,6 +12,8 @@
 #define BITNET_BENCH_KERNELBENCH_H
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,9 @@ struct Shape {
 
 /// The DESIGN shapes: 2B4T's q/o, k/v, gate/up and down, 3B's FFN.
 std::vector<Shape> designShapes();
+
+/// "MxK" (positive) as a shape named "custom"; nullopt otherwise.
+std::optional<Shape> parseShape(const std::string &text);
 
 struct KernelBenchOptions {
   std::string mcpu = "native"; // of the host's architecture
@@ -48,6 +53,30 @@ std::string validate(const KernelBenchOptions &options);
 /// Runs the benchmark: the table (or JSON) on stdout, a one-line error on
 /// stderr and 1 on failure.
 int runKernelBench(const KernelBenchOptions &options);
+
+/// One i2s product shape with random inputs (and, for cold runs, 256 MiB
+/// of weight copies), timed with kernels compiled the way bitnet-compile
+/// compiles them: bitnet-cpu-pipeline for the host's architecture with a
+/// tuning file. What bitnet-tune measures candidates with.
+class KernelTimer {
+public:
+  KernelTimer(int64_t n, int64_t m, int64_t k, bool cold);
+  ~KernelTimer();
+  KernelTimer(const KernelTimer &) = delete;
+  KernelTimer &operator=(const KernelTimer &) = delete;
+
+  /// Seconds per call of the kernel compiled for `mcpu` (an LLVM CPU of the
+  /// host's architecture, or native) with `tuningFile` (empty: none), on
+  /// `threads` OpenMP threads: the best of three windows of `budget` / 3
+  /// seconds of calls. The kernel is first checked against the reference.
+  /// Negative with `error` set.
+  double time(const std::string &mcpu, const std::string &tuningFile, int threads,
+              double budget, std::string &error);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
 
 } // namespace mlir::bitnet::bench
 

@@ -11,7 +11,8 @@
 //
 // `m` and `k` are the weight's rows and (unpacked) columns, `n` the tokens
 // (absent: any). The other keys are `format` and the fields of
-// #bitnet.ternary_kernel. A "float_matmul" list does the same for float
+// #bitnet.ternary_kernel (`us` and `default_us`: a tuner's measurements).
+// A "target" object records the machine a tuner measured on. A "float_matmul" list does the same for float
 // contractions (C is m x n, the reduction k; m is 1 without a row
 // dimension) with the fields of #bitnet.float_kernel.
 //
@@ -21,6 +22,7 @@
 #define BITNET_TARGET_TUNINGSPEC_H
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 #include <map>
@@ -37,6 +39,9 @@ struct TernaryTuningEntry {
   std::optional<std::string> format;
   /// #bitnet.ternary_kernel fields by name (i16_accumulation as 0 or 1).
   std::map<std::string, int64_t> fields;
+  /// What a tuner measured (microseconds per call) with these values and
+  /// with the derived ones; informational.
+  std::optional<double> micros, defaultMicros;
 };
 
 /// One float_matmul entry: C is m x n, the reduction k.
@@ -46,7 +51,14 @@ struct FloatTuningEntry {
   std::map<std::string, int64_t> fields;
 };
 
+/// The machine a tuner measured on (the file's "target" object): the CPU
+/// name and the features it was compiled for, as #llvm.target states them.
+struct TuningTarget {
+  std::string cpu, features;
+};
+
 struct TuningSpec {
+  std::optional<TuningTarget> target;
   std::vector<TernaryTuningEntry> ternaryMatmul;
   std::vector<FloatTuningEntry> floatMatmul;
 
@@ -60,6 +72,14 @@ struct TuningSpec {
 /// Reads `path`; false with `error` naming the file and the problem (bad
 /// JSON, an unknown key, a value of the wrong type).
 bool loadTuningSpec(llvm::StringRef path, TuningSpec &spec, std::string &error);
+
+/// Writes `spec` as a tuning file (what loadTuningSpec reads back).
+void writeTuningSpec(const TuningSpec &spec, llvm::raw_ostream &os);
+
+/// Where bitnet-compile looks for the tuning file of CPU `cpu` when none is
+/// given: $BITNET_TUNING_DIR, else $XDG_CACHE_HOME/bitnet-mlir/tuning, else
+/// ~/.cache/bitnet-mlir/tuning, then `<cpu>.json`; empty without a home.
+std::string defaultTuningFilePath(llvm::StringRef cpu);
 
 /// The #bitnet.ternary_kernel and #bitnet.float_kernel field names a tuning
 /// entry may set.

@@ -7,6 +7,7 @@
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="tuning-file=%S/Inputs/tuning-bad-value.json" 2>&1 | FileCheck %s --check-prefix=BADVALUE
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="tuning-file=%S/Inputs/tuning-bad-key.json" 2>&1 | FileCheck %s --check-prefix=BADKEY
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="tuning-file=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="tuning-file=%S/Inputs/tuning-bad-target.json" 2>&1 | FileCheck %s --check-prefix=BADTARGET
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="decode-accumulators=3" 2>&1 | FileCheck %s --check-prefix=BADACC
 // RUN: not bitnet-opt %s --split-input-file --bitnet-select-kernel-configs="token-tile=1000000000" 2>&1 | FileCheck %s --check-prefix=BADTILE
 // BADTILE: error: bitnet-select-kernel-configs: rows-per-block must be >= 0, token-tile and row-tile from 0 to 32, prefetch-distance from -1 to 1073741824 (0 / -1: derived)
@@ -31,8 +32,9 @@
 // TUNED-LABEL: func @decode
 // TUNED: #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 64, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 2048, cache_line_bytes = 64, decode_accumulators = 4, i16_accumulation = false>
 // BADVALUE: error: bitnet-select-kernel-configs: tuning file {{.*}}tuning-bad-value.json: ternary_matmul entry 0: "decode_accumulators" must be 1, 2 or 4, not 3
-// BADKEY: error: bitnet-select-kernel-configs: tuning file {{.*}}tuning-bad-key.json: ternary_matmul entry 0: unknown key "rows" (expected m, k, n, format or a #bitnet.ternary_kernel field)
+// BADKEY: error: bitnet-select-kernel-configs: tuning file {{.*}}tuning-bad-key.json: ternary_matmul entry 0: unknown key "rows" (expected m, k, n, format, us, default_us or a #bitnet.ternary_kernel field)
 // MISSING: error: bitnet-select-kernel-configs: tuning file {{.*}}missing.json: cannot read it: No such file or directory
+// BADTARGET: error: bitnet-select-kernel-configs: tuning file {{.*}}tuning-bad-target.json: "target" takes the strings "cpu" and "features"
 // BADACC: error: bitnet-select-kernel-configs: decode-accumulators must be 1, 2 or 4 (0: the default), not 3
 module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver4">} {
   func.func @decode(%q: tensor<1x2560xi8>, %w: tensor<2560x640xi8>) -> tensor<1x2560xi32> {
