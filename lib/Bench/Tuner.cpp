@@ -39,6 +39,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <limits>
 #include <set>
 
 using namespace mlir;
@@ -74,6 +75,35 @@ std::vector<Knob> knobsFor(int64_t n) {
 constexpr double kNoiseMargin = 0.03, kConfirmMargin = 0.05;
 constexpr int kConfirmRounds = 3;
 
+/// Writes a file through a temporary beside it renamed into place, so a
+/// compile reading it never sees half of it; false with `error`.
+bool writeTextFile(const std::string &path, llvm::function_ref<void(llvm::raw_ostream &)> write,
+                   std::string &error) {
+  std::string temporary = path + ".partial";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(temporary, ec);
+    if (!ec) {
+      write(os);
+      os.close();
+      if (os.has_error())
+        ec = os.error();
+      os.clear_error();
+    }
+    if (ec) {
+      error = "cannot write " + path + ": " + ec.message();
+      llvm::sys::fs::remove(temporary);
+      return false;
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temporary, path)) {
+    error = "cannot write " + path + ": " + ec.message();
+    llvm::sys::fs::remove(temporary);
+    return false;
+  }
+  return true;
+}
+
 /// The tuning entry setting `fields` for `shape` (at its token count).
 TernaryTuningEntry entryFor(const bench::TuneShape &shape,
                             const std::map<std::string, int64_t> &fields) {
@@ -90,14 +120,7 @@ bool writeCandidate(const bench::TuneShape &shape, const std::map<std::string, i
                     const std::string &path, std::string &error) {
   TuningSpec spec;
   spec.ternaryMatmul.push_back(entryFor(shape, fields));
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec) {
-    error = "cannot write " + path + ": " + ec.message();
-    return false;
-  }
-  writeTuningSpec(spec, os);
-  return true;
+  return writeTextFile(path, [&](llvm::raw_ostream &os) { writeTuningSpec(spec, os); }, error);
 }
 
 std::string describe(const std::map<std::string, int64_t> &fields) {
@@ -213,8 +236,10 @@ int bench::runTuner(const TuneOptions &options) {
   if (!getCpuTargetInfo(getHostCpu().arch, options.mcpu, target, error) ||
       !hostCanRun(target, error))
     return fail(error);
-  if (options.threads < 1 || options.secondsPerCandidate <= 0)
-    return fail("--num-threads and --seconds-per-candidate must be positive");
+  if (!(options.secondsPerCandidate > 0 && options.secondsPerCandidate <= 10))
+    return fail("--seconds-per-candidate must be more than 0 and at most 10");
+  if (!options.model.empty() && options.tokensGiven)
+    return fail("-n goes with --shape; a model's token counts are its own");
 
   std::vector<TuneShape> shapes;
   if (!options.model.empty()) {
@@ -227,6 +252,17 @@ int bench::runTuner(const TuneOptions &options) {
   }
   if (shapes.empty())
     return fail("nothing to tune: give a model or --shape");
+  // bitnet-bench's bounds on what may be allocated and timed.
+  KernelBenchOptions bounds;
+  bounds.threads = {options.threads};
+  bounds.tokens.clear();
+  bounds.shapes.clear();
+  for (const TuneShape &shape : shapes) {
+    bounds.tokens.push_back(shape.n);
+    bounds.shapes.push_back({"", shape.m, shape.k});
+  }
+  if (std::string problem = validate(bounds); !problem.empty())
+    return fail(problem);
 
   std::string output = options.output.empty() ? defaultTuningFilePath(target.cpu) : options.output;
   if (output.empty())
@@ -252,6 +288,7 @@ int bench::runTuner(const TuneOptions &options) {
       double seconds = timer.time(options.mcpu, candidatePath.str().str(), options.threads,
                                   options.secondsPerCandidate, problem);
       if (seconds < 0) {
+        error = problem;
         if (!options.quiet)
           llvm::errs() << "  skipped " << describe(fields) << ": " << problem << "\n";
         return false;
@@ -269,7 +306,7 @@ int bench::runTuner(const TuneOptions &options) {
     double defaultMicros = 0;
     if (!measure(best, defaultMicros))
       return fail(llvm::formatv("{0}x{1} n={2}: the derived configuration fails: {3}", shape.m,
-                                shape.k, shape.n, error.empty() ? "see above" : error)
+                                shape.k, shape.n, error)
                       .str());
     timed[space.derivedConfig()] = defaultMicros;
     double bestMicros = defaultMicros;
@@ -294,8 +331,11 @@ int bench::runTuner(const TuneOptions &options) {
     // The winner against the derived configuration again, alternating, the
     // best of each kept: a lucky (or unlucky) timing does not decide, and
     // a winner that does not hold up by the confirmation margin is dropped.
+    // Only the re-timings count: the search's best won by being the fastest
+    // of many, noise included.
     if (!best.empty()) {
-      double bestAgain = bestMicros, derivedAgain = defaultMicros;
+      const double unmeasured = std::numeric_limits<double>::infinity();
+      double bestAgain = unmeasured, derivedAgain = unmeasured;
       for (int round = 0; round < kConfirmRounds; ++round) {
         double micros = 0;
         if (measure(best, micros))
@@ -303,9 +343,10 @@ int bench::runTuner(const TuneOptions &options) {
         if (measure({}, micros))
           derivedAgain = std::min(derivedAgain, micros);
       }
+      if (derivedAgain != unmeasured)
+        defaultMicros = derivedAgain;
       bestMicros = bestAgain;
-      defaultMicros = derivedAgain;
-      if (bestMicros > defaultMicros * (1 - kConfirmMargin)) {
+      if (bestAgain == unmeasured || bestMicros > defaultMicros * (1 - kConfirmMargin)) {
         best.clear();
         bestMicros = defaultMicros;
       }
@@ -321,18 +362,16 @@ int bench::runTuner(const TuneOptions &options) {
     result.ternaryMatmul.push_back(entry);
   }
 
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  writeTuningSpec(result, os);
   if (output == "-") {
-    llvm::outs() << text;
+    writeTuningSpec(result, llvm::outs());
   } else {
-    llvm::sys::fs::create_directories(llvm::sys::path::parent_path(output));
-    std::error_code ec;
-    llvm::raw_fd_ostream file(output, ec);
-    if (ec)
-      return fail("cannot write " + output + ": " + ec.message());
-    file << text;
+    llvm::StringRef dir = llvm::sys::path::parent_path(output);
+    if (std::error_code ec = dir.empty() ? std::error_code()
+                                         : llvm::sys::fs::create_directories(dir))
+      return fail("cannot create " + dir.str() + ": " + ec.message());
+    if (!writeTextFile(output, [&](llvm::raw_ostream &os) { writeTuningSpec(result, os); },
+                       error))
+      return fail(error);
   }
   if (!options.quiet)
     llvm::errs() << llvm::formatv(

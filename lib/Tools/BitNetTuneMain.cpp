@@ -57,8 +57,10 @@ int mlir::bitnet::bitnetTuneMain(int argc, char **argv) {
   options.prefillTokens = prefillTokens;
   options.output = output;
   options.quiet = quiet;
-  if (!tokens.empty())
+  if (!tokens.empty()) {
     options.tokens.assign(tokens.begin(), tokens.end());
+    options.tokensGiven = true;
+  }
   if (!model.empty() && !shapeList.empty()) {
     llvm::errs() << "bitnet-tune: give a model or --shape, not both\n";
     return 1;

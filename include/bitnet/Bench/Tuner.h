@@ -36,6 +36,7 @@ struct TuneOptions {
   /// explicit shapes (M x K at each of `tokens`).
   std::vector<Shape> shapes;
   std::vector<int64_t> tokens = {1};
+  bool tokensGiven = false; // -n was given (it goes with shapes only)
   std::string mcpu = "native";
   int threads = 2;
   /// Seconds of timed calls per candidate.

@@ -89,6 +89,8 @@ LogicalResult rewriteRows(const RowQuantization &q, PatternRewriter &rewriter) {
   auto inputType = cast<RankedTensorType>(q.input.getType());
   if (!inputType.hasStaticShape() || inputType.getRank() != 2)
     return rewriter.notifyMatchFailure(q.op, "not a static [tokens, features] input");
+  if (q.gamma && !cast<RankedTensorType>(q.gamma.getType()).hasStaticShape())
+    return rewriter.notifyMatchFailure(q.op, "a dynamic norm weight");
   int64_t rows = inputType.getDimSize(0), columns = inputType.getDimSize(1);
   ImplicitLocOpBuilder b(q.op->getLoc(), rewriter);
   Type f32 = b.getF32Type(), i32 = b.getI32Type();

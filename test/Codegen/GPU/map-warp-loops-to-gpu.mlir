@@ -358,3 +358,46 @@ func.func @too_many_tokens(%in: memref<70000x32xi32>, %out: memref<70000x2xi32>)
   }
   return
 }
+
+// -----
+
+func.func @writing_lanes_not_last(%in: memref<4x32xi32>, %out: memref<4xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %z = arith.constant 0 : i32
+  scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
+    // expected-error @+1 {{bitnet-gpu-map-warp-loops: a lane loop that writes memory must be the warp's last}}
+    scf.parallel (%lane) = (%c0) to (%c32) step (%c1) {
+      memref.store %z, %in[%row, %lane] : memref<4x32xi32>
+      scf.reduce
+    } {bitnet.warp_lanes}
+    %sum = scf.parallel (%lane) = (%c0) to (%c32) step (%c1) init (%z) -> i32 {
+      %v = memref.load %in[%row, %lane] : memref<4x32xi32>
+      scf.reduce(%v : i32) {
+      ^bb0(%a: i32, %b: i32):
+        %s = arith.addi %a, %b : i32
+        scf.reduce.return %s : i32
+      }
+    } {bitnet.warp_lanes}
+    memref.store %sum, %out[%row] : memref<4xi32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+func.func @lane_loop_not_in_a_warp(%in: memref<32xi32>, %out: memref<32xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  // expected-error @+1 {{bitnet-gpu-map-warp-loops: a lane loop must be directly in a warp loop}}
+  scf.parallel (%lane) = (%c0) to (%c32) step (%c1) {
+    %v = memref.load %in[%lane] : memref<32xi32>
+    memref.store %v, %out[%lane] : memref<32xi32>
+    scf.reduce
+  } {bitnet.warp_lanes}
+  return
+}

@@ -82,3 +82,13 @@ func.func @dynamic(%x: tensor<?x64xf32>) -> (tensor<?x64xi8>, tensor<?xf32>) {
   %q, %s = bitnet.quantize %x bits 8 : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?xf32>
   return %q, %s : tensor<?x64xi8>, tensor<?xf32>
 }
+
+// -----
+
+// A norm weight of dynamic size keeps the op.
+// CHECK-LABEL: func @dynamic_gamma
+// CHECK: bitnet.rms_norm_quantize
+func.func @dynamic_gamma(%x: tensor<2x64xf32>, %g: tensor<?xf32>) -> (tensor<2x64xi8>, tensor<2xf32>) {
+  %q, %s = bitnet.rms_norm_quantize %x, %g epsilon 1.0e-05 bits 8 : tensor<2x64xf32>, tensor<?xf32> -> tensor<2x64xi8>, tensor<2xf32>
+  return %q, %s : tensor<2x64xi8>, tensor<2xf32>
+}

@@ -23,13 +23,16 @@ for e in entries:
 if len(sys.argv) > 2:
     report = open(sys.argv[2]).read()
     assert "kernel configurations from the target and the tuning file" in report, report
+    matched = 0
     for e in entries:
         line = re.search(r"x %dx%d n=%d: (#bitnet.ternary_kernel<[^>]*>)" % (e["m"], e["k"], e["n"]),
                          report)
         if not line:
             continue  # a product this model does not have
+        matched += 1
         for name, value in e.items():
             if name in ("m", "k", "n", "us", "default_us"):
                 continue
             assert "%s = %d" % (name, value) in line.group(1), (name, value, line.group(1))
+    assert matched, "no product of the compile is in the tuning file"
 print("ok:", len(entries), "entries")

@@ -3,7 +3,8 @@
 // The per-row arithmetic of bitnet.quantize and bitnet.rms_norm_quantize
 // (docs/numerics.md) as scalar builders, so every lowering (the portable
 // linalg one, the GPU kernels) emits the same operations in the same order
-// and stays bit-exact with the reference.
+// and matches the reference: bit for bit where the summation order is the
+// reference's, and in practice elsewhere (the sums are f64; docs/numerics.md).
 //
 //===----------------------------------------------------------------------===//
 
