@@ -87,6 +87,8 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
     // The GEMV kernels (decode); the prefill GEMM is not generated yet.
     if (tokens.empty())
       options.tokens = {1};
+    if (shapeList.empty())
+      options.shapes = bench::gpuShapes();
     if (std::string error = bench::validate(options); !error.empty()) {
       llvm::errs() << "bitnet-bench: " << error << "\n";
       return 1;

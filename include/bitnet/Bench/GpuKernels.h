@@ -69,6 +69,15 @@ bool runGpuGemv(cuda::Gpu &gpu, const GpuGemv &kernel, const std::vector<int8_t>
                 const std::vector<uint8_t> &packed, std::vector<int32_t> &acc,
                 std::string &error);
 
+/// The GPU benchmark's default shapes: the four bitnet.cpp has GPU kernels
+/// for (2B4T q/o, fused q/k/v, fused gate/up, down), then 2B4T k/v and 3B's
+/// down, which it has none for.
+std::vector<Shape> gpuShapes();
+
+/// bitnet.cpp's W2A8 GEMV on an H200 (CUDA graphs, cold weights; issue 17):
+/// microseconds for `shape`, or 0 where it has no kernel.
+double peerMicrosH200(const Shape &shape);
+
 /// `bitnet-bench --target=nvptx`: each shape's GEMV (N = options.tokens),
 /// checked against the reference, timed hot and cold with CUDA graphs next
 /// to the device-to-device copy bandwidth measured in the same run.
