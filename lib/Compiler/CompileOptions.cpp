@@ -248,14 +248,15 @@ compiler::prepareCompileJob(const CompileOptions &options) {
     cpu = "native";
   std::string targetError;
   if (isGpuArch(options.target)) {
-    // The GPU is a known target (GpuTargetInfo, bitnet-set-target) whose
-    // code generator is not in the driver yet.
+    // The GPU is a known target (GpuTargetInfo, bitnet-set-target) with
+    // kernels (bitnet-gpu-pipeline) but no whole-model driver yet.
     GpuTargetInfo gpu;
     if (!getGpuTargetInfo(cpu, "", gpu, targetError))
       return compileError("--mcpu: " + targetError);
     return compileError("--target=" + options.target + ": whole models are compiled "
                         "for CPUs only so far (x86_64, aarch64); " +
-                        gpu.describe() + " is known to bitnet-opt's passes");
+                        "its kernels for " + gpu.describe() +
+                        " come from bitnet-opt's bitnet-gpu-pipeline (docs/gpu.md)");
   }
   if (!getCpuTargetInfo(options.target, cpu, job.target, targetError))
     return compileError(targetError);
