@@ -145,6 +145,7 @@ void mlir::bitnet::buildBitNetGpuPipeline(OpPassManager &pm,
   pm.addPass(createSetTargetPass(target));
   GpuCodegenOptions gpu;
   gpu.rowsPerWarp = options.rowsPerWarp;
+  gpu.tokensPerWarp = options.tokensPerWarp;
   gpu.warpsPerBlock = options.warpsPerBlock;
   addGpuKernelPasses(pm, gpu);
   addGpuLoweringPasses(pm, gpu);

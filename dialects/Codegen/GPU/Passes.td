@@ -19,8 +19,11 @@ def TernaryGemvToWarpLoopsPass : Pass<"bitnet-gpu-ternary-gemv"> {
     Rewrites every `bitnet.ternary_matmul` of static shape with `i2s`
     weights into the W2A8 GEMV kernel, as parallel loops over memrefs:
 
-    * an outer `scf.parallel` over (token, group of `rows-per-warp` weight
-      rows): one warp's work;
+    * an outer `scf.parallel` over (group of `tokens-per-warp` tokens, group
+      of `rows-per-warp` weight rows): one warp's work. One token: 4 rows per
+      warp; several: up to 4 tokens per warp share each 16-byte weight load
+      (rows x tokens stays 4 by default: 16 plane accumulators and no
+      spills);
     * inside it an `scf.parallel` over the 32 lanes of that warp (marked
       `bitnet.warp_lanes`), whose `scf.reduce` adds the lanes' partial sums;
     * each lane walks the row's 16-byte chunks `lane, lane + 32, ...` (split
@@ -35,22 +38,27 @@ def TernaryGemvToWarpLoopsPass : Pass<"bitnet-gpu-ternary-gemv"> {
     `tensor.pad` when K is not a multiple of 128; i2s pads weights with code
     1, weight 0). Loads are 16-byte aligned: rows are multiples of 32 bytes,
     so every chunk is aligned when the buffers are (malloc, `cuMemAlloc`
-    and the weights file all align them). Rows past M clamp their loads to
-    row M - 1 and skip their stores, so any M works.
+    and the weights file all align them). Rows past M and tokens past N
+    clamp their loads to the last row / token and skip their stores, so any
+    M and N work.
 
     The same IR compiles for the CPU (the lane loop becomes a sequential
     loop with its reduction), which is how the kernels are tested without a
-    GPU; `bitnet-gpu-map-warp-loops` turns it into a GPU kernel. The token
-    count is a grid dimension: prefill-sized products (N >= 16) are meant for
-    the tensor-core GEMM, which is not generated yet.
+    GPU; `bitnet-gpu-map-warp-loops` turns it into a GPU kernel. Prefill-
+    sized products (N >= 16) are meant for the tensor-core GEMM, which is not
+    generated yet.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"];
   let options = [
-    Option<"rowsPerWarp", "rows-per-warp", "int64_t", /*default=*/"4",
-           "Weight rows one warp computes; they share each activation load">,
+    Option<"rowsPerWarp", "rows-per-warp", "int64_t", /*default=*/"0",
+           "Weight rows one warp computes; they share each activation load "
+           "(0: 4 / tokens-per-warp)">,
+    Option<"tokensPerWarp", "tokens-per-warp", "int64_t", /*default=*/"0",
+           "Tokens one warp computes; they share each weight load (0: "
+           "min(N, 4))">,
   ];
 }
 

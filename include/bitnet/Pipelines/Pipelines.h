@@ -124,7 +124,10 @@ struct GpuPipelineOptions : PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::init("")};
   Option<int64_t> rowsPerWarp{
       *this, "rows-per-warp",
-      llvm::cl::desc("GEMV: weight rows each warp computes"), llvm::cl::init(4)};
+      llvm::cl::desc("GEMV: weight rows each warp computes (0: derived)"), llvm::cl::init(0)};
+  Option<int64_t> tokensPerWarp{
+      *this, "tokens-per-warp",
+      llvm::cl::desc("GEMV: tokens each warp computes (0: derived)"), llvm::cl::init(0)};
   Option<int64_t> warpsPerBlock{
       *this, "warps-per-block",
       llvm::cl::desc("Warps in each thread block"), llvm::cl::init(4)};

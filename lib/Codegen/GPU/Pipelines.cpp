@@ -12,6 +12,7 @@ using namespace mlir::bitnet;
 void mlir::bitnet::addGpuKernelPasses(OpPassManager &pm, const GpuCodegenOptions &options) {
   TernaryGemvToWarpLoopsPassOptions gemv;
   gemv.rowsPerWarp = options.rowsPerWarp;
+  gemv.tokensPerWarp = options.tokensPerWarp;
   pm.addPass(createTernaryGemvToWarpLoopsPass(gemv));
   pm.addPass(createQuantizeRowsToWarpLoopsPass());
 }

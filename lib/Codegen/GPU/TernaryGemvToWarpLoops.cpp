@@ -1,8 +1,10 @@
 //===- TernaryGemvToWarpLoops.cpp - the W2A8 GEMV as warp-level loops -===//
 //
 // Writes `bitnet.ternary_matmul` on i2s weights as the decode GEMV kernel:
-// parallel loops over (token, warp) holding a parallel loop over the 32
-// lanes of the warp, whose reduction is the warp's split-K sum. The IR is
+// parallel loops over (token group, warp) holding a parallel loop over the
+// 32 lanes of the warp, whose reduction is the warp's split-K sum. A warp
+// computes R rows for T tokens (4 x 1 for decode; T tokens share each
+// weight load when there are several). The IR is
 // target-neutral (scf + vector + bitnet.dot4): the CPU runs it in tests and
 // bitnet-gpu-map-warp-loops maps it to a GPU.
 //
@@ -72,13 +74,17 @@ Value dotChunk(ImplicitLocOpBuilder &b, Value acc, Value a, Value q, bool aFitsI
 }
 
 struct GemvShape {
-  int64_t tokens, k, paddedK, rows, rowBytes, chunks, rowsPerWarp, warps;
+  int64_t tokens, k, paddedK, rows, rowBytes, chunks;
+  /// A warp computes rowsPerWarp rows for tokensPerWarp tokens: each 16-byte
+  /// weight load serves every token, each activation load every row.
+  int64_t rowsPerWarp, tokensPerWarp, warps, tokenGroups;
 };
 
-/// The body of one lane: its chunks' dot products for the warp's rows, and
-/// the lane's partial row sums (before the warp reduction).
+/// The body of one lane: its chunks' dot products for the warp's rows and
+/// tokens, and the lane's partial sums [token][row] (before the warp
+/// reduction).
 SmallVector<Value> lanePartialSums(ImplicitLocOpBuilder &b, const GemvShape &s,
-                                   Value q, Value w, Value token,
+                                   Value q, Value w, ArrayRef<Value> tokens,
                                    ArrayRef<Value> rows, Value lane) {
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   auto bytes = VectorType::get({kChunkBytes}, i8);
@@ -91,9 +97,13 @@ SmallVector<Value> lanePartialSums(ImplicitLocOpBuilder &b, const GemvShape &s,
     planeMasks.push_back(arith::ConstantOp::create(
         b, DenseElementsAttr::get(words, b.getI32IntegerAttr(
                                              static_cast<int32_t>(0xC0C0C0C0u >> (2 * c))))));
-  const int64_t planeAccs = kCodePlanes * s.rowsPerWarp;
-  // Accumulators: [row][plane], then sum(q).
-  SmallVector<Value> inits(planeAccs + 1, zero);
+  const int64_t numTokens = tokens.size(), numRows = rows.size();
+  // Accumulators: [token][row][plane], then sum(q) per token.
+  auto planeAcc = [&](int64_t t, int64_t r, int64_t c) {
+    return (t * numRows + r) * kCodePlanes + c;
+  };
+  const int64_t planeAccs = numTokens * numRows * kCodePlanes;
+  SmallVector<Value> inits(planeAccs + numTokens, zero);
   auto alignment = b.getI64IntegerAttr(kChunkBytes);
   auto chunkLoop = scf::ForOp::create(
       b, lane, indexConst(b, s.chunks), indexConst(b, 32), inits,
@@ -105,50 +115,70 @@ SmallVector<Value> lanePartialSums(ImplicitLocOpBuilder &b, const GemvShape &s,
         Value qBase = arith::AddIOp::create(
             lb, arith::MulIOp::create(lb, block, indexConst(lb, 4 * kPlaneStride)),
             arith::MulIOp::create(lb, half, indexConst(lb, kHalfBlockBytes)));
-        SmallVector<Value> qPlanes;
-        Value sumQ = accs.back();
-        for (int64_t c = 0; c < kCodePlanes; ++c) {
-          Value offset = arith::AddIOp::create(lb, qBase, indexConst(lb, kPlaneStride * c));
-          Value plane = vector::LoadOp::create(lb, bytes, q, ValueRange{token, offset},
-                                               /*nontemporal=*/false, alignment);
-          qPlanes.push_back(plane);
-          sumQ = dotChunk(lb, sumQ, ones, plane, /*aFitsI8=*/true);
+        // qPlanes[t][c]: token t's 16 activations meeting code plane c.
+        SmallVector<SmallVector<Value, kCodePlanes>> qPlanes(numTokens);
+        SmallVector<Value> sums;
+        for (int64_t t = 0; t < numTokens; ++t) {
+          Value sumQ = accs[planeAccs + t];
+          for (int64_t c = 0; c < kCodePlanes; ++c) {
+            Value offset = arith::AddIOp::create(lb, qBase, indexConst(lb, kPlaneStride * c));
+            Value plane = vector::LoadOp::create(lb, bytes, q, ValueRange{tokens[t], offset},
+                                                 /*nontemporal=*/false, alignment);
+            qPlanes[t].push_back(plane);
+            sumQ = dotChunk(lb, sumQ, ones, plane, /*aFitsI8=*/true);
+          }
+          sums.push_back(sumQ);
         }
         Value wOffset = arith::MulIOp::create(lb, chunk, indexConst(lb, kChunkBytes));
-        SmallVector<Value> next;
-        for (int64_t r = 0; r < s.rowsPerWarp; ++r) {
+        SmallVector<Value> next(accs.begin(), accs.end());
+        for (int64_t r = 0; r < numRows; ++r) {
           Value codes = vector::LoadOp::create(lb, bytes, w, ValueRange{rows[r], wOffset},
                                                /*nontemporal=*/false, alignment);
           Value codeWords = vector::BitCastOp::create(lb, words, codes);
           for (int64_t c = 0; c < kCodePlanes; ++c) {
             Value masked = vector::BitCastOp::create(
                 lb, bytes, arith::AndIOp::create(lb, codeWords, planeMasks[c]));
-            next.push_back(dotChunk(lb, accs[r * kCodePlanes + c], masked, qPlanes[c],
-                                    /*aFitsI8=*/false));
+            for (int64_t t = 0; t < numTokens; ++t)
+              next[planeAcc(t, r, c)] = dotChunk(lb, accs[planeAcc(t, r, c)], masked,
+                                                 qPlanes[t][c], /*aFitsI8=*/false);
           }
         }
-        next.push_back(sumQ);
+        llvm::copy(sums, next.begin() + planeAccs);
         scf::YieldOp::create(lb, next);
       });
 
   auto scalar = [&](Value v) { return vector::ExtractOp::create(b, v, ArrayRef<int64_t>{0}); };
-  Value sumQ = scalar(chunkLoop.getResult(planeAccs));
   SmallVector<Value> partials;
-  for (int64_t r = 0; r < s.rowsPerWarp; ++r) {
-    Value rowSum = arith::SubIOp::create(b, scalar(chunkLoop.getResult(r * kCodePlanes + 3)), sumQ);
-    for (int64_t c = 0; c < 3; ++c) {
-      Value shift = arith::ConstantOp::create(b, b.getI32IntegerAttr(6 - 2 * c));
-      Value plane = arith::ShRSIOp::create(b, scalar(chunkLoop.getResult(r * kCodePlanes + c)), shift);
-      rowSum = arith::AddIOp::create(b, rowSum, plane);
+  for (int64_t t = 0; t < numTokens; ++t) {
+    Value sumQ = scalar(chunkLoop.getResult(planeAccs + t));
+    for (int64_t r = 0; r < numRows; ++r) {
+      Value rowSum = arith::SubIOp::create(b, scalar(chunkLoop.getResult(planeAcc(t, r, 3))), sumQ);
+      for (int64_t c = 0; c < 3; ++c) {
+        Value shift = arith::ConstantOp::create(b, b.getI32IntegerAttr(6 - 2 * c));
+        Value plane = arith::ShRSIOp::create(b, scalar(chunkLoop.getResult(planeAcc(t, r, c))), shift);
+        rowSum = arith::AddIOp::create(b, rowSum, plane);
+      }
+      partials.push_back(rowSum);
     }
-    partials.push_back(rowSum);
   }
   return partials;
 }
 
+/// Rows and tokens per warp: 4 x 1 for one token; with more, tokens share
+/// each weight load, keeping rows x tokens at 4 (its 16 plane accumulators
+/// fit the registers without spills; ptxas.mlir checks).
+std::pair<int64_t, int64_t> warpTile(int64_t rows, int64_t tokens, int64_t rowsOption,
+                                     int64_t tokensOption) {
+  constexpr int64_t kTile = 4;
+  int64_t tokensPerWarp = tokensOption > 0 ? tokensOption : std::min(tokens, kTile);
+  int64_t rowsPerWarp =
+      rowsOption > 0 ? rowsOption : std::max<int64_t>(1, kTile / tokensPerWarp);
+  return {std::min(rowsPerWarp, rows), std::min(tokensPerWarp, tokens)};
+}
+
 struct I2sGemvKernel : OpRewritePattern<TernaryMatmulOp> {
-  I2sGemvKernel(MLIRContext *ctx, int64_t rowsPerWarp)
-      : OpRewritePattern(ctx), rowsPerWarp(rowsPerWarp) {}
+  I2sGemvKernel(MLIRContext *ctx, int64_t rowsPerWarp, int64_t tokensPerWarp)
+      : OpRewritePattern(ctx), rowsPerWarp(rowsPerWarp), tokensPerWarp(tokensPerWarp) {}
 
   LogicalResult matchAndRewrite(TernaryMatmulOp op, PatternRewriter &rewriter) const override {
     if (op.getFormat() != PackedFormat::i2s)
@@ -164,8 +194,10 @@ struct I2sGemvKernel : OpRewritePattern<TernaryMatmulOp> {
     s.rowBytes = wType.getDimSize(1);
     s.paddedK = s.rowBytes * kCodePlanes;
     s.chunks = s.rowBytes / kChunkBytes;
-    s.rowsPerWarp = std::min(rowsPerWarp, s.rows);
+    std::tie(s.rowsPerWarp, s.tokensPerWarp) =
+        warpTile(s.rows, s.tokens, rowsPerWarp, tokensPerWarp);
     s.warps = (s.rows + s.rowsPerWarp - 1) / s.rowsPerWarp;
+    s.tokenGroups = (s.tokens + s.tokensPerWarp - 1) / s.tokensPerWarp;
 
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
@@ -188,26 +220,31 @@ struct I2sGemvKernel : OpRewritePattern<TernaryMatmulOp> {
 
     Value c0 = indexConst(b, 0), c1 = indexConst(b, 1);
     scf::ParallelOp::create(
-        b, ValueRange{c0, c0}, ValueRange{indexConst(b, s.tokens), indexConst(b, s.warps)},
+        b, ValueRange{c0, c0}, ValueRange{indexConst(b, s.tokenGroups), indexConst(b, s.warps)},
         ValueRange{c1, c1}, [&](OpBuilder &nested, Location loc, ValueRange ivs) {
           ImplicitLocOpBuilder wb(loc, nested);
-          Value token = ivs[0];
-          Value firstRow = arith::MulIOp::create(wb, ivs[1], indexConst(wb, s.rowsPerWarp));
-          // Rows past M (the last warp) load row M - 1 and store nothing.
-          SmallVector<Value> rows, loadRows;
-          for (int64_t r = 0; r < s.rowsPerWarp; ++r) {
-            rows.push_back(arith::AddIOp::create(wb, firstRow, indexConst(wb, r)));
-            loadRows.push_back(arith::MinUIOp::create(wb, rows.back(), indexConst(wb, s.rows - 1)));
-          }
+          // Rows past M and tokens past N (the last warp, the last token
+          // group) load row M - 1 / token N - 1 and store nothing.
+          auto span = [&](Value group, int64_t count, int64_t limit, SmallVector<Value> &all,
+                          SmallVector<Value> &clamped) {
+            Value first = arith::MulIOp::create(wb, group, indexConst(wb, count));
+            for (int64_t i = 0; i < count; ++i) {
+              all.push_back(arith::AddIOp::create(wb, first, indexConst(wb, i)));
+              clamped.push_back(arith::MinUIOp::create(wb, all.back(), indexConst(wb, limit - 1)));
+            }
+          };
+          SmallVector<Value> tokens, loadTokens, rows, loadRows;
+          span(ivs[0], s.tokensPerWarp, s.tokens, tokens, loadTokens);
+          span(ivs[1], s.rowsPerWarp, s.rows, rows, loadRows);
           Value zero = arith::ConstantOp::create(wb, wb.getI32IntegerAttr(0));
-          SmallVector<Value> inits(s.rowsPerWarp, zero);
+          SmallVector<Value> inits(s.tokensPerWarp * s.rowsPerWarp, zero);
           auto lanes = scf::ParallelOp::create(
               wb, ValueRange{indexConst(wb, 0)}, ValueRange{indexConst(wb, 32)},
               ValueRange{indexConst(wb, 1)}, inits,
               [&](OpBuilder &laneBuilder, Location laneLoc, ValueRange lane, ValueRange) {
                 ImplicitLocOpBuilder lb(laneLoc, laneBuilder);
                 SmallVector<Value> partials =
-                    lanePartialSums(lb, s, qBuf, wBuf, token, loadRows, lane[0]);
+                    lanePartialSums(lb, s, qBuf, wBuf, loadTokens, loadRows, lane[0]);
                 auto reduce = scf::ReduceOp::create(lb, partials);
                 for (Region &region : reduce.getReductions()) {
                   Block &combiner = region.front();
@@ -220,21 +257,33 @@ struct I2sGemvKernel : OpRewritePattern<TernaryMatmulOp> {
                 }
               });
           lanes->setAttr(kWarpLanesAttrName, wb.getUnitAttr());
-          for (int64_t r = 0; r < s.rowsPerWarp; ++r) {
-            auto store = [&](OpBuilder &sb, Location sl) {
-              memref::StoreOp::create(sb, sl, lanes.getResult(r), out,
-                                      ValueRange{token, rows[r]});
-            };
-            if (s.rows % s.rowsPerWarp == 0) {
-              store(wb, loc);
-              continue;
+          bool rowTail = s.rows % s.rowsPerWarp != 0, tokenTail = s.tokens % s.tokensPerWarp != 0;
+          for (int64_t t = 0; t < s.tokensPerWarp; ++t) {
+            for (int64_t r = 0; r < s.rowsPerWarp; ++r) {
+              auto store = [&](OpBuilder &sb, Location sl) {
+                memref::StoreOp::create(sb, sl, lanes.getResult(t * s.rowsPerWarp + r), out,
+                                        ValueRange{tokens[t], rows[r]});
+              };
+              if (!rowTail && !tokenTail) {
+                store(wb, loc);
+                continue;
+              }
+              Value inRange = arith::ConstantOp::create(wb, wb.getBoolAttr(true));
+              if (rowTail)
+                inRange = arith::AndIOp::create(
+                    wb, inRange,
+                    arith::CmpIOp::create(wb, arith::CmpIPredicate::ult, rows[r],
+                                          indexConst(wb, s.rows)));
+              if (tokenTail)
+                inRange = arith::AndIOp::create(
+                    wb, inRange,
+                    arith::CmpIOp::create(wb, arith::CmpIPredicate::ult, tokens[t],
+                                          indexConst(wb, s.tokens)));
+              scf::IfOp::create(wb, inRange, [&](OpBuilder &sb, Location sl) {
+                store(sb, sl);
+                scf::YieldOp::create(sb, sl);
+              });
             }
-            Value inRange = arith::CmpIOp::create(wb, arith::CmpIPredicate::ult, rows[r],
-                                                  indexConst(wb, s.rows));
-            scf::IfOp::create(wb, inRange, [&](OpBuilder &sb, Location sl) {
-              store(sb, sl);
-              scf::YieldOp::create(sb, sl);
-            });
           }
         });
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(b, op.getType(), out,
@@ -243,19 +292,21 @@ struct I2sGemvKernel : OpRewritePattern<TernaryMatmulOp> {
     return success();
   }
 
-  int64_t rowsPerWarp;
+  int64_t rowsPerWarp, tokensPerWarp;
 };
 
 struct TernaryGemvToWarpLoopsPass
     : bitnet::impl::TernaryGemvToWarpLoopsPassBase<TernaryGemvToWarpLoopsPass> {
   using Base::Base;
   void runOnOperation() override {
-    if (rowsPerWarp < 1) {
-      getOperation()->emitError() << getArgument() << ": rows-per-warp must be at least 1";
+    if (rowsPerWarp < 0 || tokensPerWarp < 0 || rowsPerWarp * tokensPerWarp > 16) {
+      getOperation()->emitError() << getArgument()
+                                  << ": rows-per-warp and tokens-per-warp must be 0 (derived) "
+                                     "or more, with at most 16 rows x tokens";
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<I2sGemvKernel>(&getContext(), rowsPerWarp);
+    patterns.add<I2sGemvKernel>(&getContext(), rowsPerWarp, tokensPerWarp);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

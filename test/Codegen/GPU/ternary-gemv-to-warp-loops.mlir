@@ -1,8 +1,8 @@
 // RUN: bitnet-opt %s --split-input-file --bitnet-gpu-ternary-gemv | FileCheck %s
 // RUN: bitnet-opt %s --split-input-file --bitnet-gpu-ternary-gemv="rows-per-warp=2" | FileCheck %s --check-prefix=R2
-// RUN: not bitnet-opt %s --bitnet-gpu-ternary-gemv="rows-per-warp=0" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not bitnet-opt %s --bitnet-gpu-ternary-gemv="rows-per-warp=8 tokens-per-warp=4" 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: error: bitnet-gpu-ternary-gemv: rows-per-warp must be at least 1
+// BAD: error: bitnet-gpu-ternary-gemv: rows-per-warp and tokens-per-warp must be 0 (derived) or more, with at most 16 rows x tokens
 
 // K = 200 is padded to 256 with zero activations; 77 rows in warps of 4:
 // 20 warps, the last one clamps its loads to row 76 and guards its stores.
@@ -21,7 +21,7 @@
 // CHECK:   %[[ROW0:.*]] = arith.minui %[[FIRST]], %c76 : index
 // CHECK:   %[[SUMS:.*]]:4 = scf.parallel (%[[LANE:.*]]) = (%c0) to (%c32) step (%c1) init ({{.*}}) -> (i32, i32, i32, i32) {
 // CHECK:     %[[ACCS:.*]]:17 = scf.for %[[CHUNK:.*]] = %[[LANE]] to %c4 step %c32 iter_args({{.*}}) -> (vector<1xi32>,
-// CHECK:       vector.load %[[Q]][%[[TOKEN]], %{{.*}}] {alignment = 16 : i64} : memref<1x256xi8>, vector<16xi8>
+// CHECK:       vector.load %[[Q]][%c0, %{{.*}}] {alignment = 16 : i64} : memref<1x256xi8>, vector<16xi8>
 // CHECK:       bitnet.dot4 %{{.*}}, %{{.*}}, %{{.*}} {a_fits_i8} : vector<1xi32>, vector<4xi8>, vector<4xi8>
 // CHECK:       %[[CODES:.*]] = vector.load %[[W]][%[[ROW0]], %{{.*}}] {alignment = 16 : i64} : memref<77x64xi8>, vector<16xi8>
 // CHECK:       %[[WORDS:.*]] = vector.bitcast %[[CODES]] : vector<16xi8> to vector<4xi32>
@@ -51,17 +51,43 @@ func.func @gemv_tails(%q: tensor<1x200xi8>, %p: tensor<77x64xi8>) -> tensor<1x77
 
 // -----
 
-// K a multiple of 128: no padding; M a multiple of the warp's rows: stores
-// need no guard. Tokens are the outer loop's first dimension.
+// K a multiple of 128: no padding; 3 tokens: one warp computes one row for
+// all 3 (each weight load serves the 3 tokens); M and N multiples of the
+// warp's rows and tokens: stores need no guard.
 // CHECK-LABEL: func @gemv_exact
 // CHECK-NOT: tensor.pad
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c3, %c16)
+// CHECK: scf.parallel (%{{.*}}, %[[WARP:.*]]) = (%c0, %c0) to (%c1, %c64)
+// CHECK:   scf.parallel {{.*}} -> (i32, i32, i32) {
+// CHECK:     scf.for {{.*}} -> (vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>, vector<1xi32>) {
+// CHECK-COUNT-12: vector.load {{.*}} : memref<3x256xi8>, vector<16xi8>
+// CHECK:       vector.load {{.*}} : memref<64x64xi8>, vector<16xi8>
+// CHECK-NOT:   vector.load
+// CHECK:       scf.yield
 // CHECK-NOT: scf.if
-// CHECK: memref.store
+// CHECK: memref.store %{{.*}}#0, %{{.*}}[%{{.*}}, %[[WARP]]]
+// CHECK: memref.store %{{.*}}#1, %{{.*}}[%{{.*}}, %[[WARP]]]
+// CHECK: memref.store %{{.*}}#2, %{{.*}}[%{{.*}}, %[[WARP]]]
 // CHECK: return
 func.func @gemv_exact(%q: tensor<3x256xi8>, %p: tensor<64x64xi8>) -> tensor<3x64xi32> {
   %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<3x256xi8>, tensor<64x64xi8> -> tensor<3x64xi32>
   return %acc : tensor<3x64xi32>
+}
+
+// -----
+
+// 5 tokens: 4 per warp (one row each), so the second token group clamps
+// its loads to token 4 and guards its stores by token.
+// CHECK-LABEL: func @gemv_token_tail
+// CHECK: scf.parallel (%[[GROUP:.*]], %{{.*}}) = (%c0, %c0) to (%c2, %c8)
+// CHECK:   %[[FIRST:.*]] = arith.muli %[[GROUP]], %c4 : index
+// CHECK:   %[[T1:.*]] = arith.addi %[[FIRST]], %c1 : index
+// CHECK:   arith.minui %[[T1]], %c4 : index
+// CHECK:   scf.parallel {{.*}} -> (i32, i32, i32, i32) {
+// CHECK:   %[[OK1:.*]] = arith.cmpi ult, %[[T1]], %c5 : index
+// CHECK:   scf.if %[[OK1]] {
+func.func @gemv_token_tail(%q: tensor<5x128xi8>, %p: tensor<8x32xi8>) -> tensor<5x8xi32> {
+  %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<5x128xi8>, tensor<8x32xi8> -> tensor<5x8xi32>
+  return %acc : tensor<5x8xi32>
 }
 
 // -----

@@ -24,7 +24,7 @@ using namespace mlir::bitnet;
 namespace {
 
 struct GemvCase {
-  int64_t n, m, k, rowsPerWarp;
+  int64_t n, m, k, rowsPerWarp, tokensPerWarp; // 0: derived
 };
 
 std::string gemvSource(int64_t n, int64_t m, int64_t k) {
@@ -69,6 +69,7 @@ TEST_P(GpuGemvOnCpu, MatchesReference) {
       [&](mlir::OpPassManager &pm) {
         GpuCodegenOptions options;
         options.rowsPerWarp = c.rowsPerWarp;
+        options.tokensPerWarp = c.tokensPerWarp;
         addGpuKernelPasses(pm, options);
         // The lanes of a warp one after another; warps on threads.
         pm.addPass(createWarpLoopsToCpuPass());
@@ -89,16 +90,19 @@ TEST_P(GpuGemvOnCpu, MatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, GpuGemvOnCpu,
-    ::testing::Values(GemvCase{1, 77, 200, 4},   // M and K tails
-                      GemvCase{1, 64, 128, 4},   // one block per row
-                      GemvCase{3, 33, 1000, 3},  // several tokens, R not dividing M
-                      GemvCase{1, 5, 4100, 1},   // more chunks than lanes
-                      GemvCase{2, 130, 2560, 2}, // the 2B4T K
-                      GemvCase{1, 3, 7, 8}),     // rows-per-warp > M
+    ::testing::Values(GemvCase{1, 77, 200, 4, 1},   // M and K tails
+                      GemvCase{1, 64, 128, 0, 0},   // one block per row, derived tile
+                      GemvCase{3, 33, 1000, 3, 1},  // several tokens, R not dividing M
+                      GemvCase{1, 5, 4100, 1, 1},   // more chunks than lanes
+                      GemvCase{2, 130, 2560, 2, 2}, // the 2B4T K, 2 tokens per warp
+                      GemvCase{1, 3, 7, 8, 1},      // rows-per-warp > M
+                      GemvCase{5, 9, 300, 0, 0},    // derived: 4 tokens per warp, N tail
+                      GemvCase{7, 10, 384, 3, 2}),  // token and row tails together
     [](const ::testing::TestParamInfo<GemvCase> &info) {
       const GemvCase &c = info.param;
       return "n" + std::to_string(c.n) + "_m" + std::to_string(c.m) + "_k" +
-             std::to_string(c.k) + "_r" + std::to_string(c.rowsPerWarp);
+             std::to_string(c.k) + "_r" + std::to_string(c.rowsPerWarp) + "_t" +
+             std::to_string(c.tokensPerWarp);
     });
 
 struct RowsCase {

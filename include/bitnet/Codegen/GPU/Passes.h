@@ -34,7 +34,8 @@ inline constexpr llvm::StringLiteral kWarpLanesAttrName = "bitnet.warp_lanes";
 /// What the GPU half of the pipeline is asked for (bitnet-gpu-pipeline's
 /// options).
 struct GpuCodegenOptions {
-  int64_t rowsPerWarp = 4;
+  int64_t rowsPerWarp = 0;   // 0: derived from the token count
+  int64_t tokensPerWarp = 0; // 0: derived from the token count
   int64_t warpsPerBlock = 4;
 };
 
