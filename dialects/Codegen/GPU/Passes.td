@@ -34,6 +34,11 @@ def TernaryGemvToWarpLoopsPass : Pass<"bitnet-gpu-ternary-gemv"> {
       (the plane masks keep every `acc_c` a multiple of `4^(3-c)`, so the
       shifts are exact); `sum(q)` is computed once per chunk for all rows.
 
+    When the product's only user is a `bitnet.dequantize`, the kernel
+    stores `(float(acc) * weight_scale) / scales[token]` (the reference's
+    order) as f32 in its place: a BitLinear layer is then this kernel and
+    the quantization's.
+
     Activations are read in rows of `paddedK` bytes (zero padded with
     `tensor.pad` when K is not a multiple of 128; i2s pads weights with code
     1, weight 0). Loads are 16-byte aligned: rows are multiples of 32 bytes,

@@ -176,119 +176,191 @@ std::pair<int64_t, int64_t> warpTile(int64_t rows, int64_t tokens, int64_t rowsO
   return {std::min(rowsPerWarp, rows), std::min(tokensPerWarp, tokens)};
 }
 
+/// A dequantization the kernel applies as it stores (bitnet.dequantize of
+/// the product): y = (float(acc) * weightScale) / scales[token], in the
+/// reference's order, so the i32 results never reach memory.
+struct DequantEpilogue {
+  Value scales;      // tensor<N x f32>
+  Value weightScale; // tensor<f32>, or null
+  RankedTensorType resultType;
+};
+
+/// The product `op` is an i2s GEMV this pass generates.
+bool isGemv(TernaryMatmulOp op) {
+  return op.getFormat() == PackedFormat::i2s && op.getActivations().getType().hasStaticShape() &&
+         op.getWeight().getType().hasStaticShape();
+}
+
+/// The dequantization that is the only user of `op`'s result, if any.
+DequantizeOp fusableDequantize(TernaryMatmulOp op) {
+  if (!op->hasOneUse())
+    return nullptr;
+  auto dequant = dyn_cast<DequantizeOp>(*op->getUsers().begin());
+  return dequant && dequant.getValues() == op.getResult() ? dequant : nullptr;
+}
+
+/// Replaces `root` (the product, or the dequantization of it) with the GEMV
+/// kernel computing `op`, storing i32 accumulators or, with `dequant`,
+/// dequantized floats.
+void buildGemv(PatternRewriter &rewriter, Operation *root, TernaryMatmulOp op,
+               int64_t rowsOption, int64_t tokensOption,
+               const std::optional<DequantEpilogue> &dequant) {
+  auto qType = op.getActivations().getType();
+  auto wType = op.getWeight().getType();
+  GemvShape s;
+  s.tokens = qType.getDimSize(0);
+  s.k = qType.getDimSize(1);
+  s.rows = wType.getDimSize(0);
+  s.rowBytes = wType.getDimSize(1);
+  s.paddedK = s.rowBytes * kCodePlanes;
+  s.chunks = s.rowBytes / kChunkBytes;
+  std::tie(s.rowsPerWarp, s.tokensPerWarp) =
+      warpTile(s.rows, s.tokens, rowsOption, tokensOption);
+  s.warps = (s.rows + s.rowsPerWarp - 1) / s.rowsPerWarp;
+  s.tokenGroups = (s.tokens + s.tokensPerWarp - 1) / s.tokensPerWarp;
+
+  ImplicitLocOpBuilder b(root->getLoc(), rewriter);
+  Type i8 = b.getI8Type(), i32 = b.getI32Type(), f32 = b.getF32Type();
+  // Whole 16-byte activation loads: rows of paddedK bytes, zero tail.
+  Value q = op.getActivations();
+  if (s.paddedK != s.k) {
+    auto padded = RankedTensorType::get({s.tokens, s.paddedK}, i8);
+    OpFoldResult none = b.getIndexAttr(0);
+    Value zero = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
+    q = tensor::PadOp::create(b, padded, q, ArrayRef<OpFoldResult>{none, none},
+                              ArrayRef<OpFoldResult>{none, b.getIndexAttr(s.paddedK - s.k)},
+                              zero);
+  }
+  Value qBuf = bufferization::ToBufferOp::create(
+      b, MemRefType::get({s.tokens, s.paddedK}, i8), q, /*read_only=*/true);
+  Value wBuf = bufferization::ToBufferOp::create(
+      b, MemRefType::get({s.rows, s.rowBytes}, i8), op.getWeight(), /*read_only=*/true);
+  Value scalesBuf, weightScaleBuf;
+  if (dequant) {
+    scalesBuf = bufferization::ToBufferOp::create(b, MemRefType::get({s.tokens}, f32),
+                                                  dequant->scales, /*read_only=*/true);
+    if (dequant->weightScale)
+      weightScaleBuf = bufferization::ToBufferOp::create(b, MemRefType::get({}, f32),
+                                                         dequant->weightScale,
+                                                         /*read_only=*/true);
+  }
+  auto outType = MemRefType::get({s.tokens, s.rows}, dequant ? f32 : i32);
+  Value out = memref::AllocOp::create(b, outType, b.getI64IntegerAttr(64));
+  Value c0 = indexConst(b, 0), c1 = indexConst(b, 1);
+  scf::ParallelOp::create(
+      b, ValueRange{c0, c0}, ValueRange{indexConst(b, s.tokenGroups), indexConst(b, s.warps)},
+      ValueRange{c1, c1}, [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+        ImplicitLocOpBuilder wb(loc, nested);
+        // Rows past M and tokens past N (the last warp, the last token
+        // group) load row M - 1 / token N - 1 and store nothing.
+        auto span = [&](Value group, int64_t count, int64_t limit, SmallVector<Value> &all,
+                        SmallVector<Value> &clamped) {
+          Value first = arith::MulIOp::create(wb, group, indexConst(wb, count));
+          for (int64_t i = 0; i < count; ++i) {
+            all.push_back(arith::AddIOp::create(wb, first, indexConst(wb, i)));
+            clamped.push_back(arith::MinUIOp::create(wb, all.back(), indexConst(wb, limit - 1)));
+          }
+        };
+        SmallVector<Value> tokens, loadTokens, rows, loadRows;
+        span(ivs[0], s.tokensPerWarp, s.tokens, tokens, loadTokens);
+        span(ivs[1], s.rowsPerWarp, s.rows, rows, loadRows);
+        Value zero = arith::ConstantOp::create(wb, wb.getI32IntegerAttr(0));
+        SmallVector<Value> inits(s.tokensPerWarp * s.rowsPerWarp, zero);
+        auto lanes = scf::ParallelOp::create(
+            wb, ValueRange{indexConst(wb, 0)}, ValueRange{indexConst(wb, 32)},
+            ValueRange{indexConst(wb, 1)}, inits,
+            [&](OpBuilder &laneBuilder, Location laneLoc, ValueRange lane, ValueRange) {
+              ImplicitLocOpBuilder lb(laneLoc, laneBuilder);
+              SmallVector<Value> partials =
+                  lanePartialSums(lb, s, qBuf, wBuf, loadTokens, loadRows, lane[0]);
+              auto reduce = scf::ReduceOp::create(lb, partials);
+              for (Region &region : reduce.getReductions()) {
+                Block &combiner = region.front();
+                OpBuilder::InsertionGuard guard(lb);
+                lb.setInsertionPointToEnd(&combiner);
+                scf::ReduceReturnOp::create(
+                    lb, arith::AddIOp::create(lb, combiner.getArgument(0),
+                                              combiner.getArgument(1))
+                            .getResult());
+              }
+            });
+        lanes->setAttr(kWarpLanesAttrName, wb.getUnitAttr());
+        bool rowTail = s.rows % s.rowsPerWarp != 0, tokenTail = s.tokens % s.tokensPerWarp != 0;
+        for (int64_t t = 0; t < s.tokensPerWarp; ++t) {
+          for (int64_t r = 0; r < s.rowsPerWarp; ++r) {
+            auto store = [&](OpBuilder &sb, Location sl) {
+              Value result = lanes.getResult(t * s.rowsPerWarp + r);
+              if (dequant) {
+                ImplicitLocOpBuilder db(sl, sb);
+                result = arith::SIToFPOp::create(db, f32, result);
+                if (weightScaleBuf)
+                  result = arith::MulFOp::create(
+                      db, result, memref::LoadOp::create(db, weightScaleBuf, ValueRange{}));
+                result = arith::DivFOp::create(
+                    db, result, memref::LoadOp::create(db, scalesBuf, ValueRange{tokens[t]}));
+              }
+              memref::StoreOp::create(sb, sl, result, out, ValueRange{tokens[t], rows[r]});
+            };
+            if (!rowTail && !tokenTail) {
+              store(wb, loc);
+              continue;
+            }
+            Value inRange = arith::ConstantOp::create(wb, wb.getBoolAttr(true));
+            if (rowTail)
+              inRange = arith::AndIOp::create(
+                  wb, inRange,
+                  arith::CmpIOp::create(wb, arith::CmpIPredicate::ult, rows[r],
+                                        indexConst(wb, s.rows)));
+            if (tokenTail)
+              inRange = arith::AndIOp::create(
+                  wb, inRange,
+                  arith::CmpIOp::create(wb, arith::CmpIPredicate::ult, tokens[t],
+                                        indexConst(wb, s.tokens)));
+            scf::IfOp::create(wb, inRange, [&](OpBuilder &sb, Location sl) {
+              store(sb, sl);
+              scf::YieldOp::create(sb, sl);
+            });
+          }
+        }
+      });
+  Type resultType = dequant ? Type(dequant->resultType) : Type(op.getType());
+  rewriter.replaceOp(root, bufferization::ToTensorOp::create(b, resultType, out,
+                                                             /*restrict=*/true,
+                                                             /*writable=*/true));
+  if (root != op.getOperation())
+    rewriter.eraseOp(op);
+}
+
+/// bitnet.ternary_matmul alone (no dequantization to fuse).
 struct I2sGemvKernel : OpRewritePattern<TernaryMatmulOp> {
   I2sGemvKernel(MLIRContext *ctx, int64_t rowsPerWarp, int64_t tokensPerWarp)
       : OpRewritePattern(ctx), rowsPerWarp(rowsPerWarp), tokensPerWarp(tokensPerWarp) {}
 
   LogicalResult matchAndRewrite(TernaryMatmulOp op, PatternRewriter &rewriter) const override {
-    if (op.getFormat() != PackedFormat::i2s)
-      return rewriter.notifyMatchFailure(op, "not i2s");
-    auto qType = op.getActivations().getType();
-    auto wType = op.getWeight().getType();
-    if (!qType.hasStaticShape() || !wType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes");
-    GemvShape s;
-    s.tokens = qType.getDimSize(0);
-    s.k = qType.getDimSize(1);
-    s.rows = wType.getDimSize(0);
-    s.rowBytes = wType.getDimSize(1);
-    s.paddedK = s.rowBytes * kCodePlanes;
-    s.chunks = s.rowBytes / kChunkBytes;
-    std::tie(s.rowsPerWarp, s.tokensPerWarp) =
-        warpTile(s.rows, s.tokens, rowsPerWarp, tokensPerWarp);
-    s.warps = (s.rows + s.rowsPerWarp - 1) / s.rowsPerWarp;
-    s.tokenGroups = (s.tokens + s.tokensPerWarp - 1) / s.tokensPerWarp;
+    if (!isGemv(op))
+      return rewriter.notifyMatchFailure(op, "not an i2s product of static shape");
+    if (fusableDequantize(op))
+      return rewriter.notifyMatchFailure(op, "its dequantization takes it");
+    buildGemv(rewriter, op, op, rowsPerWarp, tokensPerWarp, std::nullopt);
+    return success();
+  }
 
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Type i8 = b.getI8Type(), i32 = b.getI32Type();
-    // Whole 16-byte activation loads: rows of paddedK bytes, zero tail.
-    Value q = op.getActivations();
-    if (s.paddedK != s.k) {
-      auto padded = RankedTensorType::get({s.tokens, s.paddedK}, i8);
-      OpFoldResult none = b.getIndexAttr(0);
-      Value zero = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
-      q = tensor::PadOp::create(b, padded, q, ArrayRef<OpFoldResult>{none, none},
-                                ArrayRef<OpFoldResult>{none, b.getIndexAttr(s.paddedK - s.k)},
-                                zero);
-    }
-    Value qBuf = bufferization::ToBufferOp::create(
-        b, MemRefType::get({s.tokens, s.paddedK}, i8), q, /*read_only=*/true);
-    Value wBuf = bufferization::ToBufferOp::create(
-        b, MemRefType::get({s.rows, s.rowBytes}, i8), op.getWeight(), /*read_only=*/true);
-    auto outType = MemRefType::get({s.tokens, s.rows}, i32);
-    Value out = memref::AllocOp::create(b, outType, b.getI64IntegerAttr(64));
+  int64_t rowsPerWarp, tokensPerWarp;
+};
 
-    Value c0 = indexConst(b, 0), c1 = indexConst(b, 1);
-    scf::ParallelOp::create(
-        b, ValueRange{c0, c0}, ValueRange{indexConst(b, s.tokenGroups), indexConst(b, s.warps)},
-        ValueRange{c1, c1}, [&](OpBuilder &nested, Location loc, ValueRange ivs) {
-          ImplicitLocOpBuilder wb(loc, nested);
-          // Rows past M and tokens past N (the last warp, the last token
-          // group) load row M - 1 / token N - 1 and store nothing.
-          auto span = [&](Value group, int64_t count, int64_t limit, SmallVector<Value> &all,
-                          SmallVector<Value> &clamped) {
-            Value first = arith::MulIOp::create(wb, group, indexConst(wb, count));
-            for (int64_t i = 0; i < count; ++i) {
-              all.push_back(arith::AddIOp::create(wb, first, indexConst(wb, i)));
-              clamped.push_back(arith::MinUIOp::create(wb, all.back(), indexConst(wb, limit - 1)));
-            }
-          };
-          SmallVector<Value> tokens, loadTokens, rows, loadRows;
-          span(ivs[0], s.tokensPerWarp, s.tokens, tokens, loadTokens);
-          span(ivs[1], s.rowsPerWarp, s.rows, rows, loadRows);
-          Value zero = arith::ConstantOp::create(wb, wb.getI32IntegerAttr(0));
-          SmallVector<Value> inits(s.tokensPerWarp * s.rowsPerWarp, zero);
-          auto lanes = scf::ParallelOp::create(
-              wb, ValueRange{indexConst(wb, 0)}, ValueRange{indexConst(wb, 32)},
-              ValueRange{indexConst(wb, 1)}, inits,
-              [&](OpBuilder &laneBuilder, Location laneLoc, ValueRange lane, ValueRange) {
-                ImplicitLocOpBuilder lb(laneLoc, laneBuilder);
-                SmallVector<Value> partials =
-                    lanePartialSums(lb, s, qBuf, wBuf, loadTokens, loadRows, lane[0]);
-                auto reduce = scf::ReduceOp::create(lb, partials);
-                for (Region &region : reduce.getReductions()) {
-                  Block &combiner = region.front();
-                  OpBuilder::InsertionGuard guard(lb);
-                  lb.setInsertionPointToEnd(&combiner);
-                  scf::ReduceReturnOp::create(
-                      lb, arith::AddIOp::create(lb, combiner.getArgument(0),
-                                                combiner.getArgument(1))
-                              .getResult());
-                }
-              });
-          lanes->setAttr(kWarpLanesAttrName, wb.getUnitAttr());
-          bool rowTail = s.rows % s.rowsPerWarp != 0, tokenTail = s.tokens % s.tokensPerWarp != 0;
-          for (int64_t t = 0; t < s.tokensPerWarp; ++t) {
-            for (int64_t r = 0; r < s.rowsPerWarp; ++r) {
-              auto store = [&](OpBuilder &sb, Location sl) {
-                memref::StoreOp::create(sb, sl, lanes.getResult(t * s.rowsPerWarp + r), out,
-                                        ValueRange{tokens[t], rows[r]});
-              };
-              if (!rowTail && !tokenTail) {
-                store(wb, loc);
-                continue;
-              }
-              Value inRange = arith::ConstantOp::create(wb, wb.getBoolAttr(true));
-              if (rowTail)
-                inRange = arith::AndIOp::create(
-                    wb, inRange,
-                    arith::CmpIOp::create(wb, arith::CmpIPredicate::ult, rows[r],
-                                          indexConst(wb, s.rows)));
-              if (tokenTail)
-                inRange = arith::AndIOp::create(
-                    wb, inRange,
-                    arith::CmpIOp::create(wb, arith::CmpIPredicate::ult, tokens[t],
-                                          indexConst(wb, s.tokens)));
-              scf::IfOp::create(wb, inRange, [&](OpBuilder &sb, Location sl) {
-                store(sb, sl);
-                scf::YieldOp::create(sb, sl);
-              });
-            }
-          }
-        });
-    rewriter.replaceOp(op, bufferization::ToTensorOp::create(b, op.getType(), out,
-                                                             /*restrict=*/true,
-                                                             /*writable=*/true));
+/// bitnet.dequantize of a product: the GEMV stores floats.
+struct I2sGemvDequantKernel : OpRewritePattern<DequantizeOp> {
+  I2sGemvDequantKernel(MLIRContext *ctx, int64_t rowsPerWarp, int64_t tokensPerWarp)
+      : OpRewritePattern(ctx), rowsPerWarp(rowsPerWarp), tokensPerWarp(tokensPerWarp) {}
+
+  LogicalResult matchAndRewrite(DequantizeOp dequant, PatternRewriter &rewriter) const override {
+    auto op = dequant.getValues().getDefiningOp<TernaryMatmulOp>();
+    if (!op || !isGemv(op) || fusableDequantize(op) != dequant ||
+        !dequant.getScales().getType().hasStaticShape())
+      return rewriter.notifyMatchFailure(dequant, "not the dequantization of a GEMV");
+    buildGemv(rewriter, dequant, op, rowsPerWarp, tokensPerWarp,
+              DequantEpilogue{dequant.getScales(), dequant.getWeightScale(),
+                              dequant.getType()});
     return success();
   }
 
@@ -306,7 +378,8 @@ struct TernaryGemvToWarpLoopsPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<I2sGemvKernel>(&getContext(), rowsPerWarp, tokensPerWarp);
+    patterns.add<I2sGemvKernel, I2sGemvDequantKernel>(&getContext(), rowsPerWarp,
+                                                     tokensPerWarp);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

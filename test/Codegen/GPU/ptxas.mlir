@@ -11,6 +11,8 @@
 // RUN: %ptxas -arch=sm_90 -v %t.gemv.sm90.ptx -o %t.gemv.sm90.cubin 2>&1 | FileCheck %s --check-prefix=GEMV90
 // RUN: bitnet-translate --gpu-binary-to-ptx --gpu-binary=norm_kernel %t.sm90.mlir -o %t.norm.sm90.ptx
 // RUN: %ptxas -arch=sm_90 -v %t.norm.sm90.ptx -o %t.norm.sm90.cubin 2>&1 | FileCheck %s --check-prefix=NORM90
+// RUN: bitnet-translate --gpu-binary-to-ptx --gpu-binary=layer_kernel_0 %t.sm80.mlir -o %t.layer.sm80.ptx
+// RUN: %ptxas -arch=sm_80 -v %t.layer.sm80.ptx -o %t.layer.sm80.cubin 2>&1 | FileCheck %s --check-prefix=LAYER80
 // RUN: bitnet-translate --gpu-binary-to-ptx --gpu-binary=batch_kernel %t.sm80.mlir -o %t.batch.sm80.ptx
 // RUN: %ptxas -arch=sm_80 -v %t.batch.sm80.ptx -o %t.batch.sm80.cubin 2>&1 | FileCheck %s --check-prefix=BATCH80
 
@@ -22,6 +24,8 @@
 // GEMV90: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // NORM90: Compiling entry function 'norm_kernel' for 'sm_90'
 // NORM90: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// LAYER80: Compiling entry function 'layer_kernel' for 'sm_80'
+// LAYER80: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // BATCH80: Compiling entry function 'batch_kernel' for 'sm_80'
 // BATCH80: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 func.func @ffn_down(%q: tensor<1x6912xi8>, %p: tensor<2560x1728xi8>) -> tensor<1x2560xi32> {
@@ -40,4 +44,14 @@ func.func @norm(%x: tensor<4x2560xf32>, %g: tensor<2560xf32>) -> (tensor<4x2560x
 func.func @batch(%q: tensor<8x2560xi8>, %p: tensor<13824x640xi8>) -> tensor<8x13824xi32> {
   %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<8x2560xi8>, tensor<13824x640xi8> -> tensor<8x13824xi32>
   return %acc : tensor<8x13824xi32>
+}
+
+// A BitLinear layer: quantization by warps, then the GEMV storing
+// dequantized floats (layer_kernel_0).
+func.func @layer(%x: tensor<1x2560xf32>, %p: tensor<640x640xi8>) -> tensor<1x640xf32> {
+  %q, %s = bitnet.quantize %x bits 8 : tensor<1x2560xf32> -> tensor<1x2560xi8>, tensor<1xf32>
+  %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<1x2560xi8>, tensor<640x640xi8> -> tensor<1x640xi32>
+  %ws = arith.constant dense<0.75> : tensor<f32>
+  %y = bitnet.dequantize %acc, %s, %ws : tensor<1x640xi32>, tensor<1xf32>, tensor<f32> -> tensor<1x640xf32>
+  return %y : tensor<1x640xf32>
 }

@@ -92,6 +92,45 @@ func.func @gemv_token_tail(%q: tensor<5x128xi8>, %p: tensor<8x32xi8>) -> tensor<
 
 // -----
 
+// A product whose only user is its dequantization: the kernel stores
+// (float(acc) * weight scale) / token scale, and the i32 results never
+// reach memory.
+// CHECK-LABEL: func @gemv_dequantized
+// CHECK-DAG: %[[S:.*]] = bufferization.to_buffer %arg1 read_only : tensor<1xf32> to memref<1xf32>
+// CHECK-DAG: %[[WS:.*]] = bufferization.to_buffer %arg3 read_only : tensor<f32> to memref<f32>
+// CHECK: %[[OUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x64xf32>
+// CHECK: %[[SUMS:.*]]:4 = scf.parallel
+// CHECK: %[[F:.*]] = arith.sitofp %[[SUMS]]#0 : i32 to f32
+// CHECK: %[[W:.*]] = memref.load %[[WS]][] : memref<f32>
+// CHECK: %[[SCALED:.*]] = arith.mulf %[[F]], %[[W]] : f32
+// CHECK: %[[T:.*]] = memref.load %[[S]][%{{.*}}] : memref<1xf32>
+// CHECK: %[[Y:.*]] = arith.divf %[[SCALED]], %[[T]] : f32
+// CHECK: memref.store %[[Y]], %[[OUT]]
+// CHECK-NOT: bitnet.dequantize
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable : memref<1x64xf32> to tensor<1x64xf32>
+func.func @gemv_dequantized(%q: tensor<1x128xi8>, %s: tensor<1xf32>, %p: tensor<64x32xi8>,
+                            %ws: tensor<f32>) -> tensor<1x64xf32> {
+  %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<1x128xi8>, tensor<64x32xi8> -> tensor<1x64xi32>
+  %y = bitnet.dequantize %acc, %s, %ws : tensor<1x64xi32>, tensor<1xf32>, tensor<f32> -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// A product used twice keeps its own kernel (i32 results); the
+// dequantization stays for the portable lowering.
+// CHECK-LABEL: func @gemv_used_twice
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<1x64xi32>
+// CHECK: bitnet.dequantize
+func.func @gemv_used_twice(%q: tensor<1x128xi8>, %s: tensor<1xf32>, %p: tensor<64x32xi8>)
+    -> (tensor<1x64xf32>, tensor<1x64xi32>) {
+  %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<1x128xi8>, tensor<64x32xi8> -> tensor<1x64xi32>
+  %y = bitnet.dequantize %acc, %s : tensor<1x64xi32>, tensor<1xf32> -> tensor<1x64xf32>
+  return %y, %acc : tensor<1x64xf32>, tensor<1x64xi32>
+}
+
+// -----
+
 // Other formats, unpacked weights and dynamic shapes keep the op.
 // CHECK-LABEL: func @not_gemv
 // CHECK-NOT: scf.parallel

@@ -39,6 +39,22 @@ std::string gemvSource(int64_t n, int64_t m, int64_t k) {
   )mlir", n, m, k, rowBytes).str();
 }
 
+/// `source` through the GPU kernel passes, then compiled for the CPU: the
+/// lanes of a warp one after another, the warps on threads, whatever is not
+/// a kernel by the portable lowering.
+std::unique_ptr<CompiledModule> kernelsOnCpu(const std::string &source,
+                                             const GpuCodegenOptions &options = {}) {
+  return std::make_unique<CompiledModule>(
+      [&](mlir::MLIRContext *ctx) {
+        return mlir::parseSourceString<mlir::ModuleOp>(source, mlir::ParserConfig(ctx));
+      },
+      [&](mlir::OpPassManager &pm) {
+        addGpuKernelPasses(pm, options);
+        pm.addPass(createWarpLoopsToCpuPass());
+        buildBitNetToLLVMPipeline(pm);
+      });
+}
+
 class GpuGemvOnCpu : public ::testing::TestWithParam<GemvCase> {};
 
 TEST_P(GpuGemvOnCpu, MatchesReference) {
@@ -62,19 +78,11 @@ TEST_P(GpuGemvOnCpu, MatchesReference) {
   ref::ternaryMatmul(q.data(), w.data(), c.n, c.m, c.k, expected.data());
 
   std::string source = gemvSource(c.n, c.m, c.k);
-  CompiledModule module(
-      [&](mlir::MLIRContext *ctx) {
-        return mlir::parseSourceString<mlir::ModuleOp>(source, mlir::ParserConfig(ctx));
-      },
-      [&](mlir::OpPassManager &pm) {
-        GpuCodegenOptions options;
-        options.rowsPerWarp = c.rowsPerWarp;
-        options.tokensPerWarp = c.tokensPerWarp;
-        addGpuKernelPasses(pm, options);
-        // The lanes of a warp one after another; warps on threads.
-        pm.addPass(createWarpLoopsToCpuPass());
-        buildBitNetToLLVMPipeline(pm);
-      });
+  GpuCodegenOptions options;
+  options.rowsPerWarp = c.rowsPerWarp;
+  options.tokensPerWarp = c.tokensPerWarp;
+  auto compiled = kernelsOnCpu(source, options);
+  CompiledModule &module = *compiled;
   ASSERT_TRUE(module.ok()) << module.error;
   auto gemv = module.lookup<void (*)(Acc2D *, I8_2D *, I8_2D *)>("gemv");
   ASSERT_NE(gemv, nullptr);
@@ -163,15 +171,8 @@ TEST_P(GpuQuantizeRowsOnCpu, MatchesReference) {
                                  std::to_string(c.rows) + "xi32>",
                     "%q, %s, %sums")
           .str();
-  CompiledModule module(
-      [&](mlir::MLIRContext *ctx) {
-        return mlir::parseSourceString<mlir::ModuleOp>(source, mlir::ParserConfig(ctx));
-      },
-      [&](mlir::OpPassManager &pm) {
-        addGpuKernelPasses(pm, GpuCodegenOptions());
-        pm.addPass(createWarpLoopsToCpuPass());
-        buildBitNetToLLVMPipeline(pm);
-      });
+  auto compiled = kernelsOnCpu(source);
+  CompiledModule &module = *compiled;
   ASSERT_TRUE(module.ok()) << module.error;
   struct Results {
     I8_2D q;
@@ -210,5 +211,67 @@ INSTANTIATE_TEST_SUITE_P(
              std::to_string(c.columns) + "_b" + std::to_string(c.bits) +
              (c.reciprocal ? "_reciprocal" : "");
     });
+
+struct LayerCase {
+  int64_t n, m, k;
+  int bits;
+};
+
+class GpuBitLinearOnCpu : public ::testing::TestWithParam<LayerCase> {};
+
+/// A whole BitLinear layer as GPU kernels (quantization by warps, then the
+/// GEMV storing dequantized floats), on the CPU: the reference's floats,
+/// bit for bit.
+TEST_P(GpuBitLinearOnCpu, MatchesReference) {
+  const LayerCase c = GetParam();
+  std::mt19937 rng(11 + c.m + c.k);
+  std::normal_distribution<float> value(0.0f, 1.5f);
+  std::uniform_int_distribution<int> trit(-1, 1);
+  std::vector<float> x(c.n * c.k);
+  std::vector<int8_t> w(c.m * c.k);
+  for (float &v : x)
+    v = value(rng);
+  for (int8_t &v : w)
+    v = static_cast<int8_t>(trit(rng));
+  const float weightScale = 0.8125f;
+  std::vector<float> expected(c.n * c.m);
+  ref::bitlinear(x.data(), w.data(), weightScale, c.n, c.m, c.k, c.bits, expected.data());
+  int64_t rowBytes = ref::packedRowBytes(ref::PackedFormat::I2S, c.k);
+  std::vector<int8_t> packed(c.m * rowBytes);
+  ref::pack(ref::PackedFormat::I2S, w.data(), c.m, c.k, reinterpret_cast<uint8_t *>(packed.data()));
+
+  std::string source = llvm::formatv(R"mlir(
+    func.func @layer(%x: tensor<{0}x{2}xf32>, %p: tensor<{1}x{3}xi8>) -> tensor<{0}x{1}xf32>
+        attributes {{llvm.emit_c_interface} {
+      %q, %s = bitnet.quantize %x bits {4} : tensor<{0}x{2}xf32> -> tensor<{0}x{2}xi8>, tensor<{0}xf32>
+      %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<{0}x{2}xi8>, tensor<{1}x{3}xi8> -> tensor<{0}x{1}xi32>
+      %ws = arith.constant dense<{5:e9}> : tensor<f32>
+      %y = bitnet.dequantize %acc, %s, %ws : tensor<{0}x{1}xi32>, tensor<{0}xf32>, tensor<f32> -> tensor<{0}x{1}xf32>
+      return %y : tensor<{0}x{1}xf32>
+    }
+  )mlir", c.n, c.m, c.k, rowBytes, c.bits, weightScale).str();
+  auto compiled = kernelsOnCpu(source);
+  CompiledModule &module = *compiled;
+  ASSERT_TRUE(module.ok()) << module.error;
+  auto layer = module.lookup<void (*)(F32_2D *, F32_2D *, I8_2D *)>("layer");
+  ASSERT_NE(layer, nullptr);
+  auto xView = view<float, 2>(x, {c.n, c.k});
+  auto pView = view<int8_t, 2>(packed, {c.m, rowBytes});
+  F32_2D result;
+  layer(&result, &xView, &pView);
+  std::vector<float> actual = take(result);
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i)
+    ASSERT_EQ(actual[i], expected[i]) << "token " << i / c.m << ", output " << i % c.m;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, GpuBitLinearOnCpu,
+                         ::testing::Values(LayerCase{1, 77, 300, 8}, LayerCase{3, 64, 256, 8},
+                                           LayerCase{5, 33, 200, 4}),
+                         [](const ::testing::TestParamInfo<LayerCase> &info) {
+                           const LayerCase &c = info.param;
+                           return "n" + std::to_string(c.n) + "_m" + std::to_string(c.m) + "_k" +
+                                  std::to_string(c.k) + "_a" + std::to_string(c.bits);
+                         });
 
 } // namespace
