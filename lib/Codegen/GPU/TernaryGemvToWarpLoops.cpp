@@ -191,12 +191,17 @@ bool isGemv(TernaryMatmulOp op) {
          op.getWeight().getType().hasStaticShape();
 }
 
-/// The dequantization that is the only user of `op`'s result, if any.
+/// The dequantization the GEMV of `op` can apply as it stores: the only
+/// user of `op`'s result, with static scales and result. Both patterns ask this, so a
+/// product is always taken by exactly one of them.
 DequantizeOp fusableDequantize(TernaryMatmulOp op) {
   if (!op->hasOneUse())
     return nullptr;
   auto dequant = dyn_cast<DequantizeOp>(*op->getUsers().begin());
-  return dequant && dequant.getValues() == op.getResult() ? dequant : nullptr;
+  if (!dequant || dequant.getValues() != op.getResult() ||
+      !dequant.getScales().getType().hasStaticShape() || !dequant.getType().hasStaticShape())
+    return nullptr;
+  return dequant;
 }
 
 /// Replaces `root` (the product, or the dequantization of it) with the GEMV
@@ -355,8 +360,7 @@ struct I2sGemvDequantKernel : OpRewritePattern<DequantizeOp> {
 
   LogicalResult matchAndRewrite(DequantizeOp dequant, PatternRewriter &rewriter) const override {
     auto op = dequant.getValues().getDefiningOp<TernaryMatmulOp>();
-    if (!op || !isGemv(op) || fusableDequantize(op) != dequant ||
-        !dequant.getScales().getType().hasStaticShape())
+    if (!op || !isGemv(op) || fusableDequantize(op) != dequant)
       return rewriter.notifyMatchFailure(dequant, "not the dequantization of a GEMV");
     buildGemv(rewriter, dequant, op, rowsPerWarp, tokensPerWarp,
               DequantEpilogue{dequant.getScales(), dequant.getWeightScale(),

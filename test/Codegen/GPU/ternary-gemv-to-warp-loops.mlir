@@ -131,6 +131,20 @@ func.func @gemv_used_twice(%q: tensor<1x128xi8>, %s: tensor<1xf32>, %p: tensor<6
 
 // -----
 
+// Scales of dynamic size: the product gets its own kernel (i32 results),
+// the dequantization stays.
+// CHECK-LABEL: func @gemv_dynamic_scales
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<1x64xi32>
+// CHECK: bitnet.dequantize %{{.*}}, %arg1 : tensor<1x64xi32>, tensor<?xf32> -> tensor<1x64xf32>
+func.func @gemv_dynamic_scales(%q: tensor<1x128xi8>, %s: tensor<?xf32>, %p: tensor<64x32xi8>)
+    -> tensor<1x64xf32> {
+  %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<1x128xi8>, tensor<64x32xi8> -> tensor<1x64xi32>
+  %y = bitnet.dequantize %acc, %s : tensor<1x64xi32>, tensor<?xf32> -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
 // Other formats, unpacked weights and dynamic shapes keep the op.
 // CHECK-LABEL: func @not_gemv
 // CHECK-NOT: scf.parallel
