@@ -43,7 +43,8 @@ def BitNet_PackedFormat : I32EnumAttr<"PackedFormat",
     "layout of packed ternary weights", [
   I32EnumAttrCase<"i2s", 0>,
   I32EnumAttrCase<"tl1", 1>,
-  I32EnumAttrCase<"tl2", 2>
+  I32EnumAttrCase<"tl2", 2>,
+  I32EnumAttrCase<"t5", 3>
 ]> {
   let cppNamespace = "::mlir::bitnet";
   let genSpecializedAttr = 0;
@@ -51,7 +52,7 @@ def BitNet_PackedFormat : I32EnumAttr<"PackedFormat",
 
 def BitNet_PackedFormatAttr : EnumAttr<BitNet_Dialect, BitNet_PackedFormat,
                                        "format"> {
-  let summary = "Packed ternary weight format (i2s | tl1 | tl2)";
+  let summary = "Packed ternary weight format (i2s | tl1 | tl2 | t5)";
   let description = [{
     * `i2s`: 2 bits per weight, blocks of 128 weights along K as in
       bitnet.cpp's x86 I2_S; multiply-add kernels.
@@ -59,6 +60,9 @@ def BitNet_PackedFormatAttr : EnumAttr<BitNet_Dialect, BitNet_PackedFormat,
       lookup-table kernels.
     * `tl2`: 5/3 bits per weight, a sign bit and a 4-bit index per triple of
       weights; lookup-table kernels with mirror consolidation.
+    * `t5`: 1.6 bits per weight, five weights per byte as a base-3 number in
+      fixed point, blocks of 160 weights along K; multiply-add kernels that
+      decode with byte adds (or a table lookup where the target has one).
 
     Every layout is documented bit by bit in `docs/formats.md`.
   }];

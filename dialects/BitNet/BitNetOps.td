@@ -433,4 +433,33 @@ def BitNet_AddPairsOp : BitNet_Op<"add_pairs", [AllTypesMatch<["acc", "result"]>
   let hasVerifier = 1;
 }
 
+def BitNet_LookupOp : BitNet_Op<"lookup", [AllTypesMatch<["indices", "result"]>]> {
+  let summary = "per-lane byte table lookup";
+  let description = [{
+    ```
+    result[i] = table[zext(indices[i]) mod T]      (T = the table's length)
+    ```
+
+    The lookup step of kernels that decode packed weights through a table.
+    `T` is a power of two from 16 to 256. `convert-bitnet-dot4-to-llvm`
+    lowers it to AVX-512 VBMI `vpermb` / `vpermi2b` (64 lanes, tables of
+    64, 128 or 256 bytes, the last as two `vpermi2b` and a blend on bit 7)
+    where the target has them, else to portable code that reads one lane at
+    a time.
+
+    Example:
+
+    ```mlir
+    %r = bitnet.lookup %table[%bytes] : vector<256xi8>, vector<64xi8>
+    ```
+  }];
+  let arguments = (ins FixedVectorOfRankAndType<[1], [I8]>:$table,
+                       FixedVectorOfRankAndType<[1], [I8]>:$indices);
+  let results = (outs FixedVectorOfRankAndType<[1], [I8]>:$result);
+  let assemblyFormat = [{
+    $table `[` $indices `]` attr-dict `:` type($table) `,` type($indices)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // BITNET_OPS_TD

@@ -284,20 +284,20 @@ bool writeFile(const std::string &path, llvm::StringRef text) {
 /// module as it reached the back end (<prefix>.mlir) and the object that
 /// was loaded (<prefix>.o), so that bitnet-compile's output for the same
 /// module can be compared with what was timed.
-Compiled compile(int64_t n, int64_t m, int64_t k, bool kernels,
-                 const KernelTuning &tuning, std::string &error,
+Compiled compile(int64_t n, int64_t m, int64_t k, ref::PackedFormat format,
+                 bool kernels, const KernelTuning &tuning, std::string &error,
                  const std::string &savePrefix = "") {
   Compiled c;
   DialectRegistry registry;
   bitnet::registerAllDialects(registry);
   c.context = std::make_unique<MLIRContext>(registry);
-  int64_t bytes = ref::packedRowBytes(ref::PackedFormat::I2S, k);
+  int64_t bytes = ref::packedRowBytes(format, k);
   std::string source = llvm::formatv(R"mlir(
     func.func @mm(%q: tensor<{0}x{2}xi8>, %p: tensor<{1}x{3}xi8>) -> tensor<{0}x{1}xi32>
         attributes {{llvm.emit_c_interface} {
-      %a = bitnet.ternary_matmul %q, %p format <i2s> : tensor<{0}x{2}xi8>, tensor<{1}x{3}xi8> -> tensor<{0}x{1}xi32>
+      %a = bitnet.ternary_matmul %q, %p format <{4}> : tensor<{0}x{2}xi8>, tensor<{1}x{3}xi8> -> tensor<{0}x{1}xi32>
       return %a : tensor<{0}x{1}xi32>
-    })mlir", n, m, k, bytes).str();
+    })mlir", n, m, k, bytes, ref::formatName(format)).str();
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(source, ParserConfig(c.context.get()));
   if (!module) {
@@ -384,11 +384,13 @@ double smallestCallMicros(Matmul kernel) {
 }
 
 
-/// Random activations and i2s weights of one shape; for cold runs, copies
-/// of the weights totalling 256 MiB (far more than any L3), used in turn.
+/// Random activations and packed weights of one shape; for cold runs,
+/// copies of the weights totalling 256 MiB (far more than any L3), used in
+/// turn.
 struct Workload {
-  Workload(int64_t n, int64_t m, int64_t k, bool cold, std::mt19937 &rng)
-      : n(n), m(m), k(k), rowBytes(ref::packedRowBytes(ref::PackedFormat::I2S, k)),
+  Workload(int64_t n, int64_t m, int64_t k, ref::PackedFormat format, bool cold,
+           std::mt19937 &rng)
+      : n(n), m(m), k(k), format(format), rowBytes(ref::packedRowBytes(format, k)),
         weightBytes(m * rowBytes) {
     q.resize(n * k);
     packed.resize(weightBytes);
@@ -398,7 +400,7 @@ struct Workload {
       v = act(rng);
     for (int8_t &v : w)
       v = trit(rng);
-    ref::pack(ref::PackedFormat::I2S, w.data(), m, k, reinterpret_cast<uint8_t *>(packed.data()));
+    ref::pack(format, w.data(), m, k, reinterpret_cast<uint8_t *>(packed.data()));
     copies = std::max<int64_t>(2, (int64_t(256) << 20) / weightBytes);
     if (cold) {
       coldWeights.resize(copies * weightBytes);
@@ -406,7 +408,9 @@ struct Workload {
         std::memcpy(coldWeights.data() + c * weightBytes, packed.data(), weightBytes);
     }
   }
-  int64_t n, m, k, rowBytes, weightBytes, copies;
+  int64_t n, m, k;
+  ref::PackedFormat format;
+  int64_t rowBytes, weightBytes, copies;
   std::vector<int8_t> q, packed, coldWeights;
 };
 
@@ -507,7 +511,8 @@ int bench::runKernelBench(const KernelBenchOptions &options) {
   // right after it (the better of the two).
   ReadBandwidthProbe probe;
   std::map<int, double> bandwidth, peak, smallestCall;
-  Compiled smallest = compile(1, kSmallestM, kSmallestK, true, tuning, error);
+  Compiled smallest =
+      compile(1, kSmallestM, kSmallestK, ref::PackedFormat::I2S, true, tuning, error);
   if (!smallest.fn) {
     llvm::errs() << "bitnet-bench: " << error << "\n";
     return 1;
@@ -531,11 +536,11 @@ int bench::runKernelBench(const KernelBenchOptions &options) {
                                     threads, bandwidth[threads], peakInstruction,
                                     peak[threads], kSmallestM, kSmallestK,
                                     smallestCall[threads]);
-    llvm::outs() << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,5} {6,10} "
-                                  "{7,8} {8,9} {9,7} {10,6} {11,6} {12,9}\n",
-                                  "shape", "M", "K", "N", "thr", "cache", "us",
+    llvm::outs() << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,-4} {5,4} {6,5} {7,10} "
+                                  "{8,8} {9,9} {10,7} {11,6} {12,6} {13,9} {14,7}\n",
+                                  "shape", "M", "K", "N", "fmt", "thr", "cache", "us",
                                   "GOPS", "weightGB/s", "roofGB/s", "bw%", "peak%",
-                                  "vs-naive");
+                                  "vs-naive", "vs-i2s");
   }
   llvm::raw_ostream &os = llvm::outs();
   bool first = true;
@@ -544,61 +549,73 @@ int bench::runKernelBench(const KernelBenchOptions &options) {
   std::mt19937 rng(1);
   for (const Shape &shape : shapes) {
     for (int64_t n : ns) {
-      Workload work(n, shape.m, shape.k, llvm::is_contained(caches, "cold"), rng);
-      int64_t weightBytes = work.weightBytes;
-      Compiled kernel = compile(n, shape.m, shape.k, true, tuning, error,
-                                first ? options.saveKernel : "");
-      if (!kernel.fn) {
-        llvm::errs() << "bitnet-bench: " << error << "\n";
-        return 1;
-      }
-      auto time = [&](Matmul fn, double budget, bool cold) {
-        return timeCalls(fn, work, cold, budget);
-      };
-      // The portable loops as the naive baseline (decode, one thread).
-      double naive = 0;
-      if (n == 1) {
-        omp_set_num_threads(1);
-        Compiled portable = compile(n, shape.m, shape.k, false, tuning, error);
-        if (portable.fn)
-          naive = time(portable.fn, 0.1, false);
-      }
-      for (int threads : threadCounts) {
-        omp_set_num_threads(threads);
-        for (const std::string &cache : caches) {
-          bool cold = cache == "cold";
-          double roof = cold ? probe.measure(threads, 2) : bandwidth[threads];
-          double t = time(kernel.fn, 0.3, cold);
-          if (cold)
-            roof = std::max(roof, probe.measure(threads, 2));
-          double ops = 2.0 * shape.m * shape.k * n;
-          double gops = ops / t / 1e9;
-          double weightGBps = double(weightBytes) / t / 1e9;
-          double bwRatio = weightGBps / roof;
-          double peakRatio = peak[threads] > 0 ? gops / peak[threads] : 0;
-          double vsNaive = threads == 1 && cache == "hot" && naive > 0 ? naive / t : 0;
-          if (json) {
-            os << (first ? "" : ",") << "\n  "
-               << llvm::formatv(
-                      "{{\"shape\": \"{0}\", \"m\": {1}, \"k\": {2}, \"n\": {3}, "
-                      "\"threads\": {4}, \"cache\": \"{5}\", \"format\": \"i2s\", "
-                      "\"us\": {6:f2}, \"gops\": {7:f2}, \"weight_gbps\": {8:f3}, "
-                      "\"bw_roof_ratio\": {9:f4}, \"peak_ratio\": {10:f4}, "
-                      "\"naive_us\": {11:f2}, \"read_bandwidth_gbps\": {12:f2}, "
-                      "\"peak_gops\": {13:f1}, \"smallest_call_us\": {14:f2}}",
-                      shape.name, shape.m, shape.k, n, threads, cache, t * 1e6, gops,
-                      weightGBps, bwRatio, peakRatio, vsNaive > 0 ? naive * 1e6 : 0.0,
-                      roof, peak[threads], smallestCall[threads]);
-          } else {
-            os << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,4} {5,5} {6,10:f1} "
-                                "{7,8:f1} {8,9:f2} {9,7:f1} {10,6:f1} {11,6:f1} {12,9}\n",
-                                shape.name, shape.m, shape.k, n, threads, cache,
-                                t * 1e6, gops, weightGBps, roof, 100 * bwRatio,
-                                100 * peakRatio,
-                                vsNaive > 0 ? llvm::formatv("{0:f1}x", vsNaive).str()
-                                            : std::string("-"));
+      // Microseconds of i2s per (threads, cache), for the other formats' ratio.
+      std::map<std::pair<int, std::string>, double> i2sMicros;
+      for (ref::PackedFormat format : options.formats) {
+        Workload work(n, shape.m, shape.k, format, llvm::is_contained(caches, "cold"), rng);
+        int64_t weightBytes = work.weightBytes;
+        Compiled kernel = compile(n, shape.m, shape.k, format, true, tuning, error,
+                                  first ? options.saveKernel : "");
+        if (!kernel.fn) {
+          llvm::errs() << "bitnet-bench: " << error << "\n";
+          return 1;
+        }
+        auto time = [&](Matmul fn, double budget, bool cold) {
+          return timeCalls(fn, work, cold, budget);
+        };
+        // The portable loops as the naive baseline (decode, one thread).
+        double naive = 0;
+        if (n == 1) {
+          omp_set_num_threads(1);
+          Compiled portable = compile(n, shape.m, shape.k, format, false, tuning, error);
+          if (portable.fn)
+            naive = time(portable.fn, 0.1, false);
+        }
+        for (int threads : threadCounts) {
+          omp_set_num_threads(threads);
+          for (const std::string &cache : caches) {
+            bool cold = cache == "cold";
+            double roof = cold ? probe.measure(threads, 2) : bandwidth[threads];
+            double t = time(kernel.fn, 0.3, cold);
+            if (cold)
+              roof = std::max(roof, probe.measure(threads, 2));
+            double ops = 2.0 * shape.m * shape.k * n;
+            double gops = ops / t / 1e9;
+            double weightGBps = double(weightBytes) / t / 1e9;
+            double bwRatio = weightGBps / roof;
+            double peakRatio = peak[threads] > 0 ? gops / peak[threads] : 0;
+            double vsNaive = threads == 1 && cache == "hot" && naive > 0 ? naive / t : 0;
+            const char *formatName = ref::formatName(format);
+            double &i2sTime = i2sMicros[{threads, cache}];
+            if (format == ref::PackedFormat::I2S)
+              i2sTime = t * 1e6;
+            double vsI2s =
+                format != ref::PackedFormat::I2S && i2sTime > 0 ? i2sTime / (t * 1e6) : 0;
+            if (json) {
+              os << (first ? "" : ",") << "\n  "
+                 << llvm::formatv(
+                        "{{\"shape\": \"{0}\", \"m\": {1}, \"k\": {2}, \"n\": {3}, "
+                        "\"threads\": {4}, \"cache\": \"{5}\", \"format\": \"{15}\", "
+                        "\"us\": {6:f2}, \"gops\": {7:f2}, \"weight_gbps\": {8:f3}, "
+                        "\"bw_roof_ratio\": {9:f4}, \"peak_ratio\": {10:f4}, "
+                        "\"naive_us\": {11:f2}, \"read_bandwidth_gbps\": {12:f2}, "
+                        "\"peak_gops\": {13:f1}, \"smallest_call_us\": {14:f2}}",
+                        shape.name, shape.m, shape.k, n, threads, cache, t * 1e6, gops,
+                        weightGBps, bwRatio, peakRatio, vsNaive > 0 ? naive * 1e6 : 0.0,
+                        roof, peak[threads], smallestCall[threads], formatName);
+            } else {
+              auto ratio = [](double r) {
+                return r > 0 ? llvm::formatv("{0:f2}x", r).str() : std::string("-");
+              };
+              os << llvm::formatv("{0,-14} {1,5} {2,5} {3,4} {4,-4} {5,4} {6,5} {7,10:f1} "
+                                  "{8,8:f1} {9,9:f2} {10,7:f1} {11,6:f1} {12,6:f1} {13,9} "
+                                  "{14,7}\n",
+                                  shape.name, shape.m, shape.k, n, formatName, threads,
+                                  cache, t * 1e6, gops, weightGBps, roof, 100 * bwRatio,
+                                  100 * peakRatio, ratio(vsNaive), ratio(vsI2s));
+            }
+            first = false;
           }
-          first = false;
         }
       }
     }
@@ -611,15 +628,17 @@ int bench::runKernelBench(const KernelBenchOptions &options) {
 }
 
 struct bench::KernelTimer::Impl {
-  Impl(int64_t n, int64_t m, int64_t k, bool cold) : rng(5), work(n, m, k, cold, rng), cold(cold) {}
+  Impl(int64_t n, int64_t m, int64_t k, ref::PackedFormat format, bool cold)
+      : rng(5), work(n, m, k, format, cold, rng), cold(cold) {}
   std::mt19937 rng;
   Workload work;
   bool cold;
   std::vector<int32_t> expected; // the reference's results, once
 };
 
-bench::KernelTimer::KernelTimer(int64_t n, int64_t m, int64_t k, bool cold)
-    : impl(std::make_unique<Impl>(n, m, k, cold)) {}
+bench::KernelTimer::KernelTimer(int64_t n, int64_t m, int64_t k,
+                                ref::PackedFormat format, bool cold)
+    : impl(std::make_unique<Impl>(n, m, k, format, cold)) {}
 
 bench::KernelTimer::~KernelTimer() = default;
 
@@ -630,7 +649,7 @@ double bench::KernelTimer::time(const std::string &mcpu, const std::string &tuni
     return -1;
   Workload &work = impl->work;
   KernelTuning tuning{&target, -1, 0, tuningFile};
-  Compiled kernel = compile(work.n, work.m, work.k, true, tuning, error);
+  Compiled kernel = compile(work.n, work.m, work.k, work.format, true, tuning, error);
   if (!kernel.fn)
     return -1;
   // A configuration that computes the wrong thing is not a candidate.
@@ -638,7 +657,7 @@ double bench::KernelTimer::time(const std::string &mcpu, const std::string &tuni
   if (expected.empty()) {
     expected.resize(work.n * work.m);
     std::vector<int8_t> weights(work.m * work.k);
-    ref::unpack(ref::PackedFormat::I2S, reinterpret_cast<const uint8_t *>(work.packed.data()),
+    ref::unpack(work.format, reinterpret_cast<const uint8_t *>(work.packed.data()),
                 work.m, work.k, weights.data());
     ref::ternaryMatmul(work.q.data(), weights.data(), work.n, work.m, work.k, expected.data());
   }

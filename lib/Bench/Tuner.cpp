@@ -10,7 +10,9 @@
 // tuning file compiled by bitnet-cpu-pipeline (the compiler's path) and
 // checked against the reference before it is timed. Decode products
 // (N = 1) are timed with cold weights, as a decode step reads them;
-// prefill products hot.
+// prefill products hot. Last, the format: t5 (1.6 bits per weight, more
+// decode work) against the i2s winner, alternating, kept only when it wins
+// by the confirmation margin.
 //
 //===----------------------------------------------------------------------===//
 
@@ -278,8 +280,9 @@ int bench::runTuner(const TuneOptions &options) {
   result.target = TuningTarget{target.cpu, target.features};
   for (const TuneShape &shape : shapes) {
     bool cold = shape.n == 1;
-    KernelTimer timer(shape.n, shape.m, shape.k, cold);
-    auto measure = [&](const std::map<std::string, int64_t> &fields, double &micros) {
+    KernelTimer timer(shape.n, shape.m, shape.k, ref::PackedFormat::I2S, cold);
+    auto measureWith = [&](KernelTimer &timer, const std::map<std::string, int64_t> &fields,
+                           double &micros) {
       std::string problem;
       if (!writeCandidate(shape, fields, candidatePath.str().str(), problem)) {
         error = problem;
@@ -295,6 +298,9 @@ int bench::runTuner(const TuneOptions &options) {
       }
       micros = seconds * 1e6;
       return true;
+    };
+    auto measure = [&](const std::map<std::string, int64_t> &fields, double &micros) {
+      return measureWith(timer, fields, micros);
     };
     ConfigSpace space(shape, target);
     if (!space.derivedConfig())
@@ -359,6 +365,31 @@ int bench::runTuner(const TuneOptions &options) {
     TernaryTuningEntry entry = entryFor(shape, best);
     entry.micros = bestMicros;
     entry.defaultMicros = defaultMicros;
+    if (options.tuneFormat) {
+      // t5 (its derived configuration) against the i2s winner, alternating.
+      KernelTimer t5Timer(shape.n, shape.m, shape.k, ref::PackedFormat::T5, cold);
+      const double unmeasured = std::numeric_limits<double>::infinity();
+      double t5Micros = unmeasured, i2sMicros = unmeasured;
+      for (int round = 0; round < kConfirmRounds; ++round) {
+        double micros = 0;
+        if (measureWith(t5Timer, {}, micros))
+          t5Micros = std::min(t5Micros, micros);
+        if (measure(best, micros))
+          i2sMicros = std::min(i2sMicros, micros);
+      }
+      bool t5Wins = t5Micros != unmeasured && i2sMicros != unmeasured &&
+                    t5Micros < i2sMicros * (1 - kConfirmMargin);
+      if (!options.quiet && t5Micros != unmeasured)
+        llvm::errs() << llvm::formatv("{0,6}x{1,-6} n={2,-4} t5 {3,9:f1} us against i2s "
+                                      "{4:f1} us: {5}\n",
+                                      shape.m, shape.k, shape.n, t5Micros, i2sMicros,
+                                      t5Wins ? "t5" : "i2s");
+      if (t5Wins) {
+        entry.fields.clear();
+        entry.format = "t5";
+        entry.micros = t5Micros;
+      }
+    }
     result.ternaryMatmul.push_back(entry);
   }
 

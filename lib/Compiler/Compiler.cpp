@@ -97,8 +97,8 @@ private:
 namespace {
 
 /// Notes, once the tile stage has chosen them, each kernel configuration
-/// the ternary products got (how many products share it) and where it came
-/// from: what `--timings` shows of the tuning.
+/// the ternary products got, with their packed format (how many products
+/// share it), and where it came from: what `--timings` shows of the tuning.
 class KernelConfigReport : public PassInstrumentation {
 public:
   KernelConfigReport(const CompileJob &job, const CompileCallbacks &callbacks)
@@ -117,7 +117,8 @@ public:
       std::string line;
       llvm::raw_string_ostream os(line);
       os << matmul.getWeight().getType().getDimSize(0) << "x" << q.getDimSize(1)
-         << " n=" << q.getDimSize(0) << ": " << config;
+         << " n=" << q.getDimSize(0) << " " << stringifyPackedFormat(*matmul.getFormat())
+         << ": " << config;
       ++counts[line];
     });
     callbacks.note("kernel configurations " +

@@ -99,6 +99,34 @@ struct TL2Layout {
   }
 };
 
+/// T5: 160 weights -> 32 bytes; byte j holds the codes of weights j + 32p
+/// (p = 0..4) as the base-3 number v = sum(c_p * 3^(4-p)) in fixed point,
+/// ceil(v * 256 / 243): digit p is the integer part of 3 * y_p / 256 with
+/// y_0 = byte, y_{p+1} = 3 * y_p mod 256, so decoders need only byte adds.
+struct T5Layout {
+  static constexpr int64_t kWeights = 160, kBytes = 32;
+
+  static void pack(const int8_t *w, uint8_t *out) {
+    for (int j = 0; j < 32; ++j) {
+      int v = 0;
+      for (int p = 0; p < 5; ++p)
+        v = 3 * v + code(w[j + 32 * p]);
+      out[j] = static_cast<uint8_t>((v * 256 + 242) / 243);
+    }
+  }
+
+  static void unpack(const uint8_t *in, int8_t *w) {
+    for (int j = 0; j < 32; ++j) {
+      int y = in[j];
+      for (int p = 0; p < 5; ++p) {
+        const int product = 3 * y;
+        w[j + 32 * p] = static_cast<int8_t>((product >> 8) - 1);
+        y = product & 0xFF;
+      }
+    }
+  }
+};
+
 template <typename Layout>
 void packRow(const int8_t *w, int64_t k, uint8_t *out) {
   const int64_t full = k / Layout::kWeights;
@@ -132,6 +160,8 @@ template <typename Fn> auto withLayout(PackedFormat f, Fn &&fn) {
     return fn(TL1Layout{});
   case PackedFormat::TL2:
     return fn(TL2Layout{});
+  case PackedFormat::T5:
+    return fn(T5Layout{});
   }
   return fn(I2SLayout{});
 }
@@ -150,22 +180,27 @@ const char *formatName(PackedFormat f) {
     return "tl1";
   case PackedFormat::TL2:
     return "tl2";
+  case PackedFormat::T5:
+    return "t5";
   }
   return "unknown";
 }
 
 std::optional<PackedFormat> parseFormat(std::string_view name) {
-  if (name.size() != 3)
+  if (name.size() < 2 || name.size() > 3)
     return std::nullopt;
-  char s[3] = {toLowerAscii(name[0]), toLowerAscii(name[1]),
-               toLowerAscii(name[2])};
-  const std::string_view lower(s, 3);
+  char s[3] = {};
+  for (size_t i = 0; i < name.size(); ++i)
+    s[i] = toLowerAscii(name[i]);
+  const std::string_view lower(s, name.size());
   if (lower == "i2s")
     return PackedFormat::I2S;
   if (lower == "tl1")
     return PackedFormat::TL1;
   if (lower == "tl2")
     return PackedFormat::TL2;
+  if (lower == "t5")
+    return PackedFormat::T5;
   return std::nullopt;
 }
 

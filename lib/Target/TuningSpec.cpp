@@ -116,8 +116,8 @@ bool parseEntry(const llvm::json::Object &object, TernaryTuningEntry &entry,
     llvm::StringRef name = key;
     if (name == "format") {
       std::optional<llvm::StringRef> text = value.getAsString();
-      if (!text || (*text != "i2s" && *text != "tl1" && *text != "tl2")) {
-        error = "\"format\" must be i2s, tl1 or tl2";
+      if (!text || !llvm::is_contained({"i2s", "tl1", "tl2", "t5"}, *text)) {
+        error = "\"format\" must be i2s, tl1, tl2 or t5";
         return false;
       }
       entry.format = text->str();

@@ -15,6 +15,8 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+
 using namespace mlir::bitnet;
 namespace cl = llvm::cl;
 
@@ -42,6 +44,11 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
   static cl::list<std::string> shapeList(
       "shape", cl::desc("Weight shapes MxK instead of the DESIGN shapes"),
       cl::CommaSeparated, cl::cat(category));
+  static cl::list<std::string> formatList(
+      "format",
+      cl::desc("Weight formats: i2s (default) and/or t5; each row of another "
+               "format shows its speed-up over i2s (vs-i2s) when i2s is timed too"),
+      cl::CommaSeparated, cl::cat(category));
   static DecodeTuningOptions decodeTuning(category);
   static cl::opt<std::string> tuningFile(
       "tuning-file",
@@ -67,6 +74,22 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
     options.threads.assign(threadList.begin(), threadList.end());
   if (!cacheList.empty())
     options.caches.assign(cacheList.begin(), cacheList.end());
+  if (!formatList.empty()) {
+    options.formats.clear();
+    for (const std::string &name : formatList) {
+      std::optional<ref::PackedFormat> format = ref::parseFormat(name);
+      if (!format || (*format != ref::PackedFormat::I2S && *format != ref::PackedFormat::T5)) {
+        llvm::errs() << "bitnet-bench: --format takes i2s and t5 (the formats with "
+                        "CPU kernels), not '" << name << "'\n";
+        return 1;
+      }
+      options.formats.push_back(*format);
+    }
+    // i2s first: the other formats' rows compare with it.
+    auto i2s = llvm::find(options.formats, ref::PackedFormat::I2S);
+    if (i2s != options.formats.end())
+      std::rotate(options.formats.begin(), i2s, std::next(i2s));
+  }
   if (!shapeList.empty()) {
     options.shapes.clear();
     for (const std::string &text : shapeList) {

@@ -43,6 +43,11 @@ int mlir::bitnet::bitnetTuneMain(int argc, char **argv) {
       "o", cl::desc("Tuning file to write (default: where bitnet-compile looks for this CPU's; "
                     "- for stdout)"),
       cl::value_desc("file"), cl::init(""), cl::cat(category));
+  static cl::opt<bool> tuneFormat(
+      "tune-format",
+      cl::desc("Also time the t5 format (1.6 bits per weight) against i2s, keeping it where "
+               "it wins (default true)"),
+      cl::init(true), cl::cat(category));
   static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
@@ -57,6 +62,7 @@ int mlir::bitnet::bitnetTuneMain(int argc, char **argv) {
   options.prefillTokens = prefillTokens;
   options.output = output;
   options.quiet = quiet;
+  options.tuneFormat = tuneFormat;
   if (!tokens.empty()) {
     options.tokens.assign(tokens.begin(), tokens.end());
     options.tokensGiven = true;

@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     w[i] = static_cast<int8_t>(2 + i < size ? data[2 + i] % 3 - 1 : 0);
 
   for (PackedFormat format :
-       {PackedFormat::I2S, PackedFormat::TL1, PackedFormat::TL2}) {
+       {PackedFormat::I2S, PackedFormat::TL1, PackedFormat::TL2,
+        PackedFormat::T5}) {
     std::vector<uint8_t> packed(m * packedRowBytes(format, k));
     pack(format, w.data(), m, k, packed.data());
     std::vector<int8_t> back(w.size());

@@ -14,7 +14,7 @@ include "mlir/Pass/PassBase.td"
 def SelectKernelConfigsPass : Pass<"bitnet-select-kernel-configs"> {
   let summary = "Choose each kernel's configuration for the target";
   let description = [{
-    Records on every `bitnet.ternary_matmul` of packed `i2s` weights with
+    Records on every `bitnet.ternary_matmul` of packed `i2s` or `t5` weights with
     static shapes the configuration of its kernel
     (`kernel_config = #bitnet.ternary_kernel<...>`): vector width, rows per
     parallel block, token and register tiles, decode prefetch distance and
@@ -68,21 +68,23 @@ def SelectKernelConfigsPass : Pass<"bitnet-select-kernel-configs"> {
 
 def ConvertTernaryMatmulToVectorPass
     : Pass<"convert-bitnet-ternary-matmul-to-vector"> {
-  let summary = "Generate SIMD kernels for bitnet.ternary_matmul on i2s weights";
+  let summary = "Generate SIMD kernels for bitnet.ternary_matmul on i2s and t5 weights";
   let description = [{
-    Lowers `bitnet.ternary_matmul` with `i2s` weights to vector code for the
+    Lowers `bitnet.ternary_matmul` with `i2s` or `t5` weights to vector code for the
     target's dot-product instruction (`CpuTargetInfo::dotProduct`): AVX-512
     VNNI, AVX2 / AVX-512BW `vpmaddubsw`, AArch64 `sdot`, plain NEON. Targets
     without integer SIMD keep the op for `convert-bitnet-to-linalg`. The
     multiply-adds are `bitnet.dot4` ops, lowered late by
     `convert-bitnet-dot4-to-llvm`.
 
-    The kernel reads the weights as unsigned 2-bit codes `c = w + 1` and
-    computes `sum(c * q) - sum(q)` per output. The activation codes are
-    first permuted, per token, so that each V-byte load of packed weights
-    (V = the vector width: 64, 32 or 16 bytes) meets four contiguous V-byte
-    activation slices: one load, four shift-and-mask decodes and four
-    `bitnet.dot4` per 4V weights and token. Where the dot product is
+    The kernel reads the weights as unsigned codes `c = w + 1` and
+    computes `sum(c * q) - sum(q)` per output. A packed byte holds P code
+    planes (i2s: 4, at shifts 6, 4, 2, 0; t5: 5, the base-3 digits of a
+    fixed-point byte, each the carry out of tripling the byte with byte
+    adds). The activation codes are first permuted, per token, so that
+    each V-byte load of packed weights (V = the vector width: 64, 32 or 16
+    bytes) meets P contiguous V-byte activation slices: one load, P decodes
+    and P `bitnet.dot4` per PV weights and token. Where the dot product is
     AVX2's `vpmaddubsw` (no VNNI), they are `bitnet.dot2` into i16
     accumulators instead, widened by `bitnet.add_pairs` into the i32 sums
     once per group of chunks (few enough that i16 cannot overflow): one
@@ -207,7 +209,7 @@ def TileFloatContractionsPass : Pass<"bitnet-tile-float-contractions"> {
 }
 
 def ConvertDot4ToLLVMPass : Pass<"convert-bitnet-dot4-to-llvm"> {
-  let summary = "Lower bitnet.dot4, dot2 and add_pairs to the target's instructions or to portable vector code";
+  let summary = "Lower bitnet.dot4, dot2, add_pairs and lookup to the target's instructions or to portable vector code";
   let description = [{
     Picks the instruction from the module's target (`#llvm.target`;
     `CpuTargetInfo::dotProduct`):
@@ -226,6 +228,10 @@ def ConvertDot4ToLLVMPass : Pass<"convert-bitnet-dot4-to-llvm"> {
     kernels) likewise: on AVX2 / AVX-512BW `vpmaddubsw` + `vpaddw` (for
     `a_fits_i8`) and `vpmaddwd` by ones + `vpaddd`; elsewhere widening
     multiplies and shuffled adds.
+
+    `bitnet.lookup` on 64 lanes with AVX-512 VBMI: `vpermb` (tables of up
+    to 64 bytes), `vpermi2b` (128), two `vpermi2b` and a blend on the
+    index's bit 7 (256); elsewhere one lane at a time.
 
     Runs after bufferization: the LLVM intrinsic calls are opaque to it.
   }];

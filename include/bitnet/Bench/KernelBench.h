@@ -11,6 +11,8 @@
 #ifndef BITNET_BENCH_KERNELBENCH_H
 #define BITNET_BENCH_KERNELBENCH_H
 
+#include "bitnet/Reference/Reference.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,6 +38,8 @@ struct KernelBenchOptions {
   std::vector<int> threads = {1, 2};
   std::vector<std::string> caches = {"hot", "cold"};
   std::vector<Shape> shapes = designShapes();
+  /// Weight formats, each timed beside i2s (the kernels of i2s and t5).
+  std::vector<ref::PackedFormat> formats = {ref::PackedFormat::I2S};
   /// The decode kernels' knobs (-1 / 0: the target's) and a tuning file.
   int64_t prefetchDistance = -1;
   int64_t decodeAccumulators = 0;
@@ -54,13 +58,13 @@ std::string validate(const KernelBenchOptions &options);
 /// stderr and 1 on failure.
 int runKernelBench(const KernelBenchOptions &options);
 
-/// One i2s product shape with random inputs (and, for cold runs, 256 MiB
+/// One product shape with random inputs and weights in `format` (and, for cold runs, 256 MiB
 /// of weight copies), timed with kernels compiled the way bitnet-compile
 /// compiles them: bitnet-cpu-pipeline for the host's architecture with a
 /// tuning file. What bitnet-tune measures candidates with.
 class KernelTimer {
 public:
-  KernelTimer(int64_t n, int64_t m, int64_t k, bool cold);
+  KernelTimer(int64_t n, int64_t m, int64_t k, ref::PackedFormat format, bool cold);
   ~KernelTimer();
   KernelTimer(const KernelTimer &) = delete;
   KernelTimer &operator=(const KernelTimer &) = delete;

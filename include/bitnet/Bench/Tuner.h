@@ -39,6 +39,9 @@ struct TuneOptions {
   bool tokensGiven = false; // -n was given (it goes with shapes only)
   std::string mcpu = "native";
   int threads = 2;
+  /// Also time the t5 format against the i2s winner (and keep it where it
+  /// wins): the tuning file then picks the format too.
+  bool tuneFormat = true;
   /// Seconds of timed calls per candidate.
   double secondsPerCandidate = 0.3;
   /// Output file; empty: defaultTuningFilePath(the CPU); "-": stdout.

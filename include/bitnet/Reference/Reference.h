@@ -26,21 +26,22 @@ namespace mlir::bitnet::ref {
 constexpr float kScaleFloor = 1e-5f;
 
 /// Packed ternary weight formats. See docs/formats.md.
-enum class PackedFormat { I2S, TL1, TL2 };
+enum class PackedFormat { I2S, TL1, TL2, T5 };
 
-/// Returns "i2s", "tl1" or "tl2".
+/// Returns "i2s", "tl1", "tl2" or "t5".
 const char *formatName(PackedFormat f);
 
-/// Parses a format name. Accepts "i2s", "tl1", "tl2" in any letter case;
+/// Parses a format name. Accepts "i2s", "tl1", "tl2", "t5" in any letter case;
 /// anything else yields std::nullopt.
 std::optional<PackedFormat> parseFormat(std::string_view name);
 
-/// K rounded up to the format's block: a multiple of 128 (I2S), 4 (TL1) or
-/// 24 (TL2). paddedK(f, 0) == 0. Precondition: k >= 0.
+/// K rounded up to the format's block: a multiple of 128 (I2S), 4 (TL1),
+/// 24 (TL2) or 160 (T5). paddedK(f, 0) == 0. Precondition: k >= 0.
 int64_t paddedK(PackedFormat f, int64_t k);
 
 /// Bytes per packed output row:
-///   I2S: ceil(K/128) * 32,   TL1: ceil(K/4),   TL2: ceil(K/24) * 5.
+///   I2S: ceil(K/128) * 32,   TL1: ceil(K/4),   TL2: ceil(K/24) * 5,
+///   T5: ceil(K/160) * 32.
 /// Precondition: k >= 0.
 int64_t packedRowBytes(PackedFormat f, int64_t k);
 
@@ -144,7 +145,8 @@ void pack(PackedFormat f, const int8_t *wt, int64_t m, int64_t k, uint8_t *out);
 /// Inverse of pack: writes the first k weights of each of the m rows. Invalid
 /// codes (I2S code 3, TL1 index > 8, TL2 magnitude > 13) decode to values
 /// outside {-1,0,1}, detectable with isTernary; a TL2 sign bit on a zero
-/// magnitude decodes as 0.
+/// magnitude decodes as 0. Every T5 byte decodes to five ternary weights
+/// (the 13 bytes pack never writes alias neighbouring values).
 void unpack(PackedFormat f, const uint8_t *packed, int64_t m, int64_t k,
             int8_t *wt);
 

@@ -46,6 +46,8 @@ public:
   CpuArch arch = CpuArch::X86_64;
 
   bool hasAvx2 = false, hasAvx512bw = false, hasAvx512vnni = false;
+  /// AVX-512 VBMI: byte permutes across a whole register (vpermb, vpermi2b).
+  bool hasAvx512vbmi = false;
   bool hasNeon = false, hasDotProd = false, hasI8mm = false;
   /// Fused float multiply-add in vector registers (x86 FMA3, AArch64 NEON).
   bool hasFma = false;

@@ -1,4 +1,4 @@
-//===- Dot4ToLLVM.cpp - bitnet.dot4/dot2/add_pairs to target instructions ===//
+//===- Dot4ToLLVM.cpp - bitnet.dot4/dot2/add_pairs/lookup to instructions ===//
 //
 // One pattern per instruction family, chosen from CpuTargetInfo; each
 // declines widths its instruction does not have, and the portable pattern
@@ -201,6 +201,70 @@ struct AddPairsToVectors : OpRewritePattern<AddPairsOp> {
   }
 };
 
+/// AVX-512 VBMI, 64 lanes: tables of up to 64 bytes (repeated to 64) with
+/// vpermb, 128 with vpermi2b, 256 with two vpermi2b (halves picked by bit
+/// 7, which vpermi2b ignores) and a blend.
+struct LookupToVbmi : OpRewritePattern<LookupOp> {
+  LookupToVbmi(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(LookupOp op, PatternRewriter &rewriter) const override {
+    VectorType type = op.getIndices().getType();
+    if (type.getNumElements() != 64)
+      return rewriter.notifyMatchFailure(op, "vpermb takes 64 lanes");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value table = op.getTable(), indices = op.getIndices();
+    int64_t entries = op.getTable().getType().getNumElements();
+    // Entries [64 * part, 64 * part + 64) of the table.
+    auto part = [&](int64_t part) {
+      SmallVector<int64_t> picks;
+      for (int64_t i = 0; i < 64; ++i)
+        picks.push_back((64 * part + i) % entries);
+      return vector::ShuffleOp::create(b, table, table, picks).getResult();
+    };
+    if (entries <= 64) {
+      rewriter.replaceOp(op, callIntrinsic(b, type, "llvm.x86.avx512.permvar.qi.512",
+                                           {part(0), indices}));
+      return success();
+    }
+    auto permute2 = [&](int64_t first) {
+      return callIntrinsic(b, type, "llvm.x86.avx512.vpermi2var.qi.512",
+                           {part(first), indices, part(first + 1)});
+    };
+    if (entries == 128) {
+      rewriter.replaceOp(op, permute2(0));
+      return success();
+    }
+    Value low = permute2(0), high = permute2(2);
+    Value zero = arith::ConstantOp::create(b, cast<TypedAttr>(b.getZeroAttr(type)));
+    Value top = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, indices, zero);
+    rewriter.replaceOp(op, arith::SelectOp::create(b, top, high, low));
+    return success();
+  }
+};
+
+/// Any target: one lane at a time (extract the index, read the table).
+struct LookupToVectors : OpRewritePattern<LookupOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LookupOp op, PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    VectorType type = op.getIndices().getType();
+    int64_t entries = op.getTable().getType().getNumElements();
+    Value mask = arith::ConstantOp::create(b, b.getI32IntegerAttr(entries - 1));
+    Value result = arith::ConstantOp::create(b, cast<TypedAttr>(b.getZeroAttr(type)));
+    for (int64_t i = 0; i < type.getNumElements(); ++i) {
+      Value index = vector::ExtractOp::create(b, op.getIndices(), i);
+      index = arith::AndIOp::create(
+          b, arith::ExtUIOp::create(b, b.getI32Type(), index), mask);
+      Value entry = vector::ExtractOp::create(
+          b, op.getTable(),
+          ArrayRef<OpFoldResult>{
+              arith::IndexCastUIOp::create(b, b.getIndexType(), index).getResult()});
+      result = vector::InsertOp::create(b, entry, result, i);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct ConvertDot4ToLLVMPass
     : mlir::bitnet::impl::ConvertDot4ToLLVMPassBase<ConvertDot4ToLLVMPass> {
   using ConvertDot4ToLLVMPassBase::ConvertDot4ToLLVMPassBase;
@@ -213,6 +277,8 @@ struct ConvertDot4ToLLVMPass
       if (failed(target))
         return signalPassFailure();
       const CpuTargetInfo &info = *target;
+      if (info.hasAvx512vbmi)
+        patterns.add<LookupToVbmi>(ctx);
       switch (info.dotProduct()) {
       case DotProductKind::Vnni512:
         patterns.add<Dot4ToVnni>(ctx, /*benefit=*/2);
@@ -229,7 +295,8 @@ struct ConvertDot4ToLLVMPass
         break;
       }
     }
-    patterns.add<DotToVectors<Dot4Op, 4>, DotToVectors<Dot2Op, 2>, AddPairsToVectors>(ctx);
+    patterns.add<DotToVectors<Dot4Op, 4>, DotToVectors<Dot2Op, 2>, AddPairsToVectors,
+                 LookupToVectors>(ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

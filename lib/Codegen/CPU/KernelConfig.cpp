@@ -28,6 +28,19 @@ int64_t mlir::bitnet::ternaryKernelVectorBytes(const CpuTargetInfo &target) {
   return 0;
 }
 
+int64_t mlir::bitnet::ternaryKernelCodePlanes(PackedFormat format) {
+  switch (format) {
+  case PackedFormat::i2s:
+    return 4;
+  case PackedFormat::t5:
+    return 5;
+  case PackedFormat::tl1:
+  case PackedFormat::tl2:
+    return 0;
+  }
+  return 0;
+}
+
 namespace {
 
 /// Tokens per tile: as many as keep their permuted activation rows (K
@@ -77,7 +90,9 @@ mlir::bitnet::selectTernaryKernelConfig(TernaryMatmulOp op,
   auto qType = op.getActivations().getType();
   auto wType = op.getWeight().getType();
   int64_t vectorBytes = ternaryKernelVectorBytes(target);
-  if (op.getFormat() != PackedFormat::i2s || !qType.hasStaticShape() ||
+  std::optional<PackedFormat> format = op.getFormat();
+  const int64_t planes = format ? ternaryKernelCodePlanes(*format) : 0;
+  if (planes == 0 || !qType.hasStaticShape() ||
       !wType.hasStaticShape() || vectorBytes == 0)
     return {};
   int64_t n = qType.getDimSize(0);
@@ -86,7 +101,7 @@ mlir::bitnet::selectTernaryKernelConfig(TernaryMatmulOp op,
 
   int64_t tokenTile = overrides.tokenTile > 0
                           ? overrides.tokenTile
-                          : deriveTokenTile(target, chunks * 4 * vectorBytes);
+                          : deriveTokenTile(target, chunks * planes * vectorBytes);
   tokenTile = std::min(tokenTile, std::max<int64_t>(n, 1));
   auto rowTile = [&](int64_t tokens) {
     return overrides.rowTile > 0 ? overrides.rowTile : deriveRowTile(target, tokens);

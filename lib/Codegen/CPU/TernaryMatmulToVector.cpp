@@ -1,6 +1,6 @@
 //===- TernaryMatmulToVector.cpp - SIMD kernels for ternary_matmul ---===//
 //
-// Generates the multiply-add kernel for i2s weights from the target's
+// Generates the multiply-add kernel for i2s and t5 weights from the target's
 // dot-product instruction (CpuTargetInfo): one kernel shape for every
 // target, parameterised by the vector width V (64 bytes for AVX-512, 32 for
 // AVX2, 16 for NEON); the multiply-adds are bitnet.dot4 ops (vpdpbusd /
@@ -8,15 +8,18 @@
 // accumulators widened by bitnet.add_pairs (vpmaddubsw + vpaddw, then
 // vpmaddwd), all lowered late by convert-bitnet-dot4-to-llvm.
 //
-// Weights are read as unsigned codes c = w + 1 (2 bits, i2s layout: in a
-// 128-weight block, byte j holds weights j, j+32, j+64, j+96 at shifts 6,
-// 4, 2, 0), so acc = sum(c * q) - sum(q). A V-byte load ("chunk") covers 4V
-// weights; its four code planes (one per shift) hold, for packed byte
-// B = chunk*V + i of the row,
-//   plane t, byte i  ->  k = (B / 32) * 128 + 32 * t + B % 32.
+// Weights are read as unsigned codes c = w + 1, so acc = sum(c * q) - sum(q).
+// Both formats hold P code planes per byte in 32-byte blocks of 32P weights
+// (docs/formats.md): byte j of a block holds weights j + 32t, t < P. i2s
+// (P = 4) keeps plane t at shift 6 - 2t; t5 (P = 5) keeps the five as a
+// base-3 number in fixed point, whose digit t is the carry out of 3 * y_t
+// (y_0 = byte, y_{t+1} = 3 * y_t mod 256): byte adds and compares decode it.
+// A V-byte load ("chunk") covers PV weights; its code planes hold, for
+// packed byte B = chunk*V + i of the row,
+//   plane t, byte i  ->  k = (B / 32) * 32P + 32 * t + B % 32.
 // The activation codes are permuted once per token into that order, so each
-// plane meets one contiguous V-byte slice: per 4V weights one weight load,
-// four shift-and-mask decodes and four dot4 (or dot2) per token.
+// plane meets one contiguous V-byte slice: per PV weights one weight load,
+// P decodes and P dot4 (or dot2) per token.
 //
 // Loop nest: output rows in blocks (scf.forall: threads, and the block's
 // weights stay in L2 while token tiles re-read them) > tokens in tiles (they
@@ -42,6 +45,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <array>
+
 namespace mlir::bitnet {
 #define GEN_PASS_DEF_CONVERTTERNARYMATMULTOVECTORPASS
 #include "bitnet/Codegen/CPU/Passes.h.inc"
@@ -52,26 +57,32 @@ using namespace mlir::bitnet;
 
 namespace {
 
-constexpr int64_t kBlockWeights = 128; // one i2s block (32 bytes)
+constexpr int64_t kBlockBytes = 32; // one block of either format
 
-/// Largest |dot2| step: two products of a 2-bit code (<= 3, also for a
-/// malformed code 3) and an int8 activation (>= -128).
+/// Largest |dot2| step: two products of a code (<= 3, also for a malformed
+/// i2s code 3) and an int8 activation (>= -128).
 constexpr int64_t kMaxDot2Step = 2 * 3 * 128;
+
+/// A packed byte of weights 0, for reads past a row: i2s 0x55 (codes 1),
+/// t5 ceil(121 * 256 / 243) = 128.
+int8_t zeroWeightsByte(PackedFormat format) {
+  return format == PackedFormat::t5 ? static_cast<int8_t>(0x80) : 0x55;
+}
 
 Value indexConst(ImplicitLocOpBuilder &b, int64_t v) {
   return arith::ConstantIndexOp::create(b, v);
 }
 
-/// The activation codes [n, k] in the kernel's order [n, chunks * 4V]
+/// The activation codes [n, k] in the kernel's order [n, chunks * PV]
 /// (see the file comment; zero beyond k) and their sums per token [n].
 /// The order moves runs of L = min(V, 32) contiguous codes, so both are
 /// computed with vectors: per token and chunk, 4V / L runs are read (past k:
 /// zeros), written to their place, and summed with a dot4 against ones.
 std::pair<Value, Value> prepareActivations(ImplicitLocOpBuilder &b, Value q,
                                            int64_t n, int64_t k, int64_t chunks,
-                                           int64_t vectorBytes) {
-  const int64_t run = std::min<int64_t>(vectorBytes, 32);
-  const int64_t chunkWeights = 4 * vectorBytes;
+                                           int64_t vectorBytes, int64_t planes) {
+  const int64_t run = std::min<int64_t>(vectorBytes, kBlockBytes);
+  const int64_t chunkWeights = planes * vectorBytes;
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   auto runBytes = VectorType::get({run}, i8);
   auto runLanes = VectorType::get({run / 4}, i32);
@@ -99,11 +110,13 @@ std::pair<Value, Value> prepareActivations(ImplicitLocOpBuilder &b, Value q,
                 Value byte = arith::AddIOp::create(
                     cb, arith::MulIOp::create(cb, chunk, indexConst(cb, vectorBytes)),
                     indexConst(cb, i));
-                Value block = arith::DivUIOp::create(cb, byte, indexConst(cb, 32));
-                Value within = arith::RemUIOp::create(cb, byte, indexConst(cb, 32));
+                Value block = arith::DivUIOp::create(cb, byte, indexConst(cb, kBlockBytes));
+                Value within = arith::RemUIOp::create(cb, byte, indexConst(cb, kBlockBytes));
                 Value src = arith::AddIOp::create(
-                    cb, arith::MulIOp::create(cb, block, indexConst(cb, kBlockWeights)),
-                    arith::AddIOp::create(cb, within, indexConst(cb, 32 * t)));
+                    cb,
+                    arith::MulIOp::create(cb, block,
+                                          indexConst(cb, planes * kBlockBytes)),
+                    arith::AddIOp::create(cb, within, indexConst(cb, kBlockBytes * t)));
                 Value codes = vector::TransferReadOp::create(
                     cb, runBytes, q, ValueRange{token, src}, zero, ArrayRef<bool>{false});
                 Value dst = arith::AddIOp::create(
@@ -124,15 +137,99 @@ std::pair<Value, Value> prepareActivations(ImplicitLocOpBuilder &b, Value q,
   return {tokens.getResult(0), tokens.getResult(1)};
 }
 
-struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
+/// The five codes of t5 byte `q`, most significant first: the base-3 digits
+/// of floor(q * 243 / 256) (docs/formats.md).
+std::array<int, 5> t5Codes(int q) {
+  std::array<int, 5> codes;
+  for (int p = 4, v = q * 243 / 256; p >= 0; --p, v /= 3)
+    codes[p] = v % 3;
+  return codes;
+}
+
+/// Decodes the code planes of P-plane bytes, one plane at a time: `next`
+/// gives plane t of `bytes` (t = 0, 1, ... in order), updating the per-row
+/// decode state it keeps.
+class PlaneDecoder {
+public:
+  /// `tables`: decode t5 through two 256-byte tables (for targets with a
+  /// fast bitnet.lookup) instead of with byte adds and compares.
+  PlaneDecoder(ImplicitLocOpBuilder &b, PackedFormat format, VectorType bytes,
+               bool tables)
+      : format(format) {
+    auto splat = [&](int64_t v) {
+      return arith::ConstantOp::create(
+          b, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(static_cast<int8_t>(v))));
+    };
+    three = splat(3);
+    if (format == PackedFormat::t5 && tables) {
+      // Codes 0..3 in i2s's arrangement (so the i2s shifts pick them), and
+      // code 4 alone.
+      SmallVector<int8_t> firstFour, last;
+      for (int q = 0; q < 256; ++q) {
+        std::array<int, 5> c = t5Codes(q);
+        firstFour.push_back(static_cast<int8_t>(c[0] << 6 | c[1] << 4 | c[2] << 2 | c[3]));
+        last.push_back(static_cast<int8_t>(c[4]));
+      }
+      auto table = [&](ArrayRef<int8_t> entries) {
+        return arith::ConstantOp::create(
+            b, DenseElementsAttr::get(VectorType::get({256}, b.getI8Type()), entries));
+      };
+      firstFourTable = table(firstFour);
+      lastTable = table(last);
+    }
+    if (format == PackedFormat::t5 && !tables) {
+      one = splat(1);
+      third = splat(85);      // y > 85: 3y >= 256
+      twoThirds = splat(170); // y > 170: 3y >= 512
+    }
+    if (format != PackedFormat::t5 || tables) {
+      for (int64_t t = 0; t < 4; ++t)
+        shifts.push_back(splat(6 - 2 * t));
+    }
+  }
+
+  /// Code plane `plane` of the bytes whose state is `y` (initially the
+  /// packed bytes); `last` skips the state update.
+  Value next(ImplicitLocOpBuilder &b, Value &y, int64_t plane, bool last) const {
+    auto i2sPlane = [&](Value codes) -> Value {
+      return arith::AndIOp::create(b, arith::ShRUIOp::create(b, codes, shifts[plane]),
+                                   three);
+    };
+    if (format != PackedFormat::t5)
+      return i2sPlane(y);
+    if (firstFourTable) // (the planes' identical lookups CSE into one)
+      return plane < 4 ? i2sPlane(LookupOp::create(b, firstFourTable, y))
+                       : LookupOp::create(b, lastTable, y).getResult();
+    auto carry = [&](Value bound) {
+      Value above = arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, y, bound);
+      return arith::SelectOp::create(b, above, one, zero(b, y.getType()));
+    };
+    Value code = arith::AddIOp::create(b, carry(third), carry(twoThirds));
+    if (!last)
+      y = arith::AddIOp::create(b, arith::AddIOp::create(b, y, y), y);
+    return code;
+  }
+
+private:
+  Value zero(ImplicitLocOpBuilder &b, Type type) const {
+    return arith::ConstantOp::create(b, cast<TypedAttr>(b.getZeroAttr(type)));
+  }
+
+  PackedFormat format;
+  Value three, one, third, twoThirds, firstFourTable, lastTable;
+  SmallVector<Value, 4> shifts;
+};
+
+struct CodePlaneMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
   /// `target` configures the products that come without a kernel_config.
-  I2sMatmulKernel(MLIRContext *ctx, const CpuTargetInfo &target)
+  CodePlaneMatmulKernel(MLIRContext *ctx, const CpuTargetInfo &target)
       : OpRewritePattern(ctx), target(target) {}
 
   LogicalResult matchAndRewrite(TernaryMatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getFormat() != PackedFormat::i2s)
-      return rewriter.notifyMatchFailure(op, "not i2s");
+    std::optional<PackedFormat> format = op.getFormat();
+    if (!format || ternaryKernelCodePlanes(*format) == 0)
+      return rewriter.notifyMatchFailure(op, "not i2s or t5");
     auto qType = op.getActivations().getType();
     auto wType = op.getWeight().getType();
     if (!qType.hasStaticShape() || !wType.hasStaticShape())
@@ -143,7 +240,8 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
     if (!config)
       return rewriter.notifyMatchFailure(op, "no kernel for the target");
     const int64_t vectorBytes = config.getVectorBytes();
-    const int64_t chunkWeights = 4 * vectorBytes;
+    const int64_t planes = ternaryKernelCodePlanes(*format);
+    const int64_t chunkWeights = planes * vectorBytes;
     int64_t n = qType.getDimSize(0), k = qType.getDimSize(1);
     int64_t m = wType.getDimSize(0), rowBytes = wType.getDimSize(1);
     int64_t chunks = (rowBytes + vectorBytes - 1) / vectorBytes;
@@ -151,7 +249,8 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value q = op.getActivations(), w = op.getWeight();
     Value qPerm, sums;
-    std::tie(qPerm, sums) = prepareActivations(b, q, n, k, chunks, vectorBytes);
+    std::tie(qPerm, sums) =
+        prepareActivations(b, q, n, k, chunks, vectorBytes, planes);
 
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     auto bytes = VectorType::get({vectorBytes}, i8);
@@ -159,10 +258,11 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
     Value zeroIdx = indexConst(b, 0);
     // Reads past the row (the last chunk of a row whose size is not a
     // multiple of V) see weight 0 (code 1) against activation 0.
-    Value codePad = arith::ConstantOp::create(b, b.getI8IntegerAttr(0x55));
+    Value codePad = arith::ConstantOp::create(b, b.getI8IntegerAttr(zeroWeightsByte(*format)));
     Value actPad = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
-    Value three = arith::ConstantOp::create(
-        b, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(3)));
+    // t5 through tables where a 64-lane lookup is one permute (VBMI).
+    PlaneDecoder decoder(b, *format, bytes,
+                         /*tables=*/target.hasAvx512vbmi && vectorBytes == 64);
     Value zeroAcc = arith::ConstantOp::create(
         b, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(0)));
     Value zeroAcc16;
@@ -203,11 +303,13 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
       const int64_t tileAccs = numRows * numTokens;
       SmallVector<Value> zeros(sets * tileAccs, zeroAcc);
       // With i16 accumulation the loop's accumulators are dot2 sums, which
-      // take at most `maxGroupChunks` chunks (each adds 4 / sets steps of at
-      // most kMaxDot2Step) before add_pairs widens them into the i32 ones.
+      // take at most `maxGroupChunks` chunks (each adds ceil(P / sets) steps
+      // of at most kMaxDot2Step) before add_pairs widens them into the i32
+      // ones.
       const bool narrow = config.getI16Accumulation();
       SmallVector<Value> narrowZeros(sets * tileAccs, zeroAcc16);
-      const int64_t maxGroupChunks = 32767 / (kMaxDot2Step * (4 / sets));
+      const int64_t maxGroupChunks =
+          32767 / (kMaxDot2Step * llvm::divideCeil(planes, sets));
       // One chunk of every row of the tile. Only a row's last chunk can
       // reach past it (rows of 32-byte blocks, V = 64): the others are plain
       // loads, which the hardware prefetchers follow (masked loads made
@@ -233,13 +335,10 @@ struct I2sMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
               kb, bytes, w, ValueRange{row, byteCol}, codePad,
               ArrayRef<bool>{inBounds}));
         Value actCol = arith::MulIOp::create(kb, chunk, indexConst(kb, chunkWeights));
-        for (int64_t plane = 0; plane < 4; ++plane) {
-          Value shift = arith::ConstantOp::create(
-              kb, DenseElementsAttr::get(bytes, kb.getI8IntegerAttr(6 - 2 * plane)));
+        for (int64_t plane = 0; plane < planes; ++plane) {
           SmallVector<Value> codes;
-          for (Value p : packed)
-            codes.push_back(arith::AndIOp::create(
-                kb, arith::ShRUIOp::create(kb, p, shift), three));
+          for (Value &p : packed)
+            codes.push_back(decoder.next(kb, p, plane, plane + 1 == planes));
           Value col = arith::AddIOp::create(kb, actCol,
                                             indexConst(kb, plane * vectorBytes));
           for (int64_t t = 0; t < numTokens; ++t) {
@@ -442,7 +541,7 @@ struct ConvertTernaryMatmulToVectorPass
     if (failed(target))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    patterns.add<I2sMatmulKernel>(&getContext(), *target);
+    patterns.add<CodePlaneMatmulKernel>(&getContext(), *target);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

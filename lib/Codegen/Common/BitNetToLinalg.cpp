@@ -547,6 +547,26 @@ Value decodePackedWeight(OpBuilder &b, Location loc, PackedFormat format,
         b, loc, isD0, d0, arith::SelectOp::create(b, loc, isD1, d1, d2));
     return minusOne(code);
   }
+  case PackedFormat::t5: {
+    // Block of 160 -> 32 bytes; weight j of a block is base-3 digit j / 32
+    // (most significant first) of v = floor(byte * 243 / 256), byte j % 32.
+    Value j = rem(k, 160);
+    Value byteIndex = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, div(k, 160), idx(32)), rem(j, 32));
+    Value v = arith::ShRUIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, loadByte(byteIndex), i32c(243)),
+        i32c(8));
+    Value digit = div(j, 32);
+    Value weight = i32c(1); // 3^(4 - digit)
+    for (int64_t d = 3, power = 3; d >= 0; --d, power *= 3)
+      weight = arith::SelectOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit, idx(d)),
+          i32c(static_cast<int32_t>(power)), weight);
+    Value code = arith::RemUIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, v, weight), i32c(3));
+    return minusOne(code);
+  }
   }
   llvm_unreachable("unknown packed format");
 }
@@ -669,7 +689,7 @@ struct ConvertBitNetToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<BitNetDialect>();
     // Kernel-level vector ops are lowered after bufferization.
-    target.addLegalOp<Dot4Op, Dot2Op, AddPairsOp>();
+    target.addLegalOp<Dot4Op, Dot2Op, AddPairsOp, LookupOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -234,6 +234,7 @@ bool mlir::bitnet::getCpuTargetInfo(llvm::StringRef arch, llvm::StringRef mcpu,
     info.hasAvx2 = has("avx2");
     info.hasAvx512bw = has("avx512bw");
     info.hasAvx512vnni = has("avx512vnni");
+    info.hasAvx512vbmi = has("avx512vbmi");
     info.hasFma = has("fma");
     bool avx512 = has("avx512f");
     info.vectorBits = avx512 ? 512 : info.hasAvx2 || has("avx") ? 256 : 128;

@@ -149,3 +149,45 @@ func.func @dot2_add_pairs_512(%acc: vector<32xi16>, %a: vector<64xi8>, %b: vecto
   %r = bitnet.add_pairs %wide, %n : vector<16xi32>, vector<32xi16>
   return %r : vector<16xi32>
 }
+
+// -----
+
+// A 256-byte table on 64 lanes: with VBMI (znver4), vpermi2b on each half
+// of the table and a blend on bit 7 of the index; elsewhere one lane at a
+// time.
+// VNNI-LABEL: func @lookup_256
+// VNNI: %[[LO:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"(%{{.*}}, %arg1, %{{.*}}) : (vector<64xi8>, vector<64xi8>, vector<64xi8>) -> vector<64xi8>
+// VNNI: %[[HI:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"(%{{.*}}, %arg1, %{{.*}})
+// VNNI: %[[TOP:.*]] = arith.cmpi slt, %arg1, %{{.*}} : vector<64xi8>
+// VNNI: arith.select %[[TOP]], %[[HI]], %[[LO]] : vector<64xi1>, vector<64xi8>
+// AVX512BW-LABEL: func @lookup_256
+// AVX512BW-NOT: llvm.call_intrinsic
+// AVX512BW: %[[I:.*]] = vector.extract %arg1[0] : i8 from vector<64xi8>
+// AVX512BW: %[[W:.*]] = arith.extui %[[I]] : i8 to i32
+// AVX512BW: %[[M:.*]] = arith.andi %[[W]], %c255_i32 : i32
+// AVX512BW: %[[X:.*]] = arith.index_castui %[[M]] : i32 to index
+// AVX512BW: %[[E:.*]] = vector.extract %arg0[%[[X]]] : i8 from vector<256xi8>
+// AVX512BW: vector.insert %[[E]], %{{.*}} [0] : i8 into vector<64xi8>
+// AVX512BW-COUNT-63: vector.insert
+func.func @lookup_256(%table: vector<256xi8>, %i: vector<64xi8>) -> vector<64xi8> {
+  %r = bitnet.lookup %table[%i] : vector<256xi8>, vector<64xi8>
+  return %r : vector<64xi8>
+}
+
+// -----
+
+// Tables of 128 bytes: one vpermi2b; of 16: repeated to 64 for vpermb
+// (the index modulo 16 picks the same entry).
+// VNNI-LABEL: func @lookup_small
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"
+// VNNI: %[[REP:.*]] = vector.shuffle %arg1, %arg1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1,
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.permvar.qi.512"(%[[REP]], %arg2)
+// VNNI-NOT: arith.select
+// GENERIC-LABEL: func @lookup_small
+// GENERIC: arith.andi %{{.*}}, %c127_i32
+// GENERIC: arith.andi %{{.*}}, %c15_i32
+func.func @lookup_small(%t128: vector<128xi8>, %t16: vector<16xi8>, %i: vector<64xi8>) -> (vector<64xi8>, vector<64xi8>) {
+  %r = bitnet.lookup %t128[%i] : vector<128xi8>, vector<64xi8>
+  %s = bitnet.lookup %t16[%i] : vector<16xi8>, vector<64xi8>
+  return %r, %s : vector<64xi8>, vector<64xi8>
+}

@@ -133,3 +133,34 @@ func.func @i16_groups(%q: tensor<4x1536xi8>, %p: tensor<4x384xi8>) -> tensor<4x4
   %a = bitnet.ternary_matmul %q, %p format <i2s> : tensor<4x1536xi8>, tensor<4x384xi8> -> tensor<4x4xi32>
   return %a : tensor<4x4xi32>
 }
+
+// -----
+
+// t5: five code planes per byte (K = 320: two 32-byte blocks, one 64-byte
+// chunk with AVX-512). znver4 has VBMI: the codes come from two 256-byte
+// tables (codes 0..3 in i2s's arrangement, then i2s's shifts; code 4 alone),
+// five dot4 per chunk. AVX2 decodes with byte compares (y > 85, y > 170)
+// and triples the byte with adds between planes.
+// CHECK-LABEL: func @t5_decode
+// CHECK-NOT: arith.cmpi ugt
+// CHECK: %[[W:.*]] = vector.transfer_read %arg1{{.*}} : tensor<3x64xi8>, vector<64xi8>
+// CHECK: %[[A:.*]] = bitnet.lookup %[[FIRST4:.*]][%[[W]]] : vector<256xi8>, vector<64xi8>
+// CHECK: arith.shrui %[[A]]
+// CHECK: bitnet.dot4
+// CHECK-COUNT-3: bitnet.lookup %[[FIRST4]][%[[W]]]
+// CHECK: %[[B:.*]] = bitnet.lookup %{{.*}}[%[[W]]] : vector<256xi8>, vector<64xi8>
+// CHECK-NOT: arith.shrui %[[B]]
+// CHECK: bitnet.dot4 %{{.*}}, %[[B]], %{{.*}}
+// CHECK-NEXT: scf.yield
+// AVX2-LABEL: func @t5_decode
+// AVX2-NOT: bitnet.lookup
+// AVX2: arith.cmpi ugt, %{{.*}}, %{{.*}} : vector<32xi8>
+// AVX2: arith.cmpi ugt
+// AVX2: arith.addi
+// AVX2: bitnet.dot2
+// AVX2-NOT: bitnet.lookup
+// AVX2: return
+func.func @t5_decode(%q: tensor<1x320xi8>, %p: tensor<3x64xi8>) -> tensor<1x3xi32> {
+  %a = bitnet.ternary_matmul %q, %p format <t5> : tensor<1x320xi8>, tensor<3x64xi8> -> tensor<1x3xi32>
+  return %a : tensor<1x3xi32>
+}

@@ -94,6 +94,20 @@ func.func @fold_pack_tl2() -> tensor<1x5xi8> {
 
 // -----
 
+// T5: byte j holds weights j, j+32, ..., j+128 as v = 81c0 + 27c1 + 9c2 +
+// 3c3 + c4 (c = w + 1), stored as ceil(v * 256 / 243). Weight +1 with
+// padding: v = 202 -> 213 = -43 as i8; -1: v = 40 -> 43; 0: v = 121 -> 128
+// = -128 (also every padding byte).
+// CHECK-LABEL: func @fold_pack_t5
+// CHECK: arith.constant dense<{{\[}}[-43, 43, -128, -43, 43, -128, -128, -128, {{.*}}, -128]]> : tensor<1x32xi8>
+func.func @fold_pack_t5() -> tensor<1x32xi8> {
+  %w = arith.constant dense<[[1, -1, 0, 1, -1, 0]]> : tensor<1x6xi8>
+  %p = bitnet.pack %w format <t5> : tensor<1x6xi8> -> tensor<1x32xi8>
+  return %p : tensor<1x32xi8>
+}
+
+// -----
+
 // Unpacking is the inverse of packing: the I2S bytes of @fold_pack_i2s.
 // CHECK-LABEL: func @fold_unpack_i2s
 // CHECK: arith.constant dense<{{\[}}[1, -1, 0, 1]]> : tensor<1x4xi8>

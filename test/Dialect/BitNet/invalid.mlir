@@ -306,7 +306,7 @@ func.func @unpack_row_bytes(%p: tensor<4x64xi8>) {
 // -----
 
 func.func @pack_unknown_format(%w: tensor<4x8xi8>) {
-  // expected-error @+2 {{expected ::mlir::bitnet::PackedFormat to be one of: i2s, tl1, tl2}}
+  // expected-error @+2 {{expected ::mlir::bitnet::PackedFormat to be one of: i2s, tl1, tl2, t5}}
   // expected-error @+1 {{failed to parse BitNet_PackedFormatAttr parameter 'value'}}
   %p = bitnet.pack %w format <q4> : tensor<4x8xi8> -> tensor<4x2xi8>
   return
@@ -371,7 +371,7 @@ func.func @matmul_result_type(%q: tensor<2x8xi8>, %w: tensor<4x8xi8>) {
 // -----
 
 func.func @ternary_matmul_config_format(%q: tensor<2x8xi8>, %w: tensor<4x8xi8>) {
-  // expected-error @+1 {{kernel_config needs weights packed in format <i2s>}}
+  // expected-error @+1 {{kernel_config needs weights packed in format <i2s> or <t5>}}
   %a = bitnet.ternary_matmul %q, %w {kernel_config = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>} : tensor<2x8xi8>, tensor<4x8xi8> -> tensor<2x4xi32>
   return
 }
@@ -501,5 +501,29 @@ func.func @dot4_scalable(%acc: vector<[4]xi32>, %a: vector<[16]xi8>, %b: vector<
 func.func @add_pairs_lanes(%acc: vector<8xi32>, %x: vector<8xi16>) {
   // expected-error @+1 {{x must have 2 x 8 elements, got 8}}
   %r = bitnet.add_pairs %acc, %x : vector<8xi32>, vector<8xi16>
+  return
+}
+
+// -----
+
+func.func @lookup_table_size(%table: vector<100xi8>, %i: vector<64xi8>) {
+  // expected-error @+1 {{table must have 16, 32, 64, 128 or 256 entries, got 100}}
+  %r = bitnet.lookup %table[%i] : vector<100xi8>, vector<64xi8>
+  return
+}
+
+// -----
+
+func.func @lookup_table_too_large(%table: vector<512xi8>, %i: vector<64xi8>) {
+  // expected-error @+1 {{table must have 16, 32, 64, 128 or 256 entries, got 512}}
+  %r = bitnet.lookup %table[%i] : vector<512xi8>, vector<64xi8>
+  return
+}
+
+// -----
+
+func.func @lookup_element_type(%table: vector<256xi16>, %i: vector<64xi8>) {
+  // expected-error @+1 {{operand #0 must be fixed-length vector of 8-bit signless integer values of ranks 1}}
+  %r = bitnet.lookup %table[%i] : vector<256xi16>, vector<64xi8>
   return
 }

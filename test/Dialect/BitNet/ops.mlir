@@ -168,6 +168,17 @@ func.func @dot2_add_pairs(%acc: vector<16xi16>, %a: vector<32xi8>, %b: vector<32
 
 // -----
 
+// CHECK-LABEL: func @lookup
+func.func @lookup(%table: vector<256xi8>, %small: vector<16xi8>, %i: vector<64xi8>) -> (vector<64xi8>, vector<64xi8>) {
+  // CHECK: bitnet.lookup %{{.*}}[%{{.*}}] : vector<256xi8>, vector<64xi8>
+  // CHECK: bitnet.lookup %{{.*}}[%{{.*}}] : vector<16xi8>, vector<64xi8>
+  %r = bitnet.lookup %table[%i] : vector<256xi8>, vector<64xi8>
+  %s = bitnet.lookup %small[%i] : vector<16xi8>, vector<64xi8>
+  return %r, %s : vector<64xi8>, vector<64xi8>
+}
+
+// -----
+
 // A float contraction's kernel configuration (a discardable attribute).
 // CHECK-LABEL: func @float_kernel_config
 // CHECK: linalg.matmul {bitnet.kernel_config = #bitnet.float_kernel<lanes = 8, rows = 2, cols = 4, l1_bytes = 32768, l2_bytes = 524288, fma = false>}

@@ -220,7 +220,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::ValuesIn(kShapes),
                        ::testing::Values(ref::PackedFormat::I2S,
                                          ref::PackedFormat::TL1,
-                                         ref::PackedFormat::TL2)),
+                                         ref::PackedFormat::TL2,
+                                         ref::PackedFormat::T5)),
     [](const auto &info) {
       return shapeName(std::get<0>(info.param)) + "_" +
              ref::formatName(std::get<1>(info.param));
@@ -305,7 +306,8 @@ TEST_P(PackTernaryJit, ConstantWeightsPackedAtCompileTime) {
 INSTANTIATE_TEST_SUITE_P(Formats, PackTernaryJit,
                          ::testing::Values(ref::PackedFormat::I2S,
                                            ref::PackedFormat::TL1,
-                                           ref::PackedFormat::TL2),
+                                           ref::PackedFormat::TL2,
+                                           ref::PackedFormat::T5),
                          [](const auto &info) {
                            return std::string(ref::formatName(info.param));
                          });
@@ -426,6 +428,16 @@ TEST_P(CpuKernelMatmulJit, ExtremeCodesMatchReference) {
     GTEST_SKIP() << "the host cannot run " << mcpu << " code";
   checkPackedMatmul(s, ref::PackedFormat::I2S, cpuPipeline(mcpu), Fill::Extreme);
   checkPackedMatmul(s, ref::PackedFormat::I2S, cpuPipeline(mcpu), Fill::AllCodesThree);
+}
+
+// The same kernels on t5 weights (five code planes per byte, decoded with
+// byte adds or, with AVX-512 VBMI, a table lookup).
+TEST_P(CpuKernelMatmulJit, T5AccumulatorsMatchReference) {
+  auto [s, mcpu] = GetParam();
+  if (!hostCanRun(mcpu))
+    GTEST_SKIP() << "the host cannot run " << mcpu << " code";
+  checkPackedMatmul(s, ref::PackedFormat::T5, cpuPipeline(mcpu));
+  checkPackedMatmul(s, ref::PackedFormat::T5, cpuPipeline(mcpu), Fill::Extreme);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CpuKernelMatmulJit,

@@ -17,7 +17,7 @@ using namespace mlir::bitnet::ref;
 namespace {
 
 constexpr PackedFormat kAllFormats[] = {PackedFormat::I2S, PackedFormat::TL1,
-                                        PackedFormat::TL2};
+                                        PackedFormat::TL2, PackedFormat::T5};
 
 std::vector<uint8_t> packVec(PackedFormat f, const std::vector<int8_t> &w,
                              int64_t m, int64_t k) {
@@ -48,6 +48,7 @@ TEST(Format, Names) {
   EXPECT_STREQ(formatName(PackedFormat::I2S), "i2s");
   EXPECT_STREQ(formatName(PackedFormat::TL1), "tl1");
   EXPECT_STREQ(formatName(PackedFormat::TL2), "tl2");
+  EXPECT_STREQ(formatName(PackedFormat::T5), "t5");
   for (PackedFormat f : kAllFormats) {
     auto parsed = parseFormat(formatName(f));
     ASSERT_TRUE(parsed.has_value());
@@ -57,6 +58,9 @@ TEST(Format, Names) {
   EXPECT_EQ(parseFormat("Tl2"), PackedFormat::TL2);
   EXPECT_FALSE(parseFormat("i2_s").has_value());
   EXPECT_FALSE(parseFormat("tl3").has_value());
+  EXPECT_EQ(parseFormat("T5"), PackedFormat::T5);
+  EXPECT_FALSE(parseFormat("t").has_value());
+  EXPECT_FALSE(parseFormat("t50").has_value());
   EXPECT_FALSE(parseFormat("").has_value());
   EXPECT_FALSE(parseFormat("i2s ").has_value());
 }
@@ -81,6 +85,14 @@ TEST(Format, PackedRowBytes) {
     EXPECT_EQ(packedRowBytes(PackedFormat::TL1, r.k), r.tl1) << r.k;
     EXPECT_EQ(packedRowBytes(PackedFormat::TL2, r.k), r.tl2) << r.k;
   }
+  // T5: ceil(K/160)*32.
+  EXPECT_EQ(packedRowBytes(PackedFormat::T5, 0), 0);
+  EXPECT_EQ(packedRowBytes(PackedFormat::T5, 1), 32);
+  EXPECT_EQ(packedRowBytes(PackedFormat::T5, 160), 32);
+  EXPECT_EQ(packedRowBytes(PackedFormat::T5, 161), 64);
+  EXPECT_EQ(packedRowBytes(PackedFormat::T5, 2560), 512);
+  EXPECT_EQ(packedRowBytes(PackedFormat::T5, 6912), 1408);
+  EXPECT_EQ(packedRowBytes(PackedFormat::T5, 8640), 1728);
 }
 
 TEST(Format, PaddedK) {
@@ -97,6 +109,8 @@ TEST(Format, PaddedK) {
   EXPECT_EQ(paddedK(PackedFormat::TL1, 8640), 8640);
   EXPECT_EQ(paddedK(PackedFormat::TL2, 8640), 8640);
   EXPECT_EQ(paddedK(PackedFormat::TL2, 2560), 2568);
+  EXPECT_EQ(paddedK(PackedFormat::T5, 1), 160);
+  EXPECT_EQ(paddedK(PackedFormat::T5, 6912), 7040);
 }
 
 //===----------------------------------------------------------------------===//
@@ -184,6 +198,49 @@ TEST(TL2, HandWrittenBytes) {
   EXPECT_EQ(p[2], 0x00);
   EXPECT_EQ(p[3], 0x10);
   EXPECT_EQ(p[4], 0x8A);
+}
+
+TEST(T5, HandWrittenBytes) {
+  // Byte j holds weights j, j+32, j+64, j+96, j+128 as the base-3 number
+  // v = c0*81 + c1*27 + c2*9 + c3*3 + c4 (c = w + 1), stored as
+  // ceil(v * 256 / 243). w = (+1, -1, 0, +1, -1): v = 162 + 0 + 9 + 6 + 0 =
+  // 177 -> ceil(186.47) = 187 = 0xBB. All-zero weights: v = 121 -> 128.
+  std::vector<int8_t> w(160, 0);
+  w[0] = 1;
+  w[32] = -1;
+  w[96] = 1;
+  w[128] = -1;
+  auto p = packVec(PackedFormat::T5, w, 1, 160);
+  ASSERT_EQ(p.size(), 32u);
+  EXPECT_EQ(p[0], 0xBB);
+  for (size_t j = 1; j < 32; ++j)
+    EXPECT_EQ(p[j], 0x80) << j;
+}
+
+TEST(T5, PaddingIsZeroWeight) {
+  // K = 1, w[0] = -1: codes (0, 1, 1, 1, 1) -> v = 40 -> ceil(42.14) = 43.
+  auto p = packVec(PackedFormat::T5, {-1}, 1, 1);
+  ASSERT_EQ(p.size(), 32u);
+  EXPECT_EQ(p[0], 43);
+  for (size_t j = 1; j < 32; ++j)
+    EXPECT_EQ(p[j], 0x80) << j;
+}
+
+TEST(T5, EveryByteDecodesToTheNearestValueBelow) {
+  // Independent of the packer: byte q decodes to the base-3 digits of
+  // v = floor(q * 243 / 256) (the fixed-point reading), for all 256 bytes,
+  // so the 13 bytes pack never writes still decode to ternary weights.
+  for (int q = 0; q < 256; ++q) {
+    std::vector<uint8_t> p(32, 0x80);
+    p[7] = static_cast<uint8_t>(q);
+    std::vector<int8_t> w(160);
+    unpack(PackedFormat::T5, p.data(), 1, 160, w.data());
+    int v = q * 243 / 256;
+    for (int digit = 4; digit >= 0; --digit) {
+      EXPECT_EQ(w[7 + 32 * digit], v % 3 - 1) << "byte " << q << " digit " << digit;
+      v /= 3;
+    }
+  }
 }
 
 TEST(TL2, PaddingIsZeroWeight) {
@@ -277,6 +334,19 @@ TEST(Packing, ValidBytesRoundTripExhaustively) {
       EXPECT_EQ(9 * w[3 * t] + 3 * w[3 * t + 1] + w[3 * t + 2], v);
       EXPECT_EQ(packVec(PackedFormat::TL2, w, 1, 24), p) << t << " " << v;
     }
+  }
+}
+
+TEST(Packing, T5ValuesRoundTripExhaustively) {
+  // Every one of the 243 five-weight columns, at byte 9 of the block.
+  for (int v = 0; v < 243; ++v) {
+    std::vector<int8_t> w(160, 0);
+    for (int p = 4, rest = v; p >= 0; --p, rest /= 3)
+      w[9 + 32 * p] = static_cast<int8_t>(rest % 3 - 1);
+    auto packed = packVec(PackedFormat::T5, w, 1, 160);
+    std::vector<int8_t> back(160);
+    unpack(PackedFormat::T5, packed.data(), 1, 160, back.data());
+    EXPECT_EQ(back, w) << v;
   }
 }
 

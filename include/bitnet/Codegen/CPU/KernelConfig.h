@@ -46,8 +46,12 @@ struct TernaryKernelOverrides {
 /// (the portable loops).
 int64_t ternaryKernelVectorBytes(const CpuTargetInfo &target);
 
+/// Code planes per packed byte of the formats the multiply-add kernel reads
+/// (i2s: 4, t5: 5); 0 for the others.
+int64_t ternaryKernelCodePlanes(PackedFormat format);
+
 /// The configuration of `op`'s kernel on `target`, or null when the op gets
-/// no kernel there (not i2s, dynamic shapes, no byte dot product).
+/// no kernel there (not i2s or t5, dynamic shapes, no byte dot product).
 TernaryKernelConfigAttr
 selectTernaryKernelConfig(TernaryMatmulOp op, const CpuTargetInfo &target,
                           const TernaryKernelOverrides &overrides = {});

@@ -41,6 +41,8 @@ ref::PackedFormat mlir::bitnet::toReferenceFormat(PackedFormat format) {
     return ref::PackedFormat::TL1;
   case PackedFormat::tl2:
     return ref::PackedFormat::TL2;
+  case PackedFormat::t5:
+    return ref::PackedFormat::T5;
   }
   llvm_unreachable("unknown packed format");
 }

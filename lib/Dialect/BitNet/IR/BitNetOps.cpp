@@ -444,9 +444,10 @@ LogicalResult TernaryMatmulOp::verify() {
   if (!shapesCompatible(resultType.getShape(), {n, m}))
     return emitOpError() << "result shape " << formatShape(resultType.getShape())
                          << " must be " << formatShape({n, m});
-  // The one kernel a configuration describes reads i2s weights.
-  if (getKernelConfig() && getFormat() != PackedFormat::i2s)
-    return emitOpError() << "kernel_config needs weights packed in format <i2s>";
+  // The one kernel a configuration describes reads i2s or t5 weights.
+  if (getKernelConfig() && getFormat() != PackedFormat::i2s &&
+      getFormat() != PackedFormat::t5)
+    return emitOpError() << "kernel_config needs weights packed in format <i2s> or <t5>";
   return success();
 }
 
@@ -477,6 +478,14 @@ LogicalResult Dot4Op::verify() {
 LogicalResult Dot2Op::verify() {
   return verifyBytesPerLane(*this, getAcc().getType(), getA().getType(),
                             getB().getType(), 2);
+}
+
+LogicalResult LookupOp::verify() {
+  int64_t entries = getTable().getType().getNumElements();
+  if (entries < 16 || entries > 256 || !llvm::isPowerOf2_64(entries))
+    return emitOpError() << "table must have 16, 32, 64, 128 or 256 entries, got "
+                         << entries;
+  return success();
 }
 
 LogicalResult AddPairsOp::verify() {

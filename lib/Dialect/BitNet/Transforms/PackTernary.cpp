@@ -43,8 +43,10 @@ struct PackTernaryPass
 
     SmallVector<TernaryMatmulOp> unpacked;
     getOperation()->walk([&](TernaryMatmulOp op) {
-      if (!op.getFormat())
+      if (!op.getFormat()) {
         unpacked.push_back(op);
+        siblingRows[siblingKey(op)] += op.getWeight().getType().getDimSize(0);
+      }
     });
     // Layer by layer across functions, each unpacked weight released once
     // its users are packed.
@@ -122,7 +124,7 @@ private:
       if (!explicitFormat) {
         emitError(getOperation()->getLoc())
             << "bitnet-pack-ternary: unknown format '" << format
-            << "'; expected i2s, tl1 or tl2";
+            << "'; expected i2s, tl1, tl2 or t5";
         return failure();
       }
     }
@@ -141,26 +143,40 @@ private:
     return success();
   }
 
-  /// The format of `op`'s M x K weight: the option, else its tuning entry's,
-  /// else the target's.
+  /// Products of one activation in one block: what bitnet-fuse-sibling-
+  /// matmuls makes one product of (when they share a format).
+  static std::pair<Value, Block *> siblingKey(TernaryMatmulOp op) {
+    return {op.getActivations(), op->getBlock()};
+  }
+
+  /// The format of `op`'s M x K weight: the option, else its tuning entry's
+  /// (by its own shape, else by the shape of its siblings fused, which is
+  /// what bitnet-tune times), else the target's.
   std::optional<PackedFormat> formatFor(TernaryMatmulOp op, int64_t m, int64_t k) {
     if (explicitFormat)
       return explicitFormat;
     int64_t n = op.getActivations().getType().getDimSize(0);
     const TernaryTuningEntry *entry = tuning.lookup(m, k, n);
+    if (!entry || !entry->format) {
+      int64_t fusedRows = siblingRows.lookup(siblingKey(op));
+      if (fusedRows > m)
+        entry = tuning.lookup(fusedRows, k, n);
+    }
     if (!entry || !entry->format)
       return preferred;
     std::optional<PackedFormat> tuned = symbolizePackedFormat(*entry->format);
     if (!tuned)
       op.emitError() << "bitnet-pack-ternary: tuning file " << tuningFile
                      << " asks for format '" << *entry->format << "' for " << m
-                     << "x" << k << "; expected i2s, tl1 or tl2";
+                     << "x" << k << "; expected i2s, tl1, tl2 or t5";
     return tuned;
   }
 
   std::optional<PackedFormat> explicitFormat;
   PackedFormat preferred = PackedFormat::i2s;
   TuningSpec tuning;
+  /// Rows of the unpacked products of each sibling group.
+  DenseMap<std::pair<Value, Block *>, int64_t> siblingRows;
 };
 
 } // namespace
