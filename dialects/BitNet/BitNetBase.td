@@ -44,7 +44,8 @@ def BitNet_PackedFormat : I32EnumAttr<"PackedFormat",
   I32EnumAttrCase<"i2s", 0>,
   I32EnumAttrCase<"tl1", 1>,
   I32EnumAttrCase<"tl2", 2>,
-  I32EnumAttrCase<"t5", 3>
+  I32EnumAttrCase<"t5", 3>,
+  I32EnumAttrCase<"tl2r", 4>
 ]> {
   let cppNamespace = "::mlir::bitnet";
   let genSpecializedAttr = 0;
@@ -52,7 +53,7 @@ def BitNet_PackedFormat : I32EnumAttr<"PackedFormat",
 
 def BitNet_PackedFormatAttr : EnumAttr<BitNet_Dialect, BitNet_PackedFormat,
                                        "format"> {
-  let summary = "Packed ternary weight format (i2s | tl1 | tl2 | t5)";
+  let summary = "Packed ternary weight format (i2s | tl1 | tl2 | t5 | tl2r)";
   let description = [{
     * `i2s`: 2 bits per weight, blocks of 128 weights along K as in
       bitnet.cpp's x86 I2_S; multiply-add kernels.
@@ -63,6 +64,9 @@ def BitNet_PackedFormatAttr : EnumAttr<BitNet_Dialect, BitNet_PackedFormat,
     * `t5`: 1.6 bits per weight, five weights per byte as a base-3 number in
       fixed point, blocks of 160 weights along K; multiply-add kernels that
       decode with byte adds (or a table lookup where the target has one).
+    * `tl2r`: tl2's triples with 16 rows interleaved (one row per 32-bit
+      lane); lookup-table kernels that read activation partial sums from
+      tables indexed by the weights.
 
     Every layout is documented bit by bit in `docs/formats.md`.
   }];

@@ -122,7 +122,7 @@ def PackTernaryPass : Pass<"bitnet-pack-ternary"> {
   let summary = "Pack constant ternary weights of bitnet.ternary_matmul at compile time";
   let description = [{
     Gives every `bitnet.ternary_matmul` whose unpacked weight is a constant
-    a packed weight in a format (`i2s`, `tl1`, `tl2` or `t5`): `format` if given,
+    a packed weight in a format (`i2s`, `tl1`, `tl2`, `t5` or `tl2r`): `format` if given,
     else the one a `tuning-file` entry names for the weight's shape, else
     the preferred format of the module's target (`#llvm.target`;
     `TargetInfo::preferredFormat`). The packing is done by folding
@@ -134,7 +134,7 @@ def PackTernaryPass : Pass<"bitnet-pack-ternary"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"\"",
-           "Packed format for every product: i2s, tl1, tl2 or t5 (default: the "
+           "Packed format for every product: i2s, tl1, tl2, t5 or tl2r (default: the "
            "tuning file's, else the target's)">,
     Option<"tuningFile", "tuning-file", "std::string", /*default=*/"\"\"",
            "JSON file of formats (and kernel configurations) by weight shape">,

@@ -11,8 +11,9 @@
 // checked against the reference before it is timed. Decode products
 // (N = 1) are timed with cold weights, as a decode step reads them;
 // prefill products hot. Last, the format: t5 (1.6 bits per weight, more
-// decode work) against the i2s winner, alternating, kept only when it wins
-// by the confirmation margin.
+// decode work) and, with AVX-512 VBMI, tl2r (1.67 bits, lookup tables)
+// against the i2s winner, alternating, kept only when faster by the
+// confirmation margin.
 //
 //===----------------------------------------------------------------------===//
 
@@ -365,29 +366,38 @@ int bench::runTuner(const TuneOptions &options) {
     TernaryTuningEntry entry = entryFor(shape, best);
     entry.micros = bestMicros;
     entry.defaultMicros = defaultMicros;
+    // The sub-2-bit formats (their derived configurations) against the
+    // i2s winner, alternating; the fastest that wins by the margin is kept.
+    std::vector<ref::PackedFormat> formats;
     if (options.tuneFormat) {
-      // t5 (its derived configuration) against the i2s winner, alternating.
-      KernelTimer t5Timer(shape.n, shape.m, shape.k, ref::PackedFormat::T5, cold);
+      formats.push_back(ref::PackedFormat::T5);
+      if (hasTernaryLookupKernel(target))
+        formats.push_back(ref::PackedFormat::TL2R);
+    }
+    for (ref::PackedFormat format : formats) {
+      KernelTimer formatTimer(shape.n, shape.m, shape.k, format, cold);
       const double unmeasured = std::numeric_limits<double>::infinity();
-      double t5Micros = unmeasured, i2sMicros = unmeasured;
+      double formatMicros = unmeasured, i2sMicros = unmeasured;
       for (int round = 0; round < kConfirmRounds; ++round) {
         double micros = 0;
-        if (measureWith(t5Timer, {}, micros))
-          t5Micros = std::min(t5Micros, micros);
+        if (measureWith(formatTimer, {}, micros))
+          formatMicros = std::min(formatMicros, micros);
         if (measure(best, micros))
           i2sMicros = std::min(i2sMicros, micros);
       }
-      bool t5Wins = t5Micros != unmeasured && i2sMicros != unmeasured &&
-                    t5Micros < i2sMicros * (1 - kConfirmMargin);
-      if (!options.quiet && t5Micros != unmeasured)
-        llvm::errs() << llvm::formatv("{0,6}x{1,-6} n={2,-4} t5 {3,9:f1} us against i2s "
-                                      "{4:f1} us: {5}\n",
-                                      shape.m, shape.k, shape.n, t5Micros, i2sMicros,
-                                      t5Wins ? "t5" : "i2s");
-      if (t5Wins) {
+      const char *name = ref::formatName(format);
+      bool wins = formatMicros != unmeasured && i2sMicros != unmeasured &&
+                  formatMicros < i2sMicros * (1 - kConfirmMargin) &&
+                  formatMicros < entry.micros.value_or(unmeasured);
+      if (!options.quiet && formatMicros != unmeasured)
+        llvm::errs() << llvm::formatv("{0,6}x{1,-6} n={2,-4} {3} {4,9:f1} us against i2s "
+                                      "{5:f1} us: {6}\n",
+                                      shape.m, shape.k, shape.n, name, formatMicros, i2sMicros,
+                                      wins ? name : "i2s");
+      if (wins) {
         entry.fields.clear();
-        entry.format = "t5";
-        entry.micros = t5Micros;
+        entry.format = name;
+        entry.micros = formatMicros;
       }
     }
     result.ternaryMatmul.push_back(entry);

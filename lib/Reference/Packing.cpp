@@ -1,13 +1,15 @@
 //===- Packing.cpp - Packed ternary weight formats ------------------------===//
 //
-// Bit-exact layouts are documented in docs/formats.md. All formats store the
-// rows of an M x K matrix one after another, each row padded to the format's
-// block size with the weight 0.
+// Bit-exact layouts are documented in docs/formats.md. All formats but TL2R
+// store the rows of an M x K matrix one after another, each row padded to
+// the format's block size with the weight 0; TL2R interleaves tiles of 16
+// rows (in as many bytes).
 //
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Reference/Reference.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -127,6 +129,71 @@ struct T5Layout {
   }
 };
 
+/// TL2R: TL2's triples (|v| and sign(v), v = 9*w0 + 3*w1 + w2), with 16
+/// rows interleaved so that a lookup-table kernel reads one row per 32-bit
+/// lane. A tile of h <= 16 rows (the last may be short) stores per group of
+/// 24 weights 4h magnitude bytes (byte 4r + p: triple p of row r in the low
+/// nibble, triple 4 + p in the high one) and then h bytes of sign bits
+/// (bit 4r + p: triple p of row r; bit 4h + 4r + p: triple 4 + p).
+struct TL2RTiles {
+  static constexpr int64_t kRows = 16, kWeights = 24, kRowBytes = 5;
+
+  /// Triple t of group g of row `w` (k weights), as (magnitude, negative).
+  static std::pair<int, int> triple(const int8_t *w, int64_t k, int64_t g, int t) {
+    int v = 0;
+    for (int i = 0; i < 3; ++i) {
+      const int64_t col = g * kWeights + 3 * t + i;
+      v = 3 * v + (col < k ? w[col] : 0);
+    }
+    return {v < 0 ? -v : v, v < 0};
+  }
+
+  /// Calls fn(row, group, triple, magnitude byte, its shift, sign byte, its
+  /// bit) for every triple slot of an m x k matrix.
+  template <typename Fn> static void forEachSlot(int64_t m, int64_t k, Fn fn) {
+    const int64_t groups = ceilDiv(k, kWeights);
+    for (int64_t first = 0; first < m; first += kRows) {
+      const int64_t h = std::min<int64_t>(kRows, m - first);
+      const int64_t tile = first * groups * kRowBytes;
+      for (int64_t g = 0; g < groups; ++g) {
+        const int64_t base = tile + g * kRowBytes * h;
+        for (int64_t r = 0; r < h; ++r)
+          for (int t = 0; t < 8; ++t) {
+            const int p = t % 4, half = t / 4;
+            const int64_t bit = half * 4 * h + 4 * r + p;
+            fn(first + r, g, t, base + 4 * r + p, 4 * half, base + 4 * h + bit / 8,
+               static_cast<int>(bit % 8));
+          }
+      }
+    }
+  }
+
+  static void pack(const int8_t *wt, int64_t m, int64_t k, uint8_t *out) {
+    std::memset(out, 0, static_cast<size_t>(m * ceilDiv(k, kWeights) * kRowBytes));
+    forEachSlot(m, k, [&](int64_t row, int64_t g, int t, int64_t magByte, int magShift,
+                          int64_t signByte, int signBit) {
+      auto [mag, negative] = triple(wt + row * k, k, g, t);
+      out[magByte] = static_cast<uint8_t>(out[magByte] | mag << magShift);
+      out[signByte] = static_cast<uint8_t>(out[signByte] | negative << signBit);
+    });
+  }
+
+  static void unpack(const uint8_t *in, int64_t m, int64_t k, int8_t *wt) {
+    forEachSlot(m, k, [&](int64_t row, int64_t g, int t, int64_t magByte, int magShift,
+                          int64_t signByte, int signBit) {
+      const int mag = (in[magByte] >> magShift) & 0xF;
+      const int negative = (in[signByte] >> signBit) & 1;
+      const int u = (negative ? -mag : mag) + 13; // as in TL2
+      const int weights[3] = {u / 9 - 1, (u / 3) % 3 - 1, u % 3 - 1};
+      for (int i = 0; i < 3; ++i) {
+        const int64_t col = g * kWeights + 3 * t + i;
+        if (col < k)
+          wt[row * k + col] = static_cast<int8_t>(weights[i]);
+      }
+    });
+  }
+};
+
 template <typename Layout>
 void packRow(const int8_t *w, int64_t k, uint8_t *out) {
   const int64_t full = k / Layout::kWeights;
@@ -159,6 +226,7 @@ template <typename Fn> auto withLayout(PackedFormat f, Fn &&fn) {
   case PackedFormat::TL1:
     return fn(TL1Layout{});
   case PackedFormat::TL2:
+  case PackedFormat::TL2R: // (the sizes of TL2; the tiles are TL2RTiles)
     return fn(TL2Layout{});
   case PackedFormat::T5:
     return fn(T5Layout{});
@@ -182,14 +250,16 @@ const char *formatName(PackedFormat f) {
     return "tl2";
   case PackedFormat::T5:
     return "t5";
+  case PackedFormat::TL2R:
+    return "tl2r";
   }
   return "unknown";
 }
 
 std::optional<PackedFormat> parseFormat(std::string_view name) {
-  if (name.size() < 2 || name.size() > 3)
+  if (name.size() < 2 || name.size() > 4)
     return std::nullopt;
-  char s[3] = {};
+  char s[4] = {};
   for (size_t i = 0; i < name.size(); ++i)
     s[i] = toLowerAscii(name[i]);
   const std::string_view lower(s, name.size());
@@ -201,6 +271,8 @@ std::optional<PackedFormat> parseFormat(std::string_view name) {
     return PackedFormat::TL2;
   if (lower == "t5")
     return PackedFormat::T5;
+  if (lower == "tl2r")
+    return PackedFormat::TL2R;
   return std::nullopt;
 }
 
@@ -223,6 +295,8 @@ int64_t packedRowBytes(PackedFormat f, int64_t k) {
 void pack(PackedFormat f, const int8_t *wt, int64_t m, int64_t k,
           uint8_t *out) {
   assert(isTernary(wt, m * k) && "pack: weights must be in {-1,0,1}");
+  if (f == PackedFormat::TL2R)
+    return TL2RTiles::pack(wt, m, k, out);
   const int64_t rowBytes = packedRowBytes(f, k);
   withLayout(f, [&](auto layout) {
     for (int64_t r = 0; r < m; ++r)
@@ -232,6 +306,8 @@ void pack(PackedFormat f, const int8_t *wt, int64_t m, int64_t k,
 
 void unpack(PackedFormat f, const uint8_t *packed, int64_t m, int64_t k,
             int8_t *wt) {
+  if (f == PackedFormat::TL2R)
+    return TL2RTiles::unpack(packed, m, k, wt);
   const int64_t rowBytes = packedRowBytes(f, k);
   withLayout(f, [&](auto layout) {
     for (int64_t r = 0; r < m; ++r)

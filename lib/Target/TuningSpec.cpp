@@ -116,8 +116,8 @@ bool parseEntry(const llvm::json::Object &object, TernaryTuningEntry &entry,
     llvm::StringRef name = key;
     if (name == "format") {
       std::optional<llvm::StringRef> text = value.getAsString();
-      if (!text || !llvm::is_contained({"i2s", "tl1", "tl2", "t5"}, *text)) {
-        error = "\"format\" must be i2s, tl1, tl2 or t5";
+      if (!text || !llvm::is_contained({"i2s", "tl1", "tl2", "t5", "tl2r"}, *text)) {
+        error = "\"format\" must be i2s, tl1, tl2, t5 or tl2r";
         return false;
       }
       entry.format = text->str();

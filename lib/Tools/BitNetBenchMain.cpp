@@ -46,7 +46,7 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
       cl::CommaSeparated, cl::cat(category));
   static cl::list<std::string> formatList(
       "format",
-      cl::desc("Weight formats: i2s (default) and/or t5; each row of another "
+      cl::desc("Weight formats: i2s (default), t5, tl2r; each row of another "
                "format shows its speed-up over i2s (vs-i2s) when i2s is timed too"),
       cl::CommaSeparated, cl::cat(category));
   static DecodeTuningOptions decodeTuning(category);
@@ -78,8 +78,8 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
     options.formats.clear();
     for (const std::string &name : formatList) {
       std::optional<ref::PackedFormat> format = ref::parseFormat(name);
-      if (!format || (*format != ref::PackedFormat::I2S && *format != ref::PackedFormat::T5)) {
-        llvm::errs() << "bitnet-bench: --format takes i2s and t5 (the formats with "
+      if (!format || *format == ref::PackedFormat::TL1 || *format == ref::PackedFormat::TL2) {
+        llvm::errs() << "bitnet-bench: --format takes i2s, t5 and tl2r (the formats with "
                         "CPU kernels), not '" << name << "'\n";
         return 1;
       }

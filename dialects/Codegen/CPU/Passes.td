@@ -68,9 +68,9 @@ def SelectKernelConfigsPass : Pass<"bitnet-select-kernel-configs"> {
 
 def ConvertTernaryMatmulToVectorPass
     : Pass<"convert-bitnet-ternary-matmul-to-vector"> {
-  let summary = "Generate SIMD kernels for bitnet.ternary_matmul on i2s and t5 weights";
+  let summary = "Generate SIMD kernels for bitnet.ternary_matmul on i2s, t5 and tl2r weights";
   let description = [{
-    Lowers `bitnet.ternary_matmul` with `i2s` or `t5` weights to vector code for the
+    Lowers `bitnet.ternary_matmul` with `i2s`, `t5` or `tl2r` weights to vector code for the
     target's dot-product instruction (`CpuTargetInfo::dotProduct`): AVX-512
     VNNI, AVX2 / AVX-512BW `vpmaddubsw`, AArch64 `sdot`, plain NEON. Targets
     without integer SIMD keep the op for `convert-bitnet-to-linalg`. The
@@ -84,7 +84,15 @@ def ConvertTernaryMatmulToVectorPass
     adds). The activation codes are first permuted, per token, so that
     each V-byte load of packed weights (V = the vector width: 64, 32 or 16
     bytes) meets P contiguous V-byte activation slices: one load, P decodes
-    and P `bitnet.dot4` per PV weights and token. Where the dot product is
+    and P `bitnet.dot4` per PV weights and token.
+
+    `tl2r` weights get the lookup-table kernel where the target has AVX-512
+    VBMI (`lib/Codegen/CPU/TernaryLookupKernel.cpp`, docs/formats.md):
+    per token, tables of the activations' partial sums for every triple of
+    weights (split into low and high nibbles so that every entry is an
+    exact int8), then 16-row tiles whose packed triples index them
+    (`bitnet.lookup`: `vpermb`), the signs applied by masked negation and
+    the sums added by `bitnet.dot4`. Where the dot product is
     AVX2's `vpmaddubsw` (no VNNI), they are `bitnet.dot2` into i16
     accumulators instead, widened by `bitnet.add_pairs` into the i32 sums
     once per group of chunks (few enough that i16 cannot overflow): one

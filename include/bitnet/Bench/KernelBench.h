@@ -38,7 +38,7 @@ struct KernelBenchOptions {
   std::vector<int> threads = {1, 2};
   std::vector<std::string> caches = {"hot", "cold"};
   std::vector<Shape> shapes = designShapes();
-  /// Weight formats, each timed beside i2s (the kernels of i2s and t5).
+  /// Weight formats, each timed beside i2s (the kernels of i2s, t5, tl2r).
   std::vector<ref::PackedFormat> formats = {ref::PackedFormat::I2S};
   /// The decode kernels' knobs (-1 / 0: the target's) and a tuning file.
   int64_t prefetchDistance = -1;

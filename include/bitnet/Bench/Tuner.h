@@ -39,8 +39,9 @@ struct TuneOptions {
   bool tokensGiven = false; // -n was given (it goes with shapes only)
   std::string mcpu = "native";
   int threads = 2;
-  /// Also time the t5 format against the i2s winner (and keep it where it
-  /// wins): the tuning file then picks the format too.
+  /// Also time the sub-2-bit formats (t5; tl2r where the CPU has its
+  /// kernel) against the i2s winner, keeping one where it wins: the tuning
+  /// file then picks the format too.
   bool tuneFormat = true;
   /// Seconds of timed calls per candidate.
   double secondsPerCandidate = 0.3;

@@ -26,22 +26,23 @@ namespace mlir::bitnet::ref {
 constexpr float kScaleFloor = 1e-5f;
 
 /// Packed ternary weight formats. See docs/formats.md.
-enum class PackedFormat { I2S, TL1, TL2, T5 };
+enum class PackedFormat { I2S, TL1, TL2, T5, TL2R };
 
-/// Returns "i2s", "tl1", "tl2" or "t5".
+/// Returns "i2s", "tl1", "tl2", "t5" or "tl2r".
 const char *formatName(PackedFormat f);
 
-/// Parses a format name. Accepts "i2s", "tl1", "tl2", "t5" in any letter case;
+/// Parses a format name. Accepts "i2s", "tl1", "tl2", "t5", "tl2r" in any letter case;
 /// anything else yields std::nullopt.
 std::optional<PackedFormat> parseFormat(std::string_view name);
 
 /// K rounded up to the format's block: a multiple of 128 (I2S), 4 (TL1),
-/// 24 (TL2) or 160 (T5). paddedK(f, 0) == 0. Precondition: k >= 0.
+/// 24 (TL2, TL2R) or 160 (T5). paddedK(f, 0) == 0. Precondition: k >= 0.
 int64_t paddedK(PackedFormat f, int64_t k);
 
 /// Bytes per packed output row:
-///   I2S: ceil(K/128) * 32,   TL1: ceil(K/4),   TL2: ceil(K/24) * 5,
-///   T5: ceil(K/160) * 32.
+///   I2S: ceil(K/128) * 32,   TL1: ceil(K/4),   TL2, TL2R: ceil(K/24) * 5,
+///   T5: ceil(K/160) * 32. (TL2R's rows are interleaved in tiles of 16, but
+///   an M-row matrix still takes M * packedRowBytes bytes.)
 /// Precondition: k >= 0.
 int64_t packedRowBytes(PackedFormat f, int64_t k);
 
@@ -138,12 +139,14 @@ void topkSparsify(const float *x, int64_t rows, int64_t cols, double fraction,
 
 /// Packs an m x k ternary matrix (row-major, values in {-1,0,1}) into `out`,
 /// which must hold m * packedRowBytes(f, k) bytes. Row r starts at byte
-/// r * packedRowBytes(f, k). Padding weights (columns k..paddedK-1) are
+/// r * packedRowBytes(f, k), except in TL2R, whose tiles of 16 rows do
+/// (docs/formats.md): its first m rows are not a TL2R matrix of m rows
+/// unless m is a multiple of 16. Padding weights (columns k..paddedK-1) are
 /// encoded as the weight 0. Precondition: isTernary(wt, m*k).
 void pack(PackedFormat f, const int8_t *wt, int64_t m, int64_t k, uint8_t *out);
 
 /// Inverse of pack: writes the first k weights of each of the m rows. Invalid
-/// codes (I2S code 3, TL1 index > 8, TL2 magnitude > 13) decode to values
+/// codes (I2S code 3, TL1 index > 8, TL2 / TL2R magnitude > 13) decode to values
 /// outside {-1,0,1}, detectable with isTernary; a TL2 sign bit on a zero
 /// magnitude decodes as 0. Every T5 byte decodes to five ternary weights
 /// (the 13 bytes pack never writes alias neighbouring values).

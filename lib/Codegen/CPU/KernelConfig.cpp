@@ -36,9 +36,14 @@ int64_t mlir::bitnet::ternaryKernelCodePlanes(PackedFormat format) {
     return 5;
   case PackedFormat::tl1:
   case PackedFormat::tl2:
+  case PackedFormat::tl2r:
     return 0;
   }
   return 0;
+}
+
+bool mlir::bitnet::hasTernaryLookupKernel(const CpuTargetInfo &target) {
+  return target.hasAvx512vbmi && target.hasAvx512vnni && target.hasAvx512bw;
 }
 
 namespace {
@@ -81,6 +86,33 @@ int64_t deriveRowsPerBlock(const CpuTargetInfo &target, int64_t m,
   return std::min({fitL2, balanced, m});
 }
 
+/// tl2r's lookup kernel: 64-byte vectors (16 rows of 4 triples), row
+/// blocks of whole 16-row tiles, tokens in tiles that share each tile's
+/// table indices, the target's software prefetch. The other fields do not
+/// apply (1, false).
+TernaryKernelConfigAttr selectLookupKernelConfig(TernaryMatmulOp op,
+                                                 const CpuTargetInfo &target,
+                                                 const TernaryKernelOverrides &overrides) {
+  auto qType = op.getActivations().getType();
+  auto wType = op.getWeight().getType();
+  if (!hasTernaryLookupKernel(target) || !qType.hasStaticShape() || !wType.hasStaticShape())
+    return {};
+  int64_t n = qType.getDimSize(0);
+  int64_t m = wType.getDimSize(0), rowBytes = wType.getDimSize(1);
+  int64_t rowsPerBlock = overrides.rowsPerBlock > 0
+                             ? overrides.rowsPerBlock
+                             : deriveRowsPerBlock(target, m, rowBytes);
+  rowsPerBlock = llvm::alignTo(std::max<int64_t>(rowsPerBlock, 1), 16);
+  int64_t tokenTile = overrides.tokenTile > 0 ? overrides.tokenTile : 4;
+  tokenTile = std::min(tokenTile, std::max<int64_t>(n, 1));
+  int64_t prefetch = overrides.prefetchDistance >= 0 ? overrides.prefetchDistance
+                                                     : target.prefetchDistance;
+  return TernaryKernelConfigAttr::get(op.getContext(), 64, rowsPerBlock, tokenTile,
+                                      /*rowTile=*/1, /*singleTokenRowTile=*/1, prefetch,
+                                      target.cacheLineBytes,
+                                      /*decodeAccumulators=*/1, /*i16Accumulation=*/false);
+}
+
 } // namespace
 
 TernaryKernelConfigAttr
@@ -91,6 +123,8 @@ mlir::bitnet::selectTernaryKernelConfig(TernaryMatmulOp op,
   auto wType = op.getWeight().getType();
   int64_t vectorBytes = ternaryKernelVectorBytes(target);
   std::optional<PackedFormat> format = op.getFormat();
+  if (format == PackedFormat::tl2r)
+    return selectLookupKernelConfig(op, target, overrides);
   const int64_t planes = format ? ternaryKernelCodePlanes(*format) : 0;
   if (planes == 0 || !qType.hasStaticShape() ||
       !wType.hasStaticShape() || vectorBytes == 0)

@@ -31,6 +31,8 @@
 
 #include "bitnet/Codegen/CPU/Passes.h"
 
+#include "TernaryKernels.h"
+
 #include "bitnet/Codegen/CPU/KernelConfig.h"
 #include "bitnet/Dialect/BitNet/IR/BitNet.h"
 
@@ -542,6 +544,7 @@ struct ConvertTernaryMatmulToVectorPass
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add<CodePlaneMatmulKernel>(&getContext(), *target);
+    populateTernaryLookupKernelPatterns(patterns, *target);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -491,6 +491,30 @@ Value decodePackedWeight(OpBuilder &b, Location loc, PackedFormat format,
     return arith::SubIOp::create(b, loc, code, i32c(1)).getResult();
   };
 
+  // Weight k % 3 of a triple v = 9*w0 + 3*w1 + w2 stored as |v| and a sign
+  // bit (tl2, tl2r).
+  auto tripleWeight = [&](Value magnitude, Value sign) -> Value {
+    Value negative =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, sign, i32c(0));
+    Value v = arith::SelectOp::create(
+        b, loc, negative, arith::SubIOp::create(b, loc, i32c(0), magnitude),
+        magnitude);
+    // u = v + 13 = 9*(w0+1) + 3*(w1+1) + (w2+1): base-3 digits of u.
+    Value u = arith::AddIOp::create(b, loc, v, i32c(13));
+    Value digit = rem(k, 3);
+    Value d0 = arith::DivUIOp::create(b, loc, u, i32c(9));
+    Value d1 = arith::RemUIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, u, i32c(3)), i32c(3));
+    Value d2 = arith::RemUIOp::create(b, loc, u, i32c(3));
+    Value isD0 =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit, idx(0));
+    Value isD1 =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit, idx(1));
+    Value code = arith::SelectOp::create(
+        b, loc, isD0, d0, arith::SelectOp::create(b, loc, isD1, d1, d2));
+    return minusOne(code);
+  };
+
   switch (format) {
   case PackedFormat::i2s: {
     // Block of 128 -> 32 bytes; weight j of a block sits in byte j % 32 at
@@ -527,25 +551,37 @@ Value decodePackedWeight(OpBuilder &b, Location loc, PackedFormat format,
         15);
     Value sign = bits(loadByte(arith::AddIOp::create(b, loc, groupBase, idx(4))),
                       toI32(t), 1);
-    Value negative =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, sign, i32c(0));
-    Value v = arith::SelectOp::create(
-        b, loc, negative, arith::SubIOp::create(b, loc, i32c(0), magnitude),
-        magnitude);
-    // u = v + 13 = 9*(w0+1) + 3*(w1+1) + (w2+1): base-3 digits of u.
-    Value u = arith::AddIOp::create(b, loc, v, i32c(13));
-    Value digit = rem(k, 3);
-    Value d0 = arith::DivUIOp::create(b, loc, u, i32c(9));
-    Value d1 = arith::RemUIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, u, i32c(3)), i32c(3));
-    Value d2 = arith::RemUIOp::create(b, loc, u, i32c(3));
-    Value isD0 =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit, idx(0));
-    Value isD1 =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit, idx(1));
-    Value code = arith::SelectOp::create(
-        b, loc, isD0, d0, arith::SelectOp::create(b, loc, isD1, d1, d2));
-    return minusOne(code);
+    return tripleWeight(magnitude, sign);
+  }
+  case PackedFormat::tl2r: {
+    // Tiles of h <= 16 rows: per group of 24 weights, 4h magnitude bytes
+    // (byte 4r + p: triples p and 4 + p of row r) and h sign bytes (bit
+    // 4r + p, then 4h + 4r + p). Positions are flat in the tile-major bytes.
+    auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
+    auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y).getResult(); };
+    Value rows = tensor::DimOp::create(b, loc, packed, 0);
+    Value rowBytes = tensor::DimOp::create(b, loc, packed, 1);
+    auto loadFlat = [&](Value flat) {
+      Value byte = tensor::ExtractOp::create(
+          b, loc, packed,
+          ValueRange{arith::DivUIOp::create(b, loc, flat, rowBytes),
+                     arith::RemUIOp::create(b, loc, flat, rowBytes)});
+      return arith::ExtUIOp::create(b, loc, i32, byte).getResult();
+    };
+    Value first = mul(div(m, 16), idx(16));
+    Value h = arith::MinUIOp::create(b, loc, idx(16),
+                                     arith::SubIOp::create(b, loc, rows, first));
+    Value r = arith::SubIOp::create(b, loc, m, first);
+    Value triple = rem(div(k, 3), 8);
+    Value half = div(triple, 4), p = rem(triple, 4);
+    Value base = add(mul(first, rowBytes), mul(div(k, 24), mul(h, idx(5))));
+    Value slot = add(mul(r, idx(4)), p); // 4r + p
+    Value magnitude = bits(loadFlat(add(base, slot)),
+                           toI32(mul(half, idx(4))), 15);
+    Value bit = add(mul(half, mul(h, idx(4))), slot);
+    Value sign = bits(loadFlat(add(add(base, mul(h, idx(4))), div(bit, 8))),
+                      toI32(rem(bit, 8)), 1);
+    return tripleWeight(magnitude, sign);
   }
   case PackedFormat::t5: {
     // Block of 160 -> 32 bytes; weight j of a block is base-3 digit j / 32

@@ -116,3 +116,25 @@ module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
     return %0, %1 : tensor<64x128xf32>, tensor<1x1000xf32>
   }
 }
+
+// -----
+
+// tl2r's lookup kernel (AVX-512 VBMI, which Zen 4 has): whole 16-row tiles
+// per block, up to 4 tokens per tile; AVX2, NEON and the baseline have no
+// byte permutes and no configuration (the portable loops).
+// CHECK-LABEL: func @tl2r
+// CHECK: #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 16, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 4096, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>
+// CHECK: #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 16, token_tile = 4, row_tile = 1,
+// AVX2-LABEL: func @tl2r
+// AVX2-NOT: kernel_config
+// NEON-LABEL: func @tl2r
+// NEON-NOT: kernel_config
+// NOSIMD-LABEL: func @tl2r
+// NOSIMD-NOT: kernel_config
+module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver4">} {
+  func.func @tl2r(%q: tensor<1x50xi8>, %q5: tensor<5x50xi8>, %w: tensor<37x15xi8>) -> (tensor<1x37xi32>, tensor<5x37xi32>) {
+    %a = bitnet.ternary_matmul %q, %w format <tl2r> : tensor<1x50xi8>, tensor<37x15xi8> -> tensor<1x37xi32>
+    %b = bitnet.ternary_matmul %q5, %w format <tl2r> : tensor<5x50xi8>, tensor<37x15xi8> -> tensor<5x37xi32>
+    return %a, %b : tensor<1x37xi32>, tensor<5x37xi32>
+  }
+}

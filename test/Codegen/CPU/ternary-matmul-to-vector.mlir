@@ -164,3 +164,40 @@ func.func @t5_decode(%q: tensor<1x320xi8>, %p: tensor<3x64xi8>) -> tensor<1x3xi3
   %a = bitnet.ternary_matmul %q, %p format <t5> : tensor<1x320xi8>, tensor<3x64xi8> -> tensor<1x3xi32>
   return %a : tensor<1x3xi32>
 }
+
+// -----
+
+// tl2r: the lookup-table kernel (AVX-512 VBMI: znver4). Tables first (per
+// token and group of 24 weights: 4 x 64 entries), then 16-row tiles: 37
+// rows are two full tiles in an scf.forall and a short tile of 5 after it.
+// Per group and tile: one 64-byte load of magnitudes (prefetched), two
+// 64-lane sign masks, and per token four lookups, each negated where the
+// sign says and added to its own accumulator by dot4 (by 1 or by 16).
+// Without VBMI (x86-64-v3) the product is left to the portable loops.
+// CHECK-LABEL: func @tl2r_tiles
+// CHECK: scf.for {{.*}} -> (tensor<2x768xi8>)
+// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[}}[0, 1]] : tensor<37x15xi8> into tensor<555xi8>
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK: memref.prefetch
+// CHECK: vector.transfer_read %[[W]][%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<555xi8>, vector<64xi8>
+// CHECK: vector.bitcast %{{.*}} : vector<8xi8> to vector<64xi1>
+// CHECK: vector.bitcast %{{.*}} : vector<8xi8> to vector<64xi1>
+// CHECK: %[[L:.*]] = bitnet.lookup %{{.*}}[%{{.*}}] : vector<64xi8>, vector<64xi8>
+// CHECK: %[[NEG:.*]] = arith.subi %{{.*}}, %[[L]] : vector<64xi8>
+// CHECK: %[[S:.*]] = arith.select %{{.*}}, %[[NEG]], %[[L]] : vector<64xi1>, vector<64xi8>
+// CHECK: bitnet.dot4 %{{.*}}, %{{.*}}, %[[S]] {a_fits_i8}
+// CHECK-COUNT-7: bitnet.dot4
+// CHECK: scf.forall.in_parallel
+// The short tile: its sign bits from one 128-bit read (half 1 at bit 4h = 20).
+// CHECK: vector.transfer_read %[[W]][%{{.*}}], %{{.*}} : tensor<555xi8>, vector<64xi8>
+// CHECK: vector.bitcast %{{.*}} : vector<16xi8> to vector<1xi128>
+// CHECK: arith.shrui %{{.*}}, %c20_i128 : i128
+// CHECK: bitnet.dot4
+// AVX2-LABEL: func @tl2r_tiles
+// AVX2-NOT: bitnet.lookup
+// AVX2: bitnet.ternary_matmul %arg0, %arg1 format <tl2r>
+func.func @tl2r_tiles(%q: tensor<2x50xi8>, %p: tensor<37x15xi8>) -> tensor<2x37xi32> {
+  %a = bitnet.ternary_matmul %q, %p format <tl2r> : tensor<2x50xi8>, tensor<37x15xi8> -> tensor<2x37xi32>
+  return %a : tensor<2x37xi32>
+}

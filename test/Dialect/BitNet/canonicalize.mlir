@@ -108,6 +108,20 @@ func.func @fold_pack_t5() -> tensor<1x32xi8> {
 
 // -----
 
+// TL2R: a tile of 2 rows, per group 8 magnitude bytes (byte 4r + p: triple
+// p low, 4 + p high) then 2 sign bytes (bit 4r + p; bit 8 + 4r + p). Row
+// 0: t0 = 6, t1 = -5, t4 = 13; row 1: t0 = -1, t5 = -13. Bytes 0xD6 0x05 0
+// 0 0x01 0xD0 0 0 0x12 0x20, two rows of five in the [2, 5] tensor.
+// CHECK-LABEL: func @fold_pack_tl2r
+// CHECK: arith.constant dense<{{\[}}[-42, 5, 0, 0, 1], [-48, 0, 0, 18, 32]]> : tensor<2x5xi8>
+func.func @fold_pack_tl2r() -> tensor<2x5xi8> {
+  %w = arith.constant dense<[[1, -1, 0, -1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, 0, 0, 0, 0, 0, 0]]> : tensor<2x24xi8>
+  %p = bitnet.pack %w format <tl2r> : tensor<2x24xi8> -> tensor<2x5xi8>
+  return %p : tensor<2x5xi8>
+}
+
+// -----
+
 // Unpacking is the inverse of packing: the I2S bytes of @fold_pack_i2s.
 // CHECK-LABEL: func @fold_unpack_i2s
 // CHECK: arith.constant dense<{{\[}}[1, -1, 0, 1]]> : tensor<1x4xi8>

@@ -43,3 +43,21 @@ func.func @not_siblings(%x: tensor<3x4xi8>, %y: tensor<3x4xi8>, %u: tensor<1x4xi
   %d = bitnet.ternary_matmul %y, %t format <tl1> : tensor<3x4xi8>, tensor<1x1xi8> -> tensor<3x1xi32>
   return %a, %b, %c, %d : tensor<3x1xi32>, tensor<3x1xi32>, tensor<3x1xi32>, tensor<3x1xi32>
 }
+
+// -----
+
+// tl2r interleaves tiles of 16 rows: siblings whose rows are not whole
+// tiles do not concatenate (3 + 16 rows), whole tiles do (16 + 16).
+// CHECK-LABEL: func @tl2r_tiles
+// CHECK-COUNT-2: bitnet.ternary_matmul %arg0, %{{.*}} format <tl2r> : tensor<2x24xi8>, tensor<{{3|16}}x5xi8>
+// CHECK:       bitnet.ternary_matmul %arg1, %{{.*}} format <tl2r> : tensor<2x24xi8>, tensor<32x5xi8> -> tensor<2x32xi32>
+// CHECK-NOT:   bitnet.ternary_matmul
+func.func @tl2r_tiles(%x: tensor<2x24xi8>, %y: tensor<2x24xi8>) -> (tensor<2x3xi32>, tensor<2x16xi32>, tensor<2x16xi32>, tensor<2x16xi32>) {
+  %w3 = arith.constant dense<1> : tensor<3x5xi8>
+  %w16 = arith.constant dense<2> : tensor<16x5xi8>
+  %a = bitnet.ternary_matmul %x, %w3 format <tl2r> : tensor<2x24xi8>, tensor<3x5xi8> -> tensor<2x3xi32>
+  %b = bitnet.ternary_matmul %x, %w16 format <tl2r> : tensor<2x24xi8>, tensor<16x5xi8> -> tensor<2x16xi32>
+  %c = bitnet.ternary_matmul %y, %w16 format <tl2r> : tensor<2x24xi8>, tensor<16x5xi8> -> tensor<2x16xi32>
+  %d = bitnet.ternary_matmul %y, %w16 format <tl2r> : tensor<2x24xi8>, tensor<16x5xi8> -> tensor<2x16xi32>
+  return %a, %b, %c, %d : tensor<2x3xi32>, tensor<2x16xi32>, tensor<2x16xi32>, tensor<2x16xi32>
+}

@@ -306,7 +306,7 @@ func.func @unpack_row_bytes(%p: tensor<4x64xi8>) {
 // -----
 
 func.func @pack_unknown_format(%w: tensor<4x8xi8>) {
-  // expected-error @+2 {{expected ::mlir::bitnet::PackedFormat to be one of: i2s, tl1, tl2, t5}}
+  // expected-error @+2 {{expected ::mlir::bitnet::PackedFormat to be one of: i2s, tl1, tl2, t5, tl2r}}
   // expected-error @+1 {{failed to parse BitNet_PackedFormatAttr parameter 'value'}}
   %p = bitnet.pack %w format <q4> : tensor<4x8xi8> -> tensor<4x2xi8>
   return
@@ -371,7 +371,7 @@ func.func @matmul_result_type(%q: tensor<2x8xi8>, %w: tensor<4x8xi8>) {
 // -----
 
 func.func @ternary_matmul_config_format(%q: tensor<2x8xi8>, %w: tensor<4x8xi8>) {
-  // expected-error @+1 {{kernel_config needs weights packed in format <i2s> or <t5>}}
+  // expected-error @+1 {{kernel_config needs weights packed in format <i2s>, <t5> or <tl2r>}}
   %a = bitnet.ternary_matmul %q, %w {kernel_config = #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 4, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 0, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>} : tensor<2x8xi8>, tensor<4x8xi8> -> tensor<2x4xi32>
   return
 }

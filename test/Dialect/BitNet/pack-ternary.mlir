@@ -15,7 +15,7 @@
 // TL1-LABEL: func @constant_weight
 // TL1: %[[P:.*]] = arith.constant dense<86> : tensor<1x1xi8>
 // TL1: bitnet.ternary_matmul %arg0, %[[P]] format <tl1> : tensor<2x4xi8>, tensor<1x1xi8> -> tensor<2x1xi32>
-// BADFORMAT: error: bitnet-pack-ternary: unknown format 'q4'; expected i2s, tl1, tl2 or t5
+// BADFORMAT: error: bitnet-pack-ternary: unknown format 'q4'; expected i2s, tl1, tl2, t5 or tl2r
 // BADCPU: error: bitnet-pack-ternary: unknown CPU 'pentium-z9000' for x86_64
 func.func @constant_weight(%q: tensor<2x4xi8>) -> tensor<2x1xi32> {
   %w = arith.constant dense<[[1, -1, 0, 1]]> : tensor<1x4xi8>

@@ -221,7 +221,8 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values(ref::PackedFormat::I2S,
                                          ref::PackedFormat::TL1,
                                          ref::PackedFormat::TL2,
-                                         ref::PackedFormat::T5)),
+                                         ref::PackedFormat::T5,
+                                         ref::PackedFormat::TL2R)),
     [](const auto &info) {
       return shapeName(std::get<0>(info.param)) + "_" +
              ref::formatName(std::get<1>(info.param));
@@ -307,7 +308,8 @@ INSTANTIATE_TEST_SUITE_P(Formats, PackTernaryJit,
                          ::testing::Values(ref::PackedFormat::I2S,
                                            ref::PackedFormat::TL1,
                                            ref::PackedFormat::TL2,
-                                           ref::PackedFormat::T5),
+                                           ref::PackedFormat::T5,
+                                           ref::PackedFormat::TL2R),
                          [](const auto &info) {
                            return std::string(ref::formatName(info.param));
                          });
@@ -438,6 +440,17 @@ TEST_P(CpuKernelMatmulJit, T5AccumulatorsMatchReference) {
     GTEST_SKIP() << "the host cannot run " << mcpu << " code";
   checkPackedMatmul(s, ref::PackedFormat::T5, cpuPipeline(mcpu));
   checkPackedMatmul(s, ref::PackedFormat::T5, cpuPipeline(mcpu), Fill::Extreme);
+}
+
+// tl2r: the lookup-table kernel where the CPU has AVX-512 VBMI (tables of
+// activation partial sums, 16 rows per tile, a short last tile), the
+// portable loops elsewhere.
+TEST_P(CpuKernelMatmulJit, TL2RAccumulatorsMatchReference) {
+  auto [s, mcpu] = GetParam();
+  if (!hostCanRun(mcpu))
+    GTEST_SKIP() << "the host cannot run " << mcpu << " code";
+  checkPackedMatmul(s, ref::PackedFormat::TL2R, cpuPipeline(mcpu));
+  checkPackedMatmul(s, ref::PackedFormat::TL2R, cpuPipeline(mcpu), Fill::Extreme);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CpuKernelMatmulJit,

@@ -17,7 +17,8 @@ using namespace mlir::bitnet::ref;
 namespace {
 
 constexpr PackedFormat kAllFormats[] = {PackedFormat::I2S, PackedFormat::TL1,
-                                        PackedFormat::TL2, PackedFormat::T5};
+                                        PackedFormat::TL2, PackedFormat::T5,
+                                        PackedFormat::TL2R};
 
 std::vector<uint8_t> packVec(PackedFormat f, const std::vector<int8_t> &w,
                              int64_t m, int64_t k) {
@@ -49,6 +50,7 @@ TEST(Format, Names) {
   EXPECT_STREQ(formatName(PackedFormat::TL1), "tl1");
   EXPECT_STREQ(formatName(PackedFormat::TL2), "tl2");
   EXPECT_STREQ(formatName(PackedFormat::T5), "t5");
+  EXPECT_STREQ(formatName(PackedFormat::TL2R), "tl2r");
   for (PackedFormat f : kAllFormats) {
     auto parsed = parseFormat(formatName(f));
     ASSERT_TRUE(parsed.has_value());
@@ -240,6 +242,41 @@ TEST(T5, EveryByteDecodesToTheNearestValueBelow) {
       EXPECT_EQ(w[7 + 32 * digit], v % 3 - 1) << "byte " << q << " digit " << digit;
       v /= 3;
     }
+  }
+}
+
+TEST(TL2R, HandWrittenBytes) {
+  // Two rows (a tile of h = 2), K = 24: 4h = 8 magnitude bytes, byte 4r + p
+  // holding triple p (low nibble) and triple 4 + p (high) of row r, then h
+  // = 2 sign bytes (bit 4r + p: triple p; bit 4h + 4r + p: triple 4 + p).
+  // Row 0: t0 = (1,-1,0) -> 6, t1 = (-1,1,1) -> -5, t4 = (1,1,1) -> 13.
+  // Row 1: t0 = (0,0,-1) -> -1, t5 = (-1,-1,-1) -> -13.
+  std::vector<int8_t> w(48, 0);
+  const int8_t row0[] = {1, -1, 0, -1, 1, 1}, row1t5[] = {-1, -1, -1};
+  std::copy(std::begin(row0), std::end(row0), w.begin());
+  w[12] = w[13] = w[14] = 1;  // row 0, t4
+  w[24 + 2] = -1;             // row 1, t0
+  std::copy(std::begin(row1t5), std::end(row1t5), w.begin() + 24 + 15);
+  auto p = packVec(PackedFormat::TL2R, w, 2, 24);
+  const std::vector<uint8_t> expected = {0xD6, 0x05, 0x00, 0x00,  // row 0
+                                         0x01, 0xD0, 0x00, 0x00,  // row 1
+                                         0x12,  // bits 1 (row 0, t1), 4 (row 1, t0)
+                                         0x20}; // bit 13 = 8 + 4 + 1 (row 1, t5)
+  EXPECT_EQ(p, expected);
+}
+
+TEST(TL2R, TilesOfSixteenRows) {
+  // 17 rows, K = 1: tile 0 holds rows 0..15 (64 magnitude bytes, 16 sign
+  // bytes), tile 1 row 16 (4 + 1 bytes). Row 16's weight -1 is triple 0,
+  // v = -9: magnitude 9 at byte 80, sign bit 0 of byte 84.
+  std::vector<int8_t> w(17, 0);
+  w[16] = -1;
+  w[3] = 1; // row 3, v = 9: byte 12, no sign
+  auto p = packVec(PackedFormat::TL2R, w, 17, 1);
+  ASSERT_EQ(p.size(), 85u);
+  for (size_t i = 0; i < p.size(); ++i) {
+    uint8_t expected = i == 12 || i == 80 ? 9 : i == 84 ? 1 : 0;
+    EXPECT_EQ(p[i], expected) << i;
   }
 }
 

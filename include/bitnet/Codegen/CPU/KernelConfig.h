@@ -50,8 +50,13 @@ int64_t ternaryKernelVectorBytes(const CpuTargetInfo &target);
 /// (i2s: 4, t5: 5); 0 for the others.
 int64_t ternaryKernelCodePlanes(PackedFormat format);
 
+/// Whether `target` runs tl2r's lookup-table kernel (AVX-512 VBMI byte
+/// permutes and VNNI; elsewhere tl2r takes the portable loops).
+bool hasTernaryLookupKernel(const CpuTargetInfo &target);
+
 /// The configuration of `op`'s kernel on `target`, or null when the op gets
-/// no kernel there (not i2s or t5, dynamic shapes, no byte dot product).
+/// no kernel there (not i2s, t5 or tl2r, dynamic shapes, no byte dot product
+/// or, for tl2r, no byte permutes).
 TernaryKernelConfigAttr
 selectTernaryKernelConfig(TernaryMatmulOp op, const CpuTargetInfo &target,
                           const TernaryKernelOverrides &overrides = {});

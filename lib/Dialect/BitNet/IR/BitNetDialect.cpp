@@ -43,6 +43,8 @@ ref::PackedFormat mlir::bitnet::toReferenceFormat(PackedFormat format) {
     return ref::PackedFormat::TL2;
   case PackedFormat::t5:
     return ref::PackedFormat::T5;
+  case PackedFormat::tl2r:
+    return ref::PackedFormat::TL2R;
   }
   llvm_unreachable("unknown packed format");
 }

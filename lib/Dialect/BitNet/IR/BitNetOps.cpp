@@ -444,10 +444,11 @@ LogicalResult TernaryMatmulOp::verify() {
   if (!shapesCompatible(resultType.getShape(), {n, m}))
     return emitOpError() << "result shape " << formatShape(resultType.getShape())
                          << " must be " << formatShape({n, m});
-  // The one kernel a configuration describes reads i2s or t5 weights.
+  // Configurations describe the kernels of i2s, t5 and tl2r weights.
   if (getKernelConfig() && getFormat() != PackedFormat::i2s &&
-      getFormat() != PackedFormat::t5)
-    return emitOpError() << "kernel_config needs weights packed in format <i2s> or <t5>";
+      getFormat() != PackedFormat::t5 && getFormat() != PackedFormat::tl2r)
+    return emitOpError()
+           << "kernel_config needs weights packed in format <i2s>, <t5> or <tl2r>";
   return success();
 }
 

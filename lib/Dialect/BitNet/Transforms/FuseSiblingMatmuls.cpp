@@ -60,6 +60,17 @@ size_t weightBytes(TernaryMatmulOp op) {
   return op.getWeight().getType().getNumElements();
 }
 
+/// Whether the packed weights of `ops` concatenated are one packed weight:
+/// always for formats packed row by row; for tl2r (tiles of 16 rows) only
+/// when no part ends in a short tile.
+bool tilesConcatenate(ArrayRef<TernaryMatmulOp> ops) {
+  TernaryMatmulOp first = ops.front();
+  return first.getFormat() != PackedFormat::tl2r ||
+         llvm::all_of(ops, [](TernaryMatmulOp op) {
+           return op.getWeight().getType().getDimSize(0) % 16 == 0;
+         });
+}
+
 /// Fused weights by their parts (the parts' attributes, in order).
 using FusedWeights = std::map<std::vector<const void *>, Attribute>;
 
@@ -86,7 +97,7 @@ struct FuseSiblingMatmulsPass
       for (TernaryMatmulOp op : siblings)
         byFormat[op.getFormatAttr()].push_back(op);
       for (auto &[format, ops] : byFormat)
-        if (ops.size() > 1)
+        if (ops.size() > 1 && tilesConcatenate(ops))
           fuse(rewriter, releaser, ops, fusedWeights);
     }
   }

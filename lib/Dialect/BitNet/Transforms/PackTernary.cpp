@@ -124,7 +124,7 @@ private:
       if (!explicitFormat) {
         emitError(getOperation()->getLoc())
             << "bitnet-pack-ternary: unknown format '" << format
-            << "'; expected i2s, tl1, tl2 or t5";
+            << "'; expected i2s, tl1, tl2, t5 or tl2r";
         return failure();
       }
     }
@@ -168,7 +168,7 @@ private:
     if (!tuned)
       op.emitError() << "bitnet-pack-ternary: tuning file " << tuningFile
                      << " asks for format '" << *entry->format << "' for " << m
-                     << "x" << k << "; expected i2s, tl1, tl2 or t5";
+                     << "x" << k << "; expected i2s, tl1, tl2, t5 or tl2r";
     return tuned;
   }
 
