@@ -3,8 +3,8 @@
 // Built by run_qemu_test.py with aarch64-linux-gnu-g++ together with the
 // reference library and the object file our compiler made for one -mcpu.
 // `cases.inc` (generated next to the object) lists the compiled functions
-// as CASE(name, N, M, K); each must reproduce ref::ternaryMatmul on packed
-// i2s weights bit-exactly. `bitlinear.inc` holds the constant weights of
+// as CASE(name, N, M, K, FORMAT); each must reproduce ref::ternaryMatmul on
+// weights packed in ref::PackedFormat::FORMAT bit-exactly. `bitlinear.inc` holds the constant weights of
 // @bitlinear, which must reproduce ref::bitlinear (float, also bit-exact).
 // Exits non-zero on any difference.
 //
@@ -46,7 +46,7 @@ template <typename T> MemRef2D<T> view(std::vector<T> &v, int64_t rows,
 
 // The C interface (`llvm.emit_c_interface`) of each compiled function:
 // result descriptor first, then the arguments.
-#define CASE(name, n, m, k)                                                    \
+#define CASE(name, n, m, k, format)                                            \
   extern "C" void _mlir_ciface_##name(MemRef2D<int32_t> *, MemRef2D<int8_t> *, \
                                       MemRef2D<int8_t> *);
 #include "cases.inc"
@@ -59,11 +59,13 @@ namespace {
 struct Case {
   const char *name;
   int64_t n, m, k;
+  ref::PackedFormat format;
   MatmulFn fn;
 };
 
 const Case kCases[] = {
-#define CASE(name, n, m, k) {#name, n, m, k, _mlir_ciface_##name},
+#define CASE(name, n, m, k, format)                                            \
+  {#name, n, m, k, ref::PackedFormat::format, _mlir_ciface_##name},
 #include "cases.inc"
 #undef CASE
 };
@@ -84,10 +86,9 @@ int runCase(const Case &c, int round) {
   for (int64_t i = 0; i < c.m * c.k; ++i)
     w[i] = i < c.k ? 1 : i < 2 * c.k ? -1 : static_cast<int8_t>(ternary(rng));
 
-  int64_t rowBytes = ref::packedRowBytes(ref::PackedFormat::I2S, c.k);
+  int64_t rowBytes = ref::packedRowBytes(c.format, c.k);
   std::vector<int8_t> packed(c.m * rowBytes);
-  ref::pack(ref::PackedFormat::I2S, w.data(), c.m, c.k,
-            reinterpret_cast<uint8_t *>(packed.data()));
+  ref::pack(c.format, w.data(), c.m, c.k, reinterpret_cast<uint8_t *>(packed.data()));
   std::vector<int32_t> expected(c.n * c.m);
   ref::ternaryMatmul(q.data(), w.data(), c.n, c.m, c.k, expected.data());
 

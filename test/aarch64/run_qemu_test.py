@@ -28,6 +28,10 @@ import sys
 SHAPES = [(1, 64, 256), (1, 37, 200), (3, 19, 129), (9, 33, 700), (2, 8, 1),
           (1, 5, 520)]
 
+# Formats with an AArch64 kernel: (harness enum, weights per 32-byte block).
+# t5's NEON kernel decodes five code planes per byte with compares and adds.
+FORMATS = {"i2s": ("I2S", 128), "t5": ("T5", 160)}
+
 # The float path: bitnet.bitlinear with constant ternary weights, which the
 # pipeline packs at compile time. GAMMA is exact in binary (87/4096), so the
 # MLIR text and the harness hold the same float.
@@ -51,12 +55,13 @@ func.func @bitlinear(%x: tensor<{n}x{k}xf32>) -> tensor<{n}x{m}xf32>
   %y = bitnet.bitlinear %x, %w, %g : tensor<{n}x{k}xf32>, tensor<{m}x{k}xi8>, tensor<f32> -> tensor<{n}x{m}xf32>
   return %y : tensor<{n}x{m}xf32>
 }}"""]
-    for n, m, k in shapes:
-        row_bytes = (k + 127) // 128 * 32
-        funcs.append(f"""
-func.func @mm_{n}x{m}x{k}(%q: tensor<{n}x{k}xi8>, %p: tensor<{m}x{row_bytes}xi8>)
+    for fmt, (_, block) in FORMATS.items():
+        for n, m, k in shapes:
+            row_bytes = (k + block - 1) // block * 32
+            funcs.append(f"""
+func.func @mm_{fmt}_{n}x{m}x{k}(%q: tensor<{n}x{k}xi8>, %p: tensor<{m}x{row_bytes}xi8>)
     -> tensor<{n}x{m}xi32> attributes {{llvm.emit_c_interface}} {{
-  %acc = bitnet.ternary_matmul %q, %p format <i2s> : tensor<{n}x{k}xi8>, tensor<{m}x{row_bytes}xi8> -> tensor<{n}x{m}xi32>
+  %acc = bitnet.ternary_matmul %q, %p format <{fmt}> : tensor<{n}x{k}xi8>, tensor<{m}x{row_bytes}xi8> -> tensor<{n}x{m}xi32>
   return %acc : tensor<{n}x{m}xi32>
 }}""")
     return "\n".join(funcs) + "\n"
@@ -97,8 +102,8 @@ def main():
     with open(work("kernel.mlir"), "w") as f:
         f.write(module(SHAPES, weights))
     with open(work("cases.inc"), "w") as f:
-        f.writelines(f"CASE(mm_{n}x{m}x{k}, {n}, {m}, {k})\n"
-                     for n, m, k in SHAPES)
+        f.writelines(f"CASE(mm_{fmt}_{n}x{m}x{k}, {n}, {m}, {k}, {enum})\n"
+                     for fmt, (enum, _) in FORMATS.items() for n, m, k in SHAPES)
     with open(work("bitlinear.inc"), "w") as f:
         f.write(f"constexpr int64_t kBitLinearShape[] = "
                 f"{{{bl_n}, {bl_m}, {bl_k}}};\n"
