@@ -444,8 +444,8 @@ def BitNet_LookupOp : BitNet_Op<"lookup", [AllTypesMatch<["indices", "result"]>]
     `T` is a power of two from 16 to 256. `convert-bitnet-dot4-to-llvm`
     lowers it to AVX-512 VBMI `vpermb` / `vpermi2b` (64 lanes, tables of
     64, 128 or 256 bytes, the last as two `vpermi2b` and a blend on bit 7)
-    where the target has them, else to portable code that reads one lane at
-    a time.
+    or AArch64 `tbl` (16 lanes, tables of up to 64 bytes) where the target
+    has them, else to portable code that reads one lane at a time.
 
     Example:
 

@@ -28,9 +28,11 @@ import sys
 SHAPES = [(1, 64, 256), (1, 37, 200), (3, 19, 129), (9, 33, 700), (2, 8, 1),
           (1, 5, 520)]
 
-# Formats with an AArch64 kernel: (harness enum, weights per 32-byte block).
-# t5's NEON kernel decodes five code planes per byte with compares and adds.
-FORMATS = {"i2s": ("I2S", 128), "t5": ("T5", 160)}
+# Formats with an AArch64 kernel: (harness enum, weights per block of 32
+# bytes per row). t5's NEON kernel decodes five code planes per byte with
+# compares and adds; tl2r's (with dotprod) looks activation sums up with
+# tbl (without dotprod: the portable loops).
+FORMATS = {"i2s": ("I2S", 128, 32), "t5": ("T5", 160, 32), "tl2r": ("TL2R", 24, 5)}
 
 # The float path: bitnet.bitlinear with constant ternary weights, which the
 # pipeline packs at compile time. GAMMA is exact in binary (87/4096), so the
@@ -55,9 +57,9 @@ func.func @bitlinear(%x: tensor<{n}x{k}xf32>) -> tensor<{n}x{m}xf32>
   %y = bitnet.bitlinear %x, %w, %g : tensor<{n}x{k}xf32>, tensor<{m}x{k}xi8>, tensor<f32> -> tensor<{n}x{m}xf32>
   return %y : tensor<{n}x{m}xf32>
 }}"""]
-    for fmt, (_, block) in FORMATS.items():
+    for fmt, (_, block, block_bytes) in FORMATS.items():
         for n, m, k in shapes:
-            row_bytes = (k + block - 1) // block * 32
+            row_bytes = (k + block - 1) // block * block_bytes
             funcs.append(f"""
 func.func @mm_{fmt}_{n}x{m}x{k}(%q: tensor<{n}x{k}xi8>, %p: tensor<{m}x{row_bytes}xi8>)
     -> tensor<{n}x{m}xi32> attributes {{llvm.emit_c_interface}} {{
@@ -103,7 +105,7 @@ def main():
         f.write(module(SHAPES, weights))
     with open(work("cases.inc"), "w") as f:
         f.writelines(f"CASE(mm_{fmt}_{n}x{m}x{k}, {n}, {m}, {k}, {enum})\n"
-                     for fmt, (enum, _) in FORMATS.items() for n, m, k in SHAPES)
+                     for fmt, (enum, _, _) in FORMATS.items() for n, m, k in SHAPES)
     with open(work("bitlinear.inc"), "w") as f:
         f.write(f"constexpr int64_t kBitLinearShape[] = "
                 f"{{{bl_n}, {bl_m}, {bl_k}}};\n"
@@ -136,7 +138,7 @@ def main():
         mnemonics = [line.split()[0] for line in f
                      if line.startswith("\t") and not line.startswith("\t.")]
     counts = {op: mnemonics.count(op) for op in ("sdot", "udot", "smull",
-                                                 "smlal", "sadalp", "addv")}
+                                                 "smlal", "sadalp", "addv", "tbl")}
     print("kernel.s:", ", ".join(f"{op} {c}" for op, c in counts.items()))
 
     cpus = subprocess.run([QEMU, "-cpu", "help"], capture_output=True,

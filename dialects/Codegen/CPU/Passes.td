@@ -239,7 +239,9 @@ def ConvertDot4ToLLVMPass : Pass<"convert-bitnet-dot4-to-llvm"> {
 
     `bitnet.lookup` on 64 lanes with AVX-512 VBMI: `vpermb` (tables of up
     to 64 bytes), `vpermi2b` (128), two `vpermi2b` and a blend on the
-    index's bit 7 (256); elsewhere one lane at a time.
+    index's bit 7 (256); on 16 lanes with NEON: `tbl` with one, two or
+    four table registers (tables of up to 64 bytes); elsewhere one lane at
+    a time.
 
     Runs after bufferization: the LLVM intrinsic calls are opaque to it.
   }];

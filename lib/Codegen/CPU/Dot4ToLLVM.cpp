@@ -241,6 +241,37 @@ struct LookupToVbmi : OpRewritePattern<LookupOp> {
   }
 };
 
+/// AArch64 NEON, 16 lanes, tables of up to 64 bytes: tbl with one, two or
+/// four table registers (tbl gives 0 for an index past the table, so the
+/// index is reduced modulo the table's length first).
+struct LookupToTbl : OpRewritePattern<LookupOp> {
+  LookupToTbl(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(LookupOp op, PatternRewriter &rewriter) const override {
+    VectorType type = op.getIndices().getType();
+    int64_t entries = op.getTable().getType().getNumElements();
+    if (type.getNumElements() != 16 || entries > 64)
+      return rewriter.notifyMatchFailure(op, "tbl takes 16 lanes and tables up to 64 bytes");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value table = op.getTable();
+    Value mask = arith::ConstantOp::create(
+        b, DenseElementsAttr::get(type, b.getI8IntegerAttr(static_cast<int8_t>(entries - 1))));
+    SmallVector<Value> operands;
+    for (int64_t first = 0; first < entries; first += 16) {
+      SmallVector<int64_t> picks;
+      for (int64_t i = 0; i < 16; ++i)
+        picks.push_back((first + i) % entries);
+      operands.push_back(vector::ShuffleOp::create(b, table, table, picks));
+    }
+    operands.push_back(arith::AndIOp::create(b, op.getIndices(), mask));
+    // tbl1, tbl2 or tbl4 (a 48-byte table is not a power of two).
+    rewriter.replaceOp(op, callIntrinsic(b, type,
+                                         "llvm.aarch64.neon.tbl" +
+                                             std::to_string(operands.size() - 1) + ".v16i8",
+                                         operands));
+    return success();
+  }
+};
+
 /// Any target: one lane at a time (extract the index, read the table).
 struct LookupToVectors : OpRewritePattern<LookupOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -279,6 +310,8 @@ struct ConvertDot4ToLLVMPass
       const CpuTargetInfo &info = *target;
       if (info.hasAvx512vbmi)
         patterns.add<LookupToVbmi>(ctx);
+      if (info.hasNeon)
+        patterns.add<LookupToTbl>(ctx);
       switch (info.dotProduct()) {
       case DotProductKind::Vnni512:
         patterns.add<Dot4ToVnni>(ctx, /*benefit=*/2);

@@ -43,6 +43,8 @@ int64_t mlir::bitnet::ternaryKernelCodePlanes(PackedFormat format) {
 }
 
 bool mlir::bitnet::hasTernaryLookupKernel(const CpuTargetInfo &target) {
+  if (target.arch == CpuArch::AArch64)
+    return target.hasNeon && target.hasDotProd; // tbl, sdot
   return target.hasAvx512vbmi && target.hasAvx512vnni && target.hasAvx512bw;
 }
 
@@ -86,8 +88,8 @@ int64_t deriveRowsPerBlock(const CpuTargetInfo &target, int64_t m,
   return std::min({fitL2, balanced, m});
 }
 
-/// tl2r's lookup kernel: 64-byte vectors (16 rows of 4 triples), row
-/// blocks of whole 16-row tiles, tokens in tiles that share each tile's
+/// tl2r's lookup kernel: a tile's 64 index bytes in 64-byte (AVX-512) or
+/// 16-byte (NEON) vectors, row blocks of whole 16-row tiles, tokens in tiles that share each tile's
 /// table indices, the target's software prefetch. The other fields do not
 /// apply (1, false).
 TernaryKernelConfigAttr selectLookupKernelConfig(TernaryMatmulOp op,
@@ -103,11 +105,13 @@ TernaryKernelConfigAttr selectLookupKernelConfig(TernaryMatmulOp op,
                              ? overrides.rowsPerBlock
                              : deriveRowsPerBlock(target, m, rowBytes);
   rowsPerBlock = llvm::alignTo(std::max<int64_t>(rowsPerBlock, 1), 16);
-  int64_t tokenTile = overrides.tokenTile > 0 ? overrides.tokenTile : 4;
+  // NEON's 32 registers hold one token's tables (16) and sums.
+  const bool neon = target.arch == CpuArch::AArch64;
+  int64_t tokenTile = overrides.tokenTile > 0 ? overrides.tokenTile : neon ? 1 : 4;
   tokenTile = std::min(tokenTile, std::max<int64_t>(n, 1));
   int64_t prefetch = overrides.prefetchDistance >= 0 ? overrides.prefetchDistance
                                                      : target.prefetchDistance;
-  return TernaryKernelConfigAttr::get(op.getContext(), 64, rowsPerBlock, tokenTile,
+  return TernaryKernelConfigAttr::get(op.getContext(), neon ? 16 : 64, rowsPerBlock, tokenTile,
                                       /*rowTile=*/1, /*singleTokenRowTile=*/1, prefetch,
                                       target.cacheLineBytes,
                                       /*decodeAccumulators=*/1, /*i16Accumulation=*/false);

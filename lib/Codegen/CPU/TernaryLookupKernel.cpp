@@ -184,29 +184,39 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
           b, buffer, ArrayRef<ReassociationIndices>{{0, 1}});
     }
 
-    auto bytes = VectorType::get({64}, i8);
-    auto lanes = VectorType::get({kTileRows}, i32);
-    auto laneMask = VectorType::get({64}, b.getI1Type());
+    // A tile's 64 index bytes in `pieces` vectors of V bytes (AVX-512: one
+    // of 64; NEON: four of 16), each V / 4 rows with accumulators of their
+    // own.
+    const int64_t vectorBytes = config.getVectorBytes();
+    const int64_t pieces = 64 / vectorBytes, pieceRows = vectorBytes / 4;
+    // Four accumulators per piece (one per half and part) break the chain
+    // of dependent dot products of one piece; several pieces interleave
+    // their chains already (and NEON's registers also hold 16 of tables).
+    const int64_t pieceAccs = pieces == 1 ? 4 : 1;
+    auto bytes = VectorType::get({vectorBytes}, i8);
+    auto lanes = VectorType::get({pieceRows}, i32);
+    auto laneMask = VectorType::get({vectorBytes}, b.getI1Type());
     SmallVector<int8_t> positions;
-    for (int64_t lane = 0; lane < 64; ++lane)
+    for (int64_t lane = 0; lane < vectorBytes; ++lane)
       positions.push_back(static_cast<int8_t>((lane % 4) << 4));
     Value position = arith::ConstantOp::create(b, DenseElementsAttr::get(bytes, ArrayRef(positions)));
-    Value nibble = splatI8(b, 64, 15), four = splatI8(b, 64, 4);
-    Value zeroBytes = splatI8(b, 64, 0);
-    Value ones = splatI8(b, 64, 1), sixteens = splatI8(b, 64, 16);
+    Value nibble = splatI8(b, vectorBytes, 15), four = splatI8(b, vectorBytes, 4);
+    Value zeroBytes = splatI8(b, vectorBytes, 0);
+    Value ones = splatI8(b, vectorBytes, 1), sixteens = splatI8(b, vectorBytes, 16);
     Value zeroAcc = arith::ConstantOp::create(b, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(0)));
     Value pad = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
 
-    // The sign masks of a tile of h rows: bits 0..4h-1 (half 0) and
-    // 4h..8h-1 (half 1) of its h sign bytes, as 64 lane masks each.
-    auto signMasks = [&](ImplicitLocOpBuilder &b, Value at, int64_t h) {
+    // The sign masks of piece `piece` of a tile of h rows, from bits
+    // 0..4h-1 (half 0) and 4h..8h-1 (half 1) of its h sign bytes: V lane
+    // masks each.
+    auto signMasks = [&](ImplicitLocOpBuilder &b, Value at, int64_t h, int64_t piece) {
       if (h == kTileRows) {
         auto mask = [&](int64_t offset) {
-          Value half = vector::TransferReadOp::create(
-              b, VectorType::get({8}, i8), weights,
-              ValueRange{arith::AddIOp::create(b, at, indexConst(b, offset))}, pad,
-              ArrayRef<bool>{true});
-          return vector::BitCastOp::create(b, laneMask, half).getResult();
+          Value bits = vector::TransferReadOp::create(
+              b, VectorType::get({vectorBytes / 8}, i8), weights,
+              ValueRange{arith::AddIOp::create(b, at, indexConst(b, offset + piece * vectorBytes / 8))},
+              pad, ArrayRef<bool>{true});
+          return vector::BitCastOp::create(b, laneMask, bits).getResult();
         };
         return std::make_pair(mask(0), mask(8));
       }
@@ -214,34 +224,40 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
       // rows the tile does not have).
       Value signs = vector::TransferReadOp::create(b, VectorType::get({16}, i8), weights,
                                                    ValueRange{at}, pad, ArrayRef<bool>{false});
-      Type i128 = b.getIntegerType(128), i64 = b.getI64Type();
+      Type i128 = b.getIntegerType(128), word = b.getIntegerType(vectorBytes);
       Value wide = vector::ExtractOp::create(
           b, vector::BitCastOp::create(b, VectorType::get({1}, i128), signs), 0);
       auto mask = [&](int64_t shift) {
         Value bits = arith::TruncIOp::create(
-            b, i64,
+            b, word,
             arith::ShRUIOp::create(b, wide, arith::ConstantOp::create(b, b.getIntegerAttr(i128, shift))));
         return vector::BitCastOp::create(
-                   b, laneMask, vector::BroadcastOp::create(b, VectorType::get({1}, i64), bits))
+                   b, laneMask, vector::BroadcastOp::create(b, VectorType::get({1}, word), bits))
             .getResult();
       };
-      return std::make_pair(mask(0), mask(4 * h));
+      return std::make_pair(mask(piece * vectorBytes), mask(4 * h + piece * vectorBytes));
     };
 
     // Rows [first, first + h) for `tokens`, groups [groupBegin, groupEnd):
     // the i32 sums of each token, one lane per row, added to (or, from group
-    // 0, written into) `acc` at column `column`. Each token has four
-    // accumulators, one per (half, part).
+    // 0, written into) `acc` at column `column`. Each token has pieceAccs
+    // accumulators per piece: accumulator (t * pieces + piece) * pieceAccs
+    // (+ 2 * half + part with four).
     auto tile = [&](ImplicitLocOpBuilder &b, Value acc, Value first, Value column, int64_t h,
                     ArrayRef<Value> tokens, int64_t groupBegin, int64_t groupEnd) -> Value {
       const bool full = h == kTileRows;
       Value tileBase = arith::MulIOp::create(b, first, indexConst(b, rowBytes));
-      SmallVector<Value> init(4 * tokens.size(), zeroAcc);
+      auto pieceColumn = [&](ImplicitLocOpBuilder &b, int64_t piece) -> Value {
+        return piece == 0 ? column
+                          : arith::AddIOp::create(b, column, indexConst(b, piece * pieceRows));
+      };
+      SmallVector<Value> init(pieceAccs * pieces * tokens.size(), zeroAcc);
       if (groupBegin > 0)
         for (auto [t, token] : llvm::enumerate(tokens))
-          init[4 * t] = vector::TransferReadOp::create(
-              b, lanes, acc, ValueRange{token, column},
-              arith::ConstantOp::create(b, b.getI32IntegerAttr(0)), ArrayRef<bool>{full});
+          for (int64_t piece = 0; piece < pieces; ++piece)
+            init[(t * pieces + piece) * pieceAccs] = vector::TransferReadOp::create(
+                b, lanes, acc, ValueRange{token, pieceColumn(b, piece)},
+                arith::ConstantOp::create(b, b.getI32IntegerAttr(0)), ArrayRef<bool>{full});
       auto groupLoop = scf::ForOp::create(
           b, indexConst(b, groupBegin), indexConst(b, groupEnd), indexConst(b, 1), init,
           [&](OpBuilder &ob, Location loc, Value group, ValueRange accIter) {
@@ -255,42 +271,54 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
               memref::PrefetchOp::create(gb, weightStream, ValueRange{ahead}, /*isWrite=*/false,
                                          /*localityHint=*/3, /*isDataCache=*/true);
             }
-            Value magnitudes = vector::TransferReadOp::create(gb, bytes, weights, ValueRange{at},
-                                                              pad, ArrayRef<bool>{full});
-            auto [negative0, negative1] =
-                signMasks(gb, arith::AddIOp::create(gb, at, indexConst(gb, 4 * h)), h);
-            Value halves[2] = {
-                arith::OrIOp::create(gb, arith::AndIOp::create(gb, magnitudes, nibble), position),
-                arith::OrIOp::create(gb, arith::ShRUIOp::create(gb, magnitudes, four), position)};
-            Value negative[2] = {negative0, negative1};
             Value tableBase = arith::MulIOp::create(gb, group, indexConst(gb, kGroupTables));
+            // Each token's four tables, read once per group.
+            SmallVector<Value> tokenTables;
+            for (Value token : tokens)
+              for (int64_t table = 0; table < 4; ++table)
+                tokenTables.push_back(vector::TransferReadOp::create(
+                    gb, VectorType::get({kTableEntries}, i8), tables,
+                    ValueRange{token, arith::AddIOp::create(gb, tableBase,
+                                                            indexConst(gb, table * kTableEntries))},
+                    pad, ArrayRef<bool>{true}));
             SmallVector<Value> accs(accIter);
-            for (auto [t, token] : llvm::enumerate(tokens))
-              for (int64_t half = 0; half < 2; ++half)
-                for (int64_t part = 0; part < 2; ++part) {
-                  Value table = vector::TransferReadOp::create(
-                      gb, VectorType::get({kTableEntries}, i8), tables,
-                      ValueRange{token, arith::AddIOp::create(
-                                            gb, tableBase,
-                                            indexConst(gb, (2 * half + part) * kTableEntries))},
-                      pad, ArrayRef<bool>{true});
-                  Value sums = LookupOp::create(gb, table, halves[half]);
-                  sums = arith::SelectOp::create(gb, negative[half],
-                                                 arith::SubIOp::create(gb, zeroBytes, sums), sums);
-                  Value &sum = accs[4 * t + 2 * half + part];
-                  sum = Dot4Op::create(gb, sum, part == 0 ? ones : sixteens, sums,
-                                       /*a_fits_i8=*/true);
-                }
+            for (int64_t piece = 0; piece < pieces; ++piece) {
+              Value magnitudes = vector::TransferReadOp::create(
+                  gb, bytes, weights,
+                  ValueRange{arith::AddIOp::create(gb, at, indexConst(gb, piece * vectorBytes))},
+                  pad, ArrayRef<bool>{full});
+              auto [negative0, negative1] =
+                  signMasks(gb, arith::AddIOp::create(gb, at, indexConst(gb, 4 * h)), h, piece);
+              Value halves[2] = {
+                  arith::OrIOp::create(gb, arith::AndIOp::create(gb, magnitudes, nibble), position),
+                  arith::OrIOp::create(gb, arith::ShRUIOp::create(gb, magnitudes, four), position)};
+              Value negative[2] = {negative0, negative1};
+              for (int64_t t = 0; t < static_cast<int64_t>(tokens.size()); ++t)
+                for (int64_t half = 0; half < 2; ++half)
+                  for (int64_t part = 0; part < 2; ++part) {
+                    Value sums = LookupOp::create(gb, tokenTables[4 * t + 2 * half + part],
+                                                  halves[half]);
+                    sums = arith::SelectOp::create(
+                        gb, negative[half], arith::SubIOp::create(gb, zeroBytes, sums), sums);
+                    Value &sum = accs[(t * pieces + piece) * pieceAccs +
+                                      (pieceAccs == 4 ? 2 * half + part : 0)];
+                    sum = Dot4Op::create(gb, sum, part == 0 ? ones : sixteens, sums,
+                                         /*a_fits_i8=*/true);
+                  }
+            }
             scf::YieldOp::create(gb, accs);
           });
-      for (auto [t, token] : llvm::enumerate(tokens)) {
-        Value sum = groupLoop.getResult(4 * t);
-        for (int64_t i = 1; i < 4; ++i)
-          sum = arith::AddIOp::create(b, sum, groupLoop.getResult(4 * t + i));
-        acc = vector::TransferWriteOp::create(b, sum, acc, ValueRange{token, column},
-                                              ArrayRef<bool>{full})
-                  .getResult();
-      }
+      for (auto [t, token] : llvm::enumerate(tokens))
+        for (int64_t piece = 0; piece < pieces; ++piece) {
+          int64_t first = (t * pieces + piece) * pieceAccs;
+          Value sum = groupLoop.getResult(first);
+          for (int64_t i = 1; i < pieceAccs; ++i)
+            sum = arith::AddIOp::create(b, sum, groupLoop.getResult(first + i));
+          acc = vector::TransferWriteOp::create(b, sum, acc,
+                                                ValueRange{token, pieceColumn(b, piece)},
+                                                ArrayRef<bool>{full})
+                    .getResult();
+        }
       return acc;
     };
 

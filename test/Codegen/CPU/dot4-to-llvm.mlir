@@ -191,3 +191,20 @@ func.func @lookup_small(%t128: vector<128xi8>, %t16: vector<16xi8>, %i: vector<6
   %s = bitnet.lookup %t16[%i] : vector<16xi8>, vector<64xi8>
   return %r, %s : vector<64xi8>, vector<64xi8>
 }
+
+// -----
+
+// NEON: a 64-byte table on 16 lanes is one tbl with four table registers,
+// the index reduced modulo 64 first (tbl gives 0 past the table).
+// SDOT-LABEL: func @lookup_tbl
+// SDOT: %[[T0:.*]] = vector.shuffle %arg0, %arg0 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<64xi8>, vector<64xi8>
+// SDOT: %[[I:.*]] = arith.andi %arg1, %{{.*}} : vector<16xi8>
+// SDOT: llvm.call_intrinsic "llvm.aarch64.neon.tbl4.v16i8"(%[[T0]], %{{.*}}, %{{.*}}, %{{.*}}, %[[I]]) : (vector<16xi8>, vector<16xi8>, vector<16xi8>, vector<16xi8>, vector<16xi8>) -> vector<16xi8>
+// SDOT: llvm.call_intrinsic "llvm.aarch64.neon.tbl1.v16i8"
+// GENERIC-LABEL: func @lookup_tbl
+// GENERIC-NOT: llvm.call_intrinsic
+func.func @lookup_tbl(%t64: vector<64xi8>, %i: vector<16xi8>, %t16: vector<16xi8>) -> (vector<16xi8>, vector<16xi8>) {
+  %r = bitnet.lookup %t64[%i] : vector<64xi8>, vector<16xi8>
+  %s = bitnet.lookup %t16[%i] : vector<16xi8>, vector<16xi8>
+  return %r, %s : vector<16xi8>, vector<16xi8>
+}

@@ -120,15 +120,17 @@ module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
 // -----
 
 // tl2r's lookup kernel (AVX-512 VBMI, which Zen 4 has): whole 16-row tiles
-// per block, up to 4 tokens per tile; AVX2, NEON and the baseline have no
-// byte permutes and no configuration (the portable loops).
+// per block, up to 4 tokens per tile; NEON with dotprod (tbl, sdot): 16-byte
+// pieces, one token per tile; AVX2 and the baseline have no byte permutes
+// and no configuration (the portable loops).
 // CHECK-LABEL: func @tl2r
 // CHECK: #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 16, token_tile = 1, row_tile = 1, single_token_row_tile = 1, prefetch_distance = 4096, cache_line_bytes = 64, decode_accumulators = 1, i16_accumulation = false>
 // CHECK: #bitnet.ternary_kernel<vector_bytes = 64, rows_per_block = 16, token_tile = 4, row_tile = 1,
 // AVX2-LABEL: func @tl2r
 // AVX2-NOT: kernel_config
 // NEON-LABEL: func @tl2r
-// NEON-NOT: kernel_config
+// NEON: #bitnet.ternary_kernel<vector_bytes = 16, rows_per_block = 16, token_tile = 1, row_tile = 1,
+// NEON: #bitnet.ternary_kernel<vector_bytes = 16, rows_per_block = 16, token_tile = 1, row_tile = 1,
 // NOSIMD-LABEL: func @tl2r
 // NOSIMD-NOT: kernel_config
 module attributes {llvm.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver4">} {

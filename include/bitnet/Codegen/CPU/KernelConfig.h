@@ -51,7 +51,8 @@ int64_t ternaryKernelVectorBytes(const CpuTargetInfo &target);
 int64_t ternaryKernelCodePlanes(PackedFormat format);
 
 /// Whether `target` runs tl2r's lookup-table kernel (AVX-512 VBMI byte
-/// permutes and VNNI; elsewhere tl2r takes the portable loops).
+/// permutes and VNNI; AArch64 tbl and sdot; elsewhere tl2r takes the
+/// portable loops).
 bool hasTernaryLookupKernel(const CpuTargetInfo &target);
 
 /// The configuration of `op`'s kernel on `target`, or null when the op gets
