@@ -11,7 +11,8 @@
 // checked against the reference before it is timed. Decode products
 // (N = 1) are timed with cold weights, as a decode step reads them;
 // prefill products hot. Last, the format: t5 (1.6 bits per weight, more
-// decode work) and, with AVX-512 VBMI, tl2r (1.67 bits, lookup tables)
+// decode work) and, with AVX-512 VBMI or AArch64 dotprod, tl2r (1.67
+// bits, lookup tables)
 // against the i2s winner, alternating, kept only when faster by the
 // confirmation margin.
 //

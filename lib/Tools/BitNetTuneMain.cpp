@@ -45,7 +45,8 @@ int mlir::bitnet::bitnetTuneMain(int argc, char **argv) {
       cl::value_desc("file"), cl::init(""), cl::cat(category));
   static cl::opt<bool> tuneFormat(
       "tune-format",
-      cl::desc("Also time the sub-2-bit formats against i2s (t5; tl2r with AVX-512 VBMI), "
+      cl::desc("Also time the sub-2-bit formats against i2s (t5; tl2r with AVX-512 VBMI "
+               "or AArch64 dotprod), "
                "keeping one where it wins (default true)"),
       cl::init(true), cl::cat(category));
   static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"), cl::cat(category));

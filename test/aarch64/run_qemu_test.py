@@ -28,8 +28,8 @@ import sys
 SHAPES = [(1, 64, 256), (1, 37, 200), (3, 19, 129), (9, 33, 700), (2, 8, 1),
           (1, 5, 520)]
 
-# Formats with an AArch64 kernel: (harness enum, weights per block of 32
-# bytes per row). t5's NEON kernel decodes five code planes per byte with
+# Formats with an AArch64 kernel: (harness enum, weights per block, bytes
+# per block and row). t5's NEON kernel decodes five code planes per byte with
 # compares and adds; tl2r's (with dotprod) looks activation sums up with
 # tbl (without dotprod: the portable loops).
 FORMATS = {"i2s": ("I2S", 128, 32), "t5": ("T5", 160, 32), "tl2r": ("TL2R", 24, 5)}

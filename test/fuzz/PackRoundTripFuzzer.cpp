@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   for (PackedFormat format :
        {PackedFormat::I2S, PackedFormat::TL1, PackedFormat::TL2,
-        PackedFormat::T5}) {
+        PackedFormat::T5, PackedFormat::TL2R}) {
     std::vector<uint8_t> packed(m * packedRowBytes(format, k));
     pack(format, w.data(), m, k, packed.data());
     std::vector<int8_t> back(w.size());

@@ -55,7 +55,7 @@ constexpr int64_t kTileRows = 16;       // rows per tile: one per i32 lane
 constexpr int64_t kGroupWeights = 24;   // weights per group (8 triples)
 constexpr int64_t kGroupRowBytes = 5;   // bytes per row and group
 constexpr int64_t kTableEntries = 64;   // position x magnitude
-constexpr int64_t kGroupTables = 4 * kTableEntries; // 2 halves x (l, h)
+constexpr int64_t kGroupTableBytes = 4 * kTableEntries; // 2 halves x (l, h)
 
 Value indexConst(ImplicitLocOpBuilder &b, int64_t v) {
   return arith::ConstantIndexOp::create(b, v);
@@ -99,7 +99,7 @@ Value buildTables(ImplicitLocOpBuilder &b, Value q, int64_t n, int64_t groups) {
   Value pad = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
   Value fifteen = splatI8(b, kGroupWeights, 15), four = splatI8(b, kGroupWeights, 4);
   Value c0 = indexConst(b, 0), c1 = indexConst(b, 1);
-  Value init = tensor::EmptyOp::create(b, ArrayRef<int64_t>{n, groups * kGroupTables}, i8);
+  Value init = tensor::EmptyOp::create(b, ArrayRef<int64_t>{n, groups * kGroupTableBytes}, i8);
   auto tokens = scf::ForOp::create(
       b, c0, indexConst(b, n), c1, ValueRange{init},
       [&](OpBuilder &ob, Location loc, Value token, ValueRange tokenIter) {
@@ -116,7 +116,7 @@ Value buildTables(ImplicitLocOpBuilder &b, Value q, int64_t n, int64_t groups) {
                   pad, ArrayRef<bool>{false});
               Value parts[2] = {arith::AndIOp::create(gb, a, fifteen),
                                 arith::ShRSIOp::create(gb, a, four)};
-              Value base = arith::MulIOp::create(gb, group, indexConst(gb, kGroupTables));
+              Value base = arith::MulIOp::create(gb, group, indexConst(gb, kGroupTableBytes));
               for (int64_t half = 0; half < 2; ++half)
                 for (int64_t part = 0; part < 2; ++part) {
                   Value table = zero;
@@ -265,13 +265,12 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
             Value at = arith::AddIOp::create(
                 gb, tileBase, arith::MulIOp::create(gb, group, indexConst(gb, kGroupRowBytes * h)));
             if (weightStream) {
-              Value ahead = arith::MinUIOp::create(
-                  gb, arith::AddIOp::create(gb, at, indexConst(gb, prefetchBytes)),
-                  indexConst(gb, m * rowBytes - 1));
+              Value wanted = arith::AddIOp::create(gb, at, indexConst(gb, prefetchBytes));
+              Value ahead = arith::MinUIOp::create(gb, wanted, indexConst(gb, m * rowBytes - 1));
               memref::PrefetchOp::create(gb, weightStream, ValueRange{ahead}, /*isWrite=*/false,
                                          /*localityHint=*/3, /*isDataCache=*/true);
             }
-            Value tableBase = arith::MulIOp::create(gb, group, indexConst(gb, kGroupTables));
+            Value tableBase = arith::MulIOp::create(gb, group, indexConst(gb, kGroupTableBytes));
             // Each token's four tables, read once per group.
             SmallVector<Value> tokenTables;
             for (Value token : tokens)
@@ -354,7 +353,7 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
     // of a long row from L2.
     const int64_t chunkGroups =
         n == 1 ? groups
-               : std::max<int64_t>(1, target.l1DataBytes / 2 / (kGroupTables * tokenTile));
+               : std::max<int64_t>(1, target.l1DataBytes / 2 / (kGroupTableBytes * tokenTile));
     auto chunks = [&](ImplicitLocOpBuilder &b, Value acc,
                       function_ref<Value(ImplicitLocOpBuilder &, Value, int64_t, int64_t)> body) {
       for (int64_t begin = 0; begin < groups; begin += chunkGroups)
@@ -373,8 +372,8 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
       b.setInsertionPointToStart(forall.getBody());
       Value firstTile = arith::MulIOp::create(b, forall.getInductionVar(0),
                                               indexConst(b, blockTiles));
-      Value tileCount = arith::MinSIOp::create(
-          b, indexConst(b, blockTiles), arith::SubIOp::create(b, indexConst(b, fullTiles), firstTile));
+      Value tilesLeft = arith::SubIOp::create(b, indexConst(b, fullTiles), firstTile);
+      Value tileCount = arith::MinSIOp::create(b, indexConst(b, blockTiles), tilesLeft);
       Value firstRow = arith::MulIOp::create(b, firstTile, indexConst(b, kTileRows));
       Value rowCount = arith::MulIOp::create(b, tileCount, indexConst(b, kTileRows));
       SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), firstRow};

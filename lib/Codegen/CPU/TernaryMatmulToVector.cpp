@@ -78,7 +78,7 @@ Value indexConst(ImplicitLocOpBuilder &b, int64_t v) {
 /// The activation codes [n, k] in the kernel's order [n, chunks * PV]
 /// (see the file comment; zero beyond k) and their sums per token [n].
 /// The order moves runs of L = min(V, 32) contiguous codes, so both are
-/// computed with vectors: per token and chunk, 4V / L runs are read (past k:
+/// computed with vectors: per token and chunk, PV / L runs are read (past k:
 /// zeros), written to their place, and summed with a dot4 against ones.
 std::pair<Value, Value> prepareActivations(ImplicitLocOpBuilder &b, Value q,
                                            int64_t n, int64_t k, int64_t chunks,
@@ -107,7 +107,7 @@ std::pair<Value, Value> prepareActivations(ImplicitLocOpBuilder &b, Value q,
               ImplicitLocOpBuilder cb(loc2, ob2);
               Value out = iter[0], sum = iter[1];
               for (int64_t r = 0; r < chunkWeights / run; ++r) {
-                // Position chunk*4V + r*L: plane t, packed byte B = chunk*V + i.
+                // Position chunk*PV + r*L: plane t, packed byte B = chunk*V + i.
                 int64_t t = r * run / vectorBytes, i = r * run % vectorBytes;
                 Value byte = arith::AddIOp::create(
                     cb, arith::MulIOp::create(cb, chunk, indexConst(cb, vectorBytes)),
@@ -181,6 +181,7 @@ public:
     }
     if (format == PackedFormat::t5 && !tables) {
       one = splat(1);
+      zeroCodes = splat(0);
       third = splat(85);      // y > 85: 3y >= 256
       twoThirds = splat(170); // y > 170: 3y >= 512
     }
@@ -199,26 +200,26 @@ public:
     };
     if (format != PackedFormat::t5)
       return i2sPlane(y);
-    if (firstFourTable) // (the planes' identical lookups CSE into one)
+    if (firstFourTable) // (CSE, later, merges the planes' identical lookups)
       return plane < 4 ? i2sPlane(LookupOp::create(b, firstFourTable, y))
                        : LookupOp::create(b, lastTable, y).getResult();
     auto carry = [&](Value bound) {
       Value above = arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, y, bound);
-      return arith::SelectOp::create(b, above, one, zero(b, y.getType()));
+      return arith::SelectOp::create(b, above, one, zeroCodes);
     };
-    Value code = arith::AddIOp::create(b, carry(third), carry(twoThirds));
-    if (!last)
-      y = arith::AddIOp::create(b, arith::AddIOp::create(b, y, y), y);
+    Value low = carry(third);
+    Value high = carry(twoThirds);
+    Value code = arith::AddIOp::create(b, low, high);
+    if (!last) {
+      Value twice = arith::AddIOp::create(b, y, y);
+      y = arith::AddIOp::create(b, twice, y);
+    }
     return code;
   }
 
 private:
-  Value zero(ImplicitLocOpBuilder &b, Type type) const {
-    return arith::ConstantOp::create(b, cast<TypedAttr>(b.getZeroAttr(type)));
-  }
-
   PackedFormat format;
-  Value three, one, third, twoThirds, firstFourTable, lastTable;
+  Value three, one, zeroCodes, third, twoThirds, firstFourTable, lastTable;
   SmallVector<Value, 4> shifts;
 };
 

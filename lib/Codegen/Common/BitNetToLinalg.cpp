@@ -568,39 +568,51 @@ Value decodePackedWeight(OpBuilder &b, Location loc, PackedFormat format,
                      arith::RemUIOp::create(b, loc, flat, rowBytes)});
       return arith::ExtUIOp::create(b, loc, i32, byte).getResult();
     };
-    Value first = mul(div(m, 16), idx(16));
-    Value h = arith::MinUIOp::create(b, loc, idx(16),
-                                     arith::SubIOp::create(b, loc, rows, first));
+    // (One op per statement: the IR's order must not depend on the host
+    // compiler's order of evaluating arguments.)
+    Value tile = div(m, 16);
+    Value first = mul(tile, idx(16));
+    Value left = arith::SubIOp::create(b, loc, rows, first);
+    Value h = arith::MinUIOp::create(b, loc, idx(16), left);
     Value r = arith::SubIOp::create(b, loc, m, first);
     Value triple = rem(div(k, 3), 8);
-    Value half = div(triple, 4), p = rem(triple, 4);
-    Value base = add(mul(first, rowBytes), mul(div(k, 24), mul(h, idx(5))));
-    Value slot = add(mul(r, idx(4)), p); // 4r + p
-    Value magnitude = bits(loadFlat(add(base, slot)),
-                           toI32(mul(half, idx(4))), 15);
-    Value bit = add(mul(half, mul(h, idx(4))), slot);
-    Value sign = bits(loadFlat(add(add(base, mul(h, idx(4))), div(bit, 8))),
-                      toI32(rem(bit, 8)), 1);
+    Value half = div(triple, 4);
+    Value p = rem(triple, 4);
+    Value tileBase = mul(first, rowBytes);
+    Value group = div(k, 24);
+    Value groupBytes = mul(h, idx(5));
+    Value base = add(tileBase, mul(group, groupBytes));
+    Value rowSlot = mul(r, idx(4));
+    Value slot = add(rowSlot, p); // 4r + p
+    Value magnitudeByte = loadFlat(add(base, slot));
+    Value magnitudeShift = toI32(mul(half, idx(4)));
+    Value magnitude = bits(magnitudeByte, magnitudeShift, 15);
+    Value magnitudeBytes = mul(h, idx(4));
+    Value bit = add(mul(half, magnitudeBytes), slot);
+    Value signAt = add(add(base, magnitudeBytes), div(bit, 8));
+    Value signByte = loadFlat(signAt);
+    Value sign = bits(signByte, toI32(rem(bit, 8)), 1);
     return tripleWeight(magnitude, sign);
   }
   case PackedFormat::t5: {
     // Block of 160 -> 32 bytes; weight j of a block is base-3 digit j / 32
     // (most significant first) of v = floor(byte * 243 / 256), byte j % 32.
     Value j = rem(k, 160);
-    Value byteIndex = arith::AddIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, div(k, 160), idx(32)), rem(j, 32));
-    Value v = arith::ShRUIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, loadByte(byteIndex), i32c(243)),
-        i32c(8));
+    Value blockBase = arith::MulIOp::create(b, loc, div(k, 160), idx(32));
+    Value byteIndex = arith::AddIOp::create(b, loc, blockBase, rem(j, 32));
+    Value byte = loadByte(byteIndex);
+    Value scaled = arith::MulIOp::create(b, loc, byte, i32c(243));
+    Value v = arith::ShRUIOp::create(b, loc, scaled, i32c(8));
     Value digit = div(j, 32);
     Value weight = i32c(1); // 3^(4 - digit)
-    for (int64_t d = 3, power = 3; d >= 0; --d, power *= 3)
-      weight = arith::SelectOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit, idx(d)),
-          i32c(static_cast<int32_t>(power)), weight);
-    Value code = arith::RemUIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, v, weight), i32c(3));
+    for (int64_t d = 3, power = 3; d >= 0; --d, power *= 3) {
+      Value isDigit =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit, idx(d));
+      Value powerValue = i32c(static_cast<int32_t>(power));
+      weight = arith::SelectOp::create(b, loc, isDigit, powerValue, weight);
+    }
+    Value quotient = arith::DivUIOp::create(b, loc, v, weight);
+    Value code = arith::RemUIOp::create(b, loc, quotient, i32c(3));
     return minusOne(code);
   }
   }

@@ -444,7 +444,9 @@ TEST_P(CpuKernelMatmulJit, T5AccumulatorsMatchReference) {
 
 // tl2r: the lookup-table kernel where the CPU has AVX-512 VBMI (tables of
 // activation partial sums, 16 rows per tile, a short last tile), the
-// portable loops elsewhere.
+// portable loops elsewhere (skylake-avx512 has no VBMI: only a `native`
+// host with VBMI runs the kernel here; FileCheck and qemu tests cover the
+// IR and the AArch64 form everywhere).
 TEST_P(CpuKernelMatmulJit, TL2RAccumulatorsMatchReference) {
   auto [s, mcpu] = GetParam();
   if (!hostCanRun(mcpu))

@@ -45,7 +45,10 @@ struct PackTernaryPass
     getOperation()->walk([&](TernaryMatmulOp op) {
       if (!op.getFormat()) {
         unpacked.push_back(op);
-        siblingRows[siblingKey(op)] += op.getWeight().getType().getDimSize(0);
+        int64_t rows = op.getWeight().getType().getDimSize(0);
+        siblingRows[siblingKey(op)] += rows;
+        if (rows % 16 != 0)
+          siblingShortTiles.insert(siblingKey(op));
       }
     });
     // Layer by layer across functions, each unpacked weight released once
@@ -161,6 +164,10 @@ private:
       int64_t fusedRows = siblingRows.lookup(siblingKey(op));
       if (fusedRows > m)
         entry = tuning.lookup(fusedRows, k, n);
+      // tl2r siblings with short tiles are not fused: the fused product's
+      // timing does not apply to them.
+      if (entry && entry->format == "tl2r" && siblingShortTiles.contains(siblingKey(op)))
+        entry = nullptr;
     }
     if (!entry || !entry->format)
       return preferred;
@@ -175,8 +182,10 @@ private:
   std::optional<PackedFormat> explicitFormat;
   PackedFormat preferred = PackedFormat::i2s;
   TuningSpec tuning;
-  /// Rows of the unpacked products of each sibling group.
+  /// Rows of the unpacked products of each sibling group, and the groups
+  /// with a product whose rows are not whole 16-row tiles.
   DenseMap<std::pair<Value, Block *>, int64_t> siblingRows;
+  DenseSet<std::pair<Value, Block *>> siblingShortTiles;
 };
 
 } // namespace
