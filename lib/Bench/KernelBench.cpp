@@ -247,8 +247,10 @@ double measureInt8Peak(const bitnet::CpuTargetInfo &target, int threads) {
   return total;
 }
 
-using Matmul = void (*)(StridedMemRefType<int32_t, 2> *,
-                        StridedMemRefType<int8_t, 2> *,
+/// The compiled @mm: result, activations (int8 codes, or with 4-bit
+/// activations the f32 values it quantizes: a rank-2 memref descriptor
+/// either way), packed weights.
+using Matmul = void (*)(StridedMemRefType<int32_t, 2> *, void *,
                         StridedMemRefType<int8_t, 2> *);
 
 struct Compiled {
@@ -286,13 +288,24 @@ bool writeFile(const std::string &path, llvm::StringRef text) {
 /// module can be compared with what was timed.
 Compiled compile(int64_t n, int64_t m, int64_t k, ref::PackedFormat format,
                  bool kernels, const KernelTuning &tuning, std::string &error,
-                 const std::string &savePrefix = "") {
+                 const std::string &savePrefix = "", int actBits = 8) {
   Compiled c;
   DialectRegistry registry;
   bitnet::registerAllDialects(registry);
   c.context = std::make_unique<MLIRContext>(registry);
   int64_t bytes = ref::packedRowBytes(format, k);
-  std::string source = llvm::formatv(R"mlir(
+  // 4-bit activations are quantized in the call (BitNet a4.8's absmean):
+  // the kernels see a 4-bit quantizer's codes, as in a compiled model.
+  std::string source =
+      actBits == 4
+          ? llvm::formatv(R"mlir(
+    func.func @mm(%x: tensor<{0}x{2}xf32>, %p: tensor<{1}x{3}xi8>) -> tensor<{0}x{1}xi32>
+        attributes {{llvm.emit_c_interface} {
+      %q, %s = bitnet.quantize %x bits 4 : tensor<{0}x{2}xf32> -> tensor<{0}x{2}xi8>, tensor<{0}xf32>
+      %a = bitnet.ternary_matmul %q, %p format <{4}> : tensor<{0}x{2}xi8>, tensor<{1}x{3}xi8> -> tensor<{0}x{1}xi32>
+      return %a : tensor<{0}x{1}xi32>
+    })mlir", n, m, k, bytes, ref::formatName(format)).str()
+          : llvm::formatv(R"mlir(
     func.func @mm(%q: tensor<{0}x{2}xi8>, %p: tensor<{1}x{3}xi8>) -> tensor<{0}x{1}xi32>
         attributes {{llvm.emit_c_interface} {
       %a = bitnet.ternary_matmul %q, %p format <{4}> : tensor<{0}x{2}xi8>, tensor<{1}x{3}xi8> -> tensor<{0}x{1}xi32>
@@ -393,6 +406,10 @@ struct Workload {
       : n(n), m(m), k(k), format(format), rowBytes(ref::packedRowBytes(format, k)),
         weightBytes(m * rowBytes) {
     q.resize(n * k);
+    x.resize(n * k);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (float &v : x)
+      v = normal(rng);
     packed.resize(weightBytes);
     std::vector<int8_t> w(m * k);
     std::uniform_int_distribution<int> act(-127, 127), trit(-1, 1);
@@ -412,12 +429,15 @@ struct Workload {
   ref::PackedFormat format;
   int64_t rowBytes, weightBytes, copies;
   std::vector<int8_t> q, packed, coldWeights;
+  std::vector<float> x; // for 4-bit activations, quantized in the call
 };
 
 /// Seconds per call of `fn` on `work` (after a warm-up call), calling for at
 /// least `budget` seconds and 3 times; cold calls rotate through the copies.
-double timeCalls(Matmul fn, Workload &work, bool cold, double budget) {
+double timeCalls(Matmul fn, Workload &work, bool cold, double budget, int actBits = 8) {
   auto qRef = view(work.q, work.n, work.k);
+  auto xRef = view(work.x, work.n, work.k);
+  void *activations = actBits == 4 ? static_cast<void *>(&xRef) : static_cast<void *>(&qRef);
   StridedMemRefType<int32_t, 2> out{};
   int64_t copy = 0;
   auto call = [&] {
@@ -425,7 +445,7 @@ double timeCalls(Matmul fn, Workload &work, bool cold, double budget) {
                            : work.packed.data();
     StridedMemRefType<int8_t, 2> pRef{weights, weights, 0, {work.m, work.rowBytes},
                                       {work.rowBytes, 1}};
-    fn(&out, &qRef, &pRef);
+    fn(&out, activations, &pRef);
     std::free(out.basePtr);
   };
   call(); // warm up (code, thread pool)
@@ -555,19 +575,20 @@ int bench::runKernelBench(const KernelBenchOptions &options) {
         Workload work(n, shape.m, shape.k, format, llvm::is_contained(caches, "cold"), rng);
         int64_t weightBytes = work.weightBytes;
         Compiled kernel = compile(n, shape.m, shape.k, format, true, tuning, error,
-                                  first ? options.saveKernel : "");
+                                  first ? options.saveKernel : "", options.actBits);
         if (!kernel.fn) {
           llvm::errs() << "bitnet-bench: " << error << "\n";
           return 1;
         }
         auto time = [&](Matmul fn, double budget, bool cold) {
-          return timeCalls(fn, work, cold, budget);
+          return timeCalls(fn, work, cold, budget, options.actBits);
         };
         // The portable loops as the naive baseline (decode, one thread).
         double naive = 0;
         if (n == 1) {
           omp_set_num_threads(1);
-          Compiled portable = compile(n, shape.m, shape.k, format, false, tuning, error);
+          Compiled portable = compile(n, shape.m, shape.k, format, false, tuning, error, "",
+                                      options.actBits);
           if (portable.fn)
             naive = time(portable.fn, 0.1, false);
         }
@@ -628,17 +649,18 @@ int bench::runKernelBench(const KernelBenchOptions &options) {
 }
 
 struct bench::KernelTimer::Impl {
-  Impl(int64_t n, int64_t m, int64_t k, ref::PackedFormat format, bool cold)
-      : rng(5), work(n, m, k, format, cold, rng), cold(cold) {}
+  Impl(int64_t n, int64_t m, int64_t k, ref::PackedFormat format, bool cold, int actBits)
+      : rng(5), work(n, m, k, format, cold, rng), cold(cold), actBits(actBits) {}
   std::mt19937 rng;
   Workload work;
   bool cold;
+  int actBits;
   std::vector<int32_t> expected; // the reference's results, once
 };
 
 bench::KernelTimer::KernelTimer(int64_t n, int64_t m, int64_t k,
-                                ref::PackedFormat format, bool cold)
-    : impl(std::make_unique<Impl>(n, m, k, format, cold)) {}
+                                ref::PackedFormat format, bool cold, int actBits)
+    : impl(std::make_unique<Impl>(n, m, k, format, cold, actBits)) {}
 
 bench::KernelTimer::~KernelTimer() = default;
 
@@ -649,7 +671,9 @@ double bench::KernelTimer::time(const std::string &mcpu, const std::string &tuni
     return -1;
   Workload &work = impl->work;
   KernelTuning tuning{&target, -1, 0, tuningFile};
-  Compiled kernel = compile(work.n, work.m, work.k, work.format, true, tuning, error);
+  const int actBits = impl->actBits;
+  Compiled kernel =
+      compile(work.n, work.m, work.k, work.format, true, tuning, error, "", actBits);
   if (!kernel.fn)
     return -1;
   // A configuration that computes the wrong thing is not a candidate.
@@ -659,13 +683,19 @@ double bench::KernelTimer::time(const std::string &mcpu, const std::string &tuni
     std::vector<int8_t> weights(work.m * work.k);
     ref::unpack(work.format, reinterpret_cast<const uint8_t *>(work.packed.data()),
                 work.m, work.k, weights.data());
-    ref::ternaryMatmul(work.q.data(), weights.data(), work.n, work.m, work.k, expected.data());
+    std::vector<int8_t> codes = work.q;
+    if (actBits == 4) { // the codes the call quantizes its activations to
+      std::vector<float> scales(work.n);
+      ref::quantizeActivations(4, work.x.data(), work.n, work.k, codes.data(), scales.data());
+    }
+    ref::ternaryMatmul(codes.data(), weights.data(), work.n, work.m, work.k, expected.data());
   }
   auto qRef = view(work.q, work.n, work.k);
+  auto xRef = view(work.x, work.n, work.k);
   auto pRef = view(work.packed, work.m, work.rowBytes);
   StridedMemRefType<int32_t, 2> out{};
   omp_set_num_threads(threads);
-  kernel.fn(&out, &qRef, &pRef);
+  kernel.fn(&out, actBits == 4 ? static_cast<void *>(&xRef) : static_cast<void *>(&qRef), &pRef);
   bool exact = std::equal(expected.begin(), expected.end(), out.data + out.offset);
   std::free(out.basePtr);
   if (!exact) {
@@ -674,8 +704,8 @@ double bench::KernelTimer::time(const std::string &mcpu, const std::string &tuni
   }
   // The best of three windows: interference from other processes only ever
   // adds time.
-  double best = timeCalls(kernel.fn, work, impl->cold, budget / 3);
+  double best = timeCalls(kernel.fn, work, impl->cold, budget / 3, actBits);
   for (int window = 1; window < 3; ++window)
-    best = std::min(best, timeCalls(kernel.fn, work, impl->cold, budget / 3));
+    best = std::min(best, timeCalls(kernel.fn, work, impl->cold, budget / 3, actBits));
   return best;
 }

@@ -220,7 +220,8 @@ bool bench::modelShapes(const TuneOptions &options, std::vector<TuneShape> &shap
     auto q = op.getActivations().getType();
     auto w = op.getWeight().getType();
     if (op.getFormat() == PackedFormat::i2s && q.hasStaticShape() && w.hasStaticShape())
-      found.insert({w.getDimSize(0), q.getDimSize(1), q.getDimSize(0)});
+      found.insert({w.getDimSize(0), q.getDimSize(1), q.getDimSize(0),
+                    hasInt4Activations(op) ? 4 : 8});
   });
   shapes.assign(found.begin(), found.end());
   if (shapes.empty()) {
@@ -282,7 +283,7 @@ int bench::runTuner(const TuneOptions &options) {
   result.target = TuningTarget{target.cpu, target.features};
   for (const TuneShape &shape : shapes) {
     bool cold = shape.n == 1;
-    KernelTimer timer(shape.n, shape.m, shape.k, ref::PackedFormat::I2S, cold);
+    KernelTimer timer(shape.n, shape.m, shape.k, ref::PackedFormat::I2S, cold, shape.actBits);
     auto measureWith = [&](KernelTimer &timer, const std::map<std::string, int64_t> &fields,
                            double &micros) {
       std::string problem;
@@ -360,10 +361,11 @@ int bench::runTuner(const TuneOptions &options) {
       }
     }
     if (!options.quiet)
-      llvm::errs() << llvm::formatv("{0,6}x{1,-6} n={2,-4} {3,9:f1} us (derived {4:f1} us, "
+      llvm::errs() << llvm::formatv("{0,6}x{1,-6} n={2,-4}{7} {3,9:f1} us (derived {4:f1} us, "
                                     "{5:f2}x): {6}\n",
                                     shape.m, shape.k, shape.n, bestMicros, defaultMicros,
-                                    defaultMicros / bestMicros, describe(best));
+                                    defaultMicros / bestMicros, describe(best),
+                                    shape.actBits == 4 ? " int4" : "");
     TernaryTuningEntry entry = entryFor(shape, best);
     entry.micros = bestMicros;
     entry.defaultMicros = defaultMicros;
@@ -376,7 +378,7 @@ int bench::runTuner(const TuneOptions &options) {
         formats.push_back(ref::PackedFormat::TL2R);
     }
     for (ref::PackedFormat format : formats) {
-      KernelTimer formatTimer(shape.n, shape.m, shape.k, format, cold);
+      KernelTimer formatTimer(shape.n, shape.m, shape.k, format, cold, shape.actBits);
       const double unmeasured = std::numeric_limits<double>::infinity();
       double formatMicros = unmeasured, i2sMicros = unmeasured;
       for (int round = 0; round < kConfirmRounds; ++round) {

@@ -49,6 +49,11 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
       cl::desc("Weight formats: i2s (default), t5, tl2r; each row of another "
                "format shows its speed-up over i2s (vs-i2s) when i2s is timed too"),
       cl::CommaSeparated, cl::cat(category));
+  static cl::opt<int> actBits(
+      "act-bits",
+      cl::desc("Activation bits: 8 (int8 codes, default) or 4 (f32 activations quantized "
+               "to int4 in each call, as BitNet a4.8)"),
+      cl::init(8), cl::cat(category));
   static DecodeTuningOptions decodeTuning(category);
   static cl::opt<std::string> tuningFile(
       "tuning-file",
@@ -74,6 +79,11 @@ int mlir::bitnet::bitnetBenchMain(int argc, char **argv) {
     options.threads.assign(threadList.begin(), threadList.end());
   if (!cacheList.empty())
     options.caches.assign(cacheList.begin(), cacheList.end());
+  if (actBits != 8 && actBits != 4) {
+    llvm::errs() << "bitnet-bench: --act-bits takes 8 or 4, not " << actBits << "\n";
+    return 1;
+  }
+  options.actBits = actBits;
   if (!formatList.empty()) {
     options.formats.clear();
     for (const std::string &name : formatList) {

@@ -38,6 +38,9 @@ struct KernelBenchOptions {
   std::vector<int> threads = {1, 2};
   std::vector<std::string> caches = {"hot", "cold"};
   std::vector<Shape> shapes = designShapes();
+  /// Activation bits: 8 (int8 codes) or 4 (BitNet a4.8: f32 activations
+  /// quantized to int4 in the timed call, which tl2r's lookup kernel uses).
+  int actBits = 8;
   /// Weight formats, each timed beside i2s (the kernels of i2s, t5, tl2r).
   std::vector<ref::PackedFormat> formats = {ref::PackedFormat::I2S};
   /// The decode kernels' knobs (-1 / 0: the target's) and a tuning file.
@@ -64,7 +67,10 @@ int runKernelBench(const KernelBenchOptions &options);
 /// tuning file. What bitnet-tune measures candidates with.
 class KernelTimer {
 public:
-  KernelTimer(int64_t n, int64_t m, int64_t k, ref::PackedFormat format, bool cold);
+  /// `actBits` 4: f32 activations quantized to int4 in each call (BitNet
+  /// a4.8), checked against the reference on their int4 codes.
+  KernelTimer(int64_t n, int64_t m, int64_t k, ref::PackedFormat format, bool cold,
+              int actBits = 8);
   ~KernelTimer();
   KernelTimer(const KernelTimer &) = delete;
   KernelTimer &operator=(const KernelTimer &) = delete;

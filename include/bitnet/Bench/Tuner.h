@@ -22,10 +22,15 @@ namespace mlir::bitnet::bench {
 /// One product to tune: an M x K weight times N tokens.
 struct TuneShape {
   int64_t m, k, n;
+  /// 8, or 4 for a model's products of int4 activations (BitNet a4.8),
+  /// which are timed with int4 activations.
+  int actBits = 8;
   bool operator<(const TuneShape &o) const {
-    return std::tie(m, k, n) < std::tie(o.m, o.k, o.n);
+    return std::tie(m, k, n, actBits) < std::tie(o.m, o.k, o.n, o.actBits);
   }
-  bool operator==(const TuneShape &o) const { return m == o.m && k == o.k && n == o.n; }
+  bool operator==(const TuneShape &o) const {
+    return m == o.m && k == o.k && n == o.n && actBits == o.actBits;
+  }
 };
 
 struct TuneOptions {

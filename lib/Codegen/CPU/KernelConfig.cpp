@@ -6,6 +6,7 @@
 
 #include "bitnet/Target/TuningSpec.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -40,6 +41,22 @@ int64_t mlir::bitnet::ternaryKernelCodePlanes(PackedFormat format) {
     return 0;
   }
   return 0;
+}
+
+bool mlir::bitnet::hasInt4Activations(TernaryMatmulOp op) {
+  Value value = op.getActivations();
+  while (Operation *def = value.getDefiningOp()) {
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::CastOp>(def)) {
+      value = def->getOperand(0);
+      continue;
+    }
+    if (auto quantize = dyn_cast<QuantizeOp>(def))
+      return value == quantize->getResult(0) && quantize.getBits() == 4;
+    if (auto quantize = dyn_cast<RmsNormQuantizeOp>(def))
+      return value == quantize->getResult(0) && quantize.getBits() == 4;
+    return false;
+  }
+  return false;
 }
 
 bool mlir::bitnet::hasTernaryLookupKernel(const CpuTargetInfo &target) {

@@ -22,6 +22,10 @@
 // chain of dependent vpdpbusd was latency-bound). A token's tables take
 // 256 bytes per 24 weights: 27 KiB for K = 2560, in L1.
 //
+// int4 activations (BitNet a4.8's absmean codes in [-8, 7], seen on the
+// quantizer that produces them) need no split: |entry| <= 24, one table
+// per half, half the lookups, negations and dot products.
+//
 // Loop nest: tables for every token and group first (shared by all rows);
 // then an scf.forall over blocks of whole 16-row tiles (threads), token
 // tiles sharing each tile's indices, chunks of groups whose tables stay in
@@ -55,7 +59,7 @@ constexpr int64_t kTileRows = 16;       // rows per tile: one per i32 lane
 constexpr int64_t kGroupWeights = 24;   // weights per group (8 triples)
 constexpr int64_t kGroupRowBytes = 5;   // bytes per row and group
 constexpr int64_t kTableEntries = 64;   // position x magnitude
-constexpr int64_t kGroupTableBytes = 4 * kTableEntries; // 2 halves x (l, h)
+
 
 Value indexConst(ImplicitLocOpBuilder &b, int64_t v) {
   return arith::ConstantIndexOp::create(b, v);
@@ -76,10 +80,12 @@ std::array<int, 3> tripleWeights(int mag) {
   return {u / 9 - 1, (u / 3) % 3 - 1, u % 3 - 1};
 }
 
-/// The tables of every token and group: [n, groups * 256] i8, per group
-/// half 0's l and h tables, then half 1's (64 entries each; see the file
-/// comment). Half `s` covers triples 4s..4s+3, i.e. weights 12s..12s+11.
-Value buildTables(ImplicitLocOpBuilder &b, Value q, int64_t n, int64_t groups) {
+/// The tables of every token and group: [n, groups * 2 * parts * 64] i8,
+/// per group half 0's tables (l then h with two parts; the activations'
+/// with one), then half 1's (64 entries each; see the file comment). Half
+/// `s` covers triples 4s..4s+3, i.e. weights 12s..12s+11.
+Value buildTables(ImplicitLocOpBuilder &b, Value q, int64_t n, int64_t groups, int64_t parts) {
+  const int64_t groupTableBytes = 2 * parts * kTableEntries;
   Type i8 = b.getI8Type();
   auto entries = VectorType::get({kTableEntries}, i8);
   auto entryMask = VectorType::get({kTableEntries}, b.getI1Type());
@@ -99,7 +105,7 @@ Value buildTables(ImplicitLocOpBuilder &b, Value q, int64_t n, int64_t groups) {
   Value pad = arith::ConstantOp::create(b, b.getI8IntegerAttr(0));
   Value fifteen = splatI8(b, kGroupWeights, 15), four = splatI8(b, kGroupWeights, 4);
   Value c0 = indexConst(b, 0), c1 = indexConst(b, 1);
-  Value init = tensor::EmptyOp::create(b, ArrayRef<int64_t>{n, groups * kGroupTableBytes}, i8);
+  Value init = tensor::EmptyOp::create(b, ArrayRef<int64_t>{n, groups * groupTableBytes}, i8);
   auto tokens = scf::ForOp::create(
       b, c0, indexConst(b, n), c1, ValueRange{init},
       [&](OpBuilder &ob, Location loc, Value token, ValueRange tokenIter) {
@@ -114,25 +120,29 @@ Value buildTables(ImplicitLocOpBuilder &b, Value q, int64_t n, int64_t groups) {
                   gb, VectorType::get({kGroupWeights}, i8), q,
                   ValueRange{token, arith::MulIOp::create(gb, group, indexConst(gb, kGroupWeights))},
                   pad, ArrayRef<bool>{false});
-              Value parts[2] = {arith::AndIOp::create(gb, a, fifteen),
-                                arith::ShRSIOp::create(gb, a, four)};
-              Value base = arith::MulIOp::create(gb, group, indexConst(gb, kGroupTableBytes));
+              SmallVector<Value, 2> values = {a};
+              if (parts == 2) {
+                Value low = arith::AndIOp::create(gb, a, fifteen);
+                Value high = arith::ShRSIOp::create(gb, a, four);
+                values = {low, high};
+              }
+              Value base = arith::MulIOp::create(gb, group, indexConst(gb, groupTableBytes));
               for (int64_t half = 0; half < 2; ++half)
-                for (int64_t part = 0; part < 2; ++part) {
+                for (int64_t part = 0; part < parts; ++part) {
                   Value table = zero;
                   for (int i = 0; i < 3; ++i) {
                     // Entry e meets activation 12*half + 3*position(e) + i.
                     SmallVector<int64_t> picks;
                     for (int e = 0; e < kTableEntries; ++e)
                       picks.push_back(12 * half + 3 * (e >> 4) + i);
-                    Value x = vector::ShuffleOp::create(gb, parts[part], parts[part], picks);
+                    Value x = vector::ShuffleOp::create(gb, values[part], values[part], picks);
                     table = arith::AddIOp::create(
                         gb, table, arith::SelectOp::create(gb, plus[i], x, zero));
                     table = arith::SubIOp::create(
                         gb, table, arith::SelectOp::create(gb, minus[i], x, zero));
                   }
                   Value at = arith::AddIOp::create(
-                      gb, base, indexConst(gb, (2 * half + part) * kTableEntries));
+                      gb, base, indexConst(gb, (half * parts + part) * kTableEntries));
                   tables = vector::TransferWriteOp::create(gb, table, tables,
                                                            ValueRange{token, at},
                                                            ArrayRef<bool>{true})
@@ -168,7 +178,10 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
 
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
-    Value tables = buildTables(b, op.getActivations(), n, groups);
+    // int8 activations in two nibble parts (l, h), int4 ones whole.
+    const int64_t parts = hasInt4Activations(op) ? 1 : 2;
+    const int64_t groupTableBytes = 2 * parts * kTableEntries;
+    Value tables = buildTables(b, op.getActivations(), n, groups, parts);
     // The tiles are laid out across rows: read the weight as one stream.
     Value weights = tensor::CollapseShapeOp::create(
         b, op.getWeight(), ArrayRef<ReassociationIndices>{{0, 1}});
@@ -189,10 +202,10 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
     // own.
     const int64_t vectorBytes = config.getVectorBytes();
     const int64_t pieces = 64 / vectorBytes, pieceRows = vectorBytes / 4;
-    // Four accumulators per piece (one per half and part) break the chain
-    // of dependent dot products of one piece; several pieces interleave
-    // their chains already (and NEON's registers also hold 16 of tables).
-    const int64_t pieceAccs = pieces == 1 ? 4 : 1;
+    // An accumulator per piece, half and part breaks the chain of dependent
+    // dot products of one piece; several pieces interleave their chains
+    // already (and NEON's registers also hold 16 of tables).
+    const int64_t pieceAccs = pieces == 1 ? 2 * parts : 1;
     auto bytes = VectorType::get({vectorBytes}, i8);
     auto lanes = VectorType::get({pieceRows}, i32);
     auto laneMask = VectorType::get({vectorBytes}, b.getI1Type());
@@ -242,7 +255,7 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
     // the i32 sums of each token, one lane per row, added to (or, from group
     // 0, written into) `acc` at column `column`. Each token has pieceAccs
     // accumulators per piece: accumulator (t * pieces + piece) * pieceAccs
-    // (+ 2 * half + part with four).
+    // (+ half * parts + part with more than one).
     auto tile = [&](ImplicitLocOpBuilder &b, Value acc, Value first, Value column, int64_t h,
                     ArrayRef<Value> tokens, int64_t groupBegin, int64_t groupEnd) -> Value {
       const bool full = h == kTileRows;
@@ -270,11 +283,11 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
               memref::PrefetchOp::create(gb, weightStream, ValueRange{ahead}, /*isWrite=*/false,
                                          /*localityHint=*/3, /*isDataCache=*/true);
             }
-            Value tableBase = arith::MulIOp::create(gb, group, indexConst(gb, kGroupTableBytes));
-            // Each token's four tables, read once per group.
+            Value tableBase = arith::MulIOp::create(gb, group, indexConst(gb, groupTableBytes));
+            // Each token's tables (2 * parts), read once per group.
             SmallVector<Value> tokenTables;
             for (Value token : tokens)
-              for (int64_t table = 0; table < 4; ++table)
+              for (int64_t table = 0; table < 2 * parts; ++table)
                 tokenTables.push_back(vector::TransferReadOp::create(
                     gb, VectorType::get({kTableEntries}, i8), tables,
                     ValueRange{token, arith::AddIOp::create(gb, tableBase,
@@ -294,13 +307,13 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
               Value negative[2] = {negative0, negative1};
               for (int64_t t = 0; t < static_cast<int64_t>(tokens.size()); ++t)
                 for (int64_t half = 0; half < 2; ++half)
-                  for (int64_t part = 0; part < 2; ++part) {
-                    Value sums = LookupOp::create(gb, tokenTables[4 * t + 2 * half + part],
-                                                  halves[half]);
+                  for (int64_t part = 0; part < parts; ++part) {
+                    Value sums = LookupOp::create(
+                        gb, tokenTables[2 * parts * t + half * parts + part], halves[half]);
                     sums = arith::SelectOp::create(
                         gb, negative[half], arith::SubIOp::create(gb, zeroBytes, sums), sums);
                     Value &sum = accs[(t * pieces + piece) * pieceAccs +
-                                      (pieceAccs == 4 ? 2 * half + part : 0)];
+                                      (pieceAccs > 1 ? half * parts + part : 0)];
                     sum = Dot4Op::create(gb, sum, part == 0 ? ones : sixteens, sums,
                                          /*a_fits_i8=*/true);
                   }
@@ -353,7 +366,7 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
     // of a long row from L2.
     const int64_t chunkGroups =
         n == 1 ? groups
-               : std::max<int64_t>(1, target.l1DataBytes / 2 / (kGroupTableBytes * tokenTile));
+               : std::max<int64_t>(1, target.l1DataBytes / 2 / (groupTableBytes * tokenTile));
     auto chunks = [&](ImplicitLocOpBuilder &b, Value acc,
                       function_ref<Value(ImplicitLocOpBuilder &, Value, int64_t, int64_t)> body) {
       for (int64_t begin = 0; begin < groups; begin += chunkGroups)

@@ -201,3 +201,22 @@ func.func @tl2r_tiles(%q: tensor<2x50xi8>, %p: tensor<37x15xi8>) -> tensor<2x37x
   %a = bitnet.ternary_matmul %q, %p format <tl2r> : tensor<2x50xi8>, tensor<37x15xi8> -> tensor<2x37xi32>
   return %a : tensor<2x37xi32>
 }
+
+// -----
+
+// int4 activations (a 4-bit bitnet.quantize): one table per half, whose
+// entries (|sum| <= 24) need no nibble split: per group two lookups and two
+// dot4, by ones only.
+// CHECK-LABEL: func @tl2r_int4
+// CHECK: scf.for {{.*}} -> (tensor<1x256xi8>)
+// CHECK-NOT: arith.shrsi
+// CHECK: scf.forall
+// CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
+// CHECK-COUNT-2: bitnet.dot4 %{{.*}}, %[[ONES:.*]], %{{.*}} {a_fits_i8}
+// CHECK-NOT: bitnet.dot4
+// CHECK: scf.forall.in_parallel
+func.func @tl2r_int4(%x: tensor<1x48xf32>, %p: tensor<16x10xi8>) -> tensor<1x16xi32> {
+  %q, %s = bitnet.quantize %x bits 4 : tensor<1x48xf32> -> tensor<1x48xi8>, tensor<1xf32>
+  %a = bitnet.ternary_matmul %q, %p format <tl2r> : tensor<1x48xi8>, tensor<16x10xi8> -> tensor<1x16xi32>
+  return %a : tensor<1x16xi32>
+}

@@ -12,6 +12,8 @@
 #include "bitnet/Dialect/BitNet/Transforms/Passes.h"
 #include "bitnet/Reference/Reference.h"
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -402,6 +404,44 @@ TEST_P(CpuPipelineJit, Int4ActivationsMatchReference) {
                                            ParserConfig(ctx));
       },
       cpuPipeline(mcpu));
+  ASSERT_TRUE(compiled.ok()) << compiled.error;
+  checkConstantWeightBitLinear(compiled, s, x, w, gamma, 4);
+}
+
+// int4 activations into tl2r weights (a tuning file picks the format): the
+// lookup kernel's single table per half (|entry| <= 24 needs no nibble
+// split) where the CPU has it.
+TEST_P(CpuPipelineJit, Int4ActivationsIntoTL2RMatchReference) {
+  const Shape s = std::get<0>(GetParam());
+  const char *mcpu = std::get<1>(GetParam());
+  if (!hostCanRun(mcpu))
+    GTEST_SKIP() << "the host cannot run " << mcpu << " code";
+  llvm::SmallString<128> tuningPath;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("tl2r", "json", tuningPath));
+  llvm::FileRemover removeTuning(tuningPath);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tuningPath, ec);
+    ASSERT_FALSE(ec);
+    os << llvm::formatv(R"({{"ternary_matmul": [{{"m": {0}, "k": {1}, "format": "tl2r"}]})", s.m,
+                        s.k);
+  }
+  std::mt19937 rng(45 + s.k);
+  std::vector<float> x = randomActivations(s, rng);
+  std::vector<int8_t> w = randomTernary(s.m * s.k, rng);
+  float gamma = 0.0417f;
+  std::string tuningFile = tuningPath.str().str();
+  CompiledModule compiled(
+      [&](MLIRContext *ctx) {
+        return parseSourceString<ModuleOp>(constantWeightModule(s, w, gamma, 4),
+                                           ParserConfig(ctx));
+      },
+      [&](OpPassManager &pm) {
+        bitnet::PipelineOptions options;
+        options.mcpu = mcpu;
+        options.tuningFile = tuningFile;
+        bitnet::buildBitNetCpuPipeline(pm, options);
+      });
   ASSERT_TRUE(compiled.ok()) << compiled.error;
   checkConstantWeightBitLinear(compiled, s, x, w, gamma, 4);
 }

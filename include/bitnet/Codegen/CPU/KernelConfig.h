@@ -50,6 +50,11 @@ int64_t ternaryKernelVectorBytes(const CpuTargetInfo &target);
 /// (i2s: 4, t5: 5); 0 for the others.
 int64_t ternaryKernelCodePlanes(PackedFormat format);
 
+/// Whether `op`'s activation codes are int4 ([-8, 7]): the values of a
+/// bitnet.quantize or bitnet.rms_norm_quantize with 4 bits (BitNet a4.8),
+/// reshaped or not. tl2r's lookup kernel then needs half the tables.
+bool hasInt4Activations(TernaryMatmulOp op);
+
 /// Whether `target` runs tl2r's lookup-table kernel (AVX-512 VBMI byte
 /// permutes and VNNI; AArch64 tbl and sdot; elsewhere tl2r takes the
 /// portable loops).
