@@ -2,6 +2,7 @@
 
 #include "bitnet/Compiler/CompileOptions.h"
 
+#include "bitnet/Reference/Reference.h"
 #include "bitnet/Target/GpuTargetInfo.h"
 #include "bitnet/Target/TuningSpec.h"
 
@@ -125,6 +126,8 @@ llvm::Error compiler::setCompileOption(CompileOptions &options,
     return integer(options.parallelMinIterations);
   if (name == "tuning-file")
     return text(options.tuningFile);
+  if (name == "weight-format")
+    return text(options.weightFormat);
   if (name == "linker")
     return text(options.linker);
   return compileError("unknown option '" + name + "'");
@@ -273,6 +276,10 @@ compiler::prepareCompileJob(const CompileOptions &options) {
     return compileError("--parallel-min-iterations must be at least 1");
   job.stages.parallelMinIterations = options.parallelMinIterations;
   job.stages.tuningFile = options.tuningFile;
+  if (!options.weightFormat.empty() && !ref::parseFormat(options.weightFormat))
+    return compileError("unknown --weight-format '" + options.weightFormat +
+                        "'; expected i2s, tl1, tl2, t5 or tl2r");
+  job.stages.weightFormat = options.weightFormat;
   // No tuning file given, compiling for this machine: bitnet-tune's file
   // for this CPU when it was measured with the same features (another
   // machine's measurements would mislead more than help).

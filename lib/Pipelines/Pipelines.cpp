@@ -108,6 +108,7 @@ void mlir::bitnet::addStage(OpPassManager &pm, const StageOptions &options,
     addDecomposition(pm);
     PackTernaryPassOptions pack;
     pack.tuningFile = options.tuningFile;
+    pack.format = options.weightFormat;
     pm.addPass(createPackTernaryPass(pack));
     // q/k/v and gate/up: one product each (packed rows concatenate).
     pm.addPass(createFuseSiblingMatmulsPass());

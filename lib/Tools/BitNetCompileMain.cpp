@@ -139,6 +139,12 @@ CommandLine parseCommandLine(int argc, char **argv) {
       cl::desc("Kernel configurations that replace the target's choices, by "
                "weight shape (JSON; docs/architecture.md)"),
       cl::value_desc("path"), cl::init(""), cl::cat(category));
+  static cl::opt<std::string> weightFormat(
+      "weight-format",
+      cl::desc("Packed format of every ternary product: i2s, t5 (1.6 bits), tl2r (1.67 "
+               "bits, lookup tables), tl1, tl2 (default: the tuning file's, else the "
+               "target's; docs/formats.md)"),
+      cl::value_desc("format"), cl::init(""), cl::cat(category));
   static cl::opt<std::string> linker(
       "linker",
       cl::desc("C compiler that links --emit=lib and exe (default: the one "
@@ -191,6 +197,7 @@ CommandLine parseCommandLine(int argc, char **argv) {
   options.decodeAccumulators = decodeTuning.accumulators;
   options.parallelMinIterations = parallelMinIterations;
   options.tuningFile = tuningFile;
+  options.weightFormat = weightFormat;
   options.linker = linker;
   line.timings = timings;
   return line;

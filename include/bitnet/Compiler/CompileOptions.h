@@ -57,6 +57,9 @@ struct CompileOptions {
   int64_t decodeAccumulators = 0;
   int64_t parallelMinIterations = 65536;
   std::string tuningFile; // kernel configurations (docs/architecture.md)
+  /// Packed format of every ternary product (i2s, tl1, tl2, t5, tl2r);
+  /// empty: the tuning file's, else the target's.
+  std::string weightFormat;
   std::string linker;     // empty: the target's default
 };
 

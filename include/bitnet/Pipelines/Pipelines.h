@@ -79,6 +79,7 @@ struct StageOptions {
   int64_t decodeAccumulators = 0;
   int64_t parallelMinIterations = 65536;
   std::string tuningFile;
+  std::string weightFormat; // every product's packed format; empty: chosen
 };
 StageOptions getStageOptions(const PipelineOptions &options);
 
