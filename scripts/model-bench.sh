@@ -9,8 +9,9 @@
 #   scripts/model-bench.sh [PRESET] [LAYERS]   (default: large, the preset's layers)
 # Environment: BUILD_DIR (build), THREADS ("1 2"), NEW_TOKENS (32),
 # WEIGHT_FORMAT (bitnet-compile --weight-format: i2s, t5, tl2r; default the
-# target's or the tuning file's), KEEP=1 to keep the export, compiled model
-# and logs in $BUILD_DIR/model-bench.
+# target's or the tuning file's), ACT_BITS (bitnet-compile --act-bits: 4
+# for int4 activations), KEEP=1 to keep the export, compiled model and logs
+# in $BUILD_DIR/model-bench.
 set -euo pipefail
 PRESET="${1:-large}"
 LAYERS="${2:-}"
@@ -35,7 +36,7 @@ echo "== compile"
 /usr/bin/time -f "bitnet-compile: %e s wall, %M KiB peak RSS" \
   "$BIN/bitnet-compile" "$WORK/model.onnx" --emit=exe -o "$WORK/model" \
   --max-context="$MAX_CONTEXT" --prefill-tokens="$PROMPT_LEN" --timings \
-  ${WEIGHT_FORMAT:+--weight-format="$WEIGHT_FORMAT"} \
+  ${WEIGHT_FORMAT:+--weight-format="$WEIGHT_FORMAT"} ${ACT_BITS:+--act-bits="$ACT_BITS"} \
   > "$WORK/compile.log" 2>&1 || { cat "$WORK/compile.log"; exit 1; }
 cat "$WORK/compile.log"
 

@@ -128,6 +128,8 @@ llvm::Error compiler::setCompileOption(CompileOptions &options,
     return text(options.tuningFile);
   if (name == "weight-format")
     return text(options.weightFormat);
+  if (name == "act-bits")
+    return integer(options.actBits);
   if (name == "linker")
     return text(options.linker);
   return compileError("unknown option '" + name + "'");
@@ -280,6 +282,10 @@ compiler::prepareCompileJob(const CompileOptions &options) {
     return compileError("unknown --weight-format '" + options.weightFormat +
                         "'; expected i2s, tl1, tl2, t5 or tl2r");
   job.stages.weightFormat = options.weightFormat;
+  if (options.actBits != 0 && options.actBits != 8 && options.actBits != 4)
+    return compileError("--act-bits must be 8, 4 or 0 (the model's own), not " +
+                        std::to_string(options.actBits));
+  job.stages.actBits = options.actBits;
   // No tuning file given, compiling for this machine: bitnet-tune's file
   // for this CPU when it was measured with the same features (another
   // machine's measurements would mislead more than help).

@@ -101,9 +101,12 @@ void mlir::bitnet::addStage(OpPassManager &pm, const StageOptions &options,
     // Graph-level rewrites of the imported attention.
     pm.addNestedPass<func::FuncOp>(createGroupedQueryAttentionPass());
     return;
-  case Stage::Quantize:
-    pm.addPass(createQuantizeActivationsPass());
+  case Stage::Quantize: {
+    QuantizeActivationsPassOptions quantize;
+    quantize.bits = options.actBits;
+    pm.addPass(createQuantizeActivationsPass(quantize));
     return;
+  }
   case Stage::Pack: {
     addDecomposition(pm);
     PackTernaryPassOptions pack;

@@ -145,6 +145,12 @@ CommandLine parseCommandLine(int argc, char **argv) {
                "bits, lookup tables), tl1, tl2 (default: the tuning file's, else the "
                "target's; docs/formats.md)"),
       cl::value_desc("format"), cl::init(""), cl::cat(category));
+  static cl::opt<int64_t> actBits(
+      "act-bits",
+      cl::desc("Activation bits of every BitLinear layer: 8 (int8 absmax), 4 (int4 "
+               "absmean, BitNet a4.8's; for exploring speed, not a trained a4.8 model), "
+               "0 (default): the model's own"),
+      cl::init(0), cl::cat(category));
   static cl::opt<std::string> linker(
       "linker",
       cl::desc("C compiler that links --emit=lib and exe (default: the one "
@@ -198,6 +204,7 @@ CommandLine parseCommandLine(int argc, char **argv) {
   options.parallelMinIterations = parallelMinIterations;
   options.tuningFile = tuningFile;
   options.weightFormat = weightFormat;
+  options.actBits = actBits;
   options.linker = linker;
   line.timings = timings;
   return line;

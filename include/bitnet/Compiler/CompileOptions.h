@@ -60,6 +60,9 @@ struct CompileOptions {
   /// Packed format of every ternary product (i2s, tl1, tl2, t5, tl2r);
   /// empty: the tuning file's, else the target's.
   std::string weightFormat;
+  /// Activation bits of every BitLinear: 8 (int8 absmax), 4 (int4 absmean,
+  /// as BitNet a4.8's), 0: each layer's own (the model's).
+  int64_t actBits = 0;
   std::string linker;     // empty: the target's default
 };
 

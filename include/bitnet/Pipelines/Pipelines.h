@@ -80,6 +80,7 @@ struct StageOptions {
   int64_t parallelMinIterations = 65536;
   std::string tuningFile;
   std::string weightFormat; // every product's packed format; empty: chosen
+  int64_t actBits = 0;      // every BitLinear's activation bits; 0: its own
 };
 StageOptions getStageOptions(const PipelineOptions &options);
 
