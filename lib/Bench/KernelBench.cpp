@@ -296,21 +296,22 @@ Compiled compile(int64_t n, int64_t m, int64_t k, ref::PackedFormat format,
   int64_t bytes = ref::packedRowBytes(format, k);
   // 4-bit activations are quantized in the call (BitNet a4.8's absmean):
   // the kernels see a 4-bit quantizer's codes, as in a compiled model.
-  std::string source =
-      actBits == 4
-          ? llvm::formatv(R"mlir(
-    func.func @mm(%x: tensor<{0}x{2}xf32>, %p: tensor<{1}x{3}xi8>) -> tensor<{0}x{1}xi32>
+  std::string activations =
+      actBits == 4 ? llvm::formatv("%x: tensor<{0}x{1}xf32>", n, k).str()
+                   : llvm::formatv("%q: tensor<{0}x{1}xi8>", n, k).str();
+  std::string quantize =
+      actBits == 4 ? llvm::formatv("%q, %s = bitnet.quantize %x bits 4 : tensor<{0}x{1}xf32> -> "
+                                   "tensor<{0}x{1}xi8>, tensor<{0}xf32>",
+                                   n, k)
+                         .str()
+                   : "";
+  std::string source = llvm::formatv(R"mlir(
+    func.func @mm({5}, %p: tensor<{1}x{3}xi8>) -> tensor<{0}x{1}xi32>
         attributes {{llvm.emit_c_interface} {
-      %q, %s = bitnet.quantize %x bits 4 : tensor<{0}x{2}xf32> -> tensor<{0}x{2}xi8>, tensor<{0}xf32>
+      {6}
       %a = bitnet.ternary_matmul %q, %p format <{4}> : tensor<{0}x{2}xi8>, tensor<{1}x{3}xi8> -> tensor<{0}x{1}xi32>
       return %a : tensor<{0}x{1}xi32>
-    })mlir", n, m, k, bytes, ref::formatName(format)).str()
-          : llvm::formatv(R"mlir(
-    func.func @mm(%q: tensor<{0}x{2}xi8>, %p: tensor<{1}x{3}xi8>) -> tensor<{0}x{1}xi32>
-        attributes {{llvm.emit_c_interface} {
-      %a = bitnet.ternary_matmul %q, %p format <{4}> : tensor<{0}x{2}xi8>, tensor<{1}x{3}xi8> -> tensor<{0}x{1}xi32>
-      return %a : tensor<{0}x{1}xi32>
-    })mlir", n, m, k, bytes, ref::formatName(format)).str();
+    })mlir", n, m, k, bytes, ref::formatName(format), activations, quantize).str();
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(source, ParserConfig(c.context.get()));
   if (!module) {
@@ -408,7 +409,7 @@ struct Workload {
     q.resize(n * k);
     x.resize(n * k);
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    for (float &v : x)
+    for (float &v : x) // (what --act-bits=4 quantizes in the call)
       v = normal(rng);
     packed.resize(weightBytes);
     std::vector<int8_t> w(m * k);

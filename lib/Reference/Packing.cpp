@@ -284,6 +284,10 @@ int64_t paddedK(PackedFormat f, int64_t k) {
   });
 }
 
+int64_t packedTileRows(PackedFormat f) {
+  return f == PackedFormat::TL2R ? TL2RTiles::kRows : 1;
+}
+
 int64_t packedRowBytes(PackedFormat f, int64_t k) {
   assert(k >= 0 && "negative K");
   return withLayout(f, [k](auto layout) {

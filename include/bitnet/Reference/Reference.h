@@ -46,6 +46,11 @@ int64_t paddedK(PackedFormat f, int64_t k);
 /// Precondition: k >= 0.
 int64_t packedRowBytes(PackedFormat f, int64_t k);
 
+/// Rows packed together: 16 for TL2R (its tiles), 1 for the formats packed
+/// row by row. Packed matrices concatenate into the packed rows of the
+/// stacked matrix when every part but the last has a multiple of this.
+int64_t packedTileRows(PackedFormat f);
+
 /// Per-tensor absmean weight scale:
 ///   gamma = max(mean|W|, 1e-5f)
 /// where mean|W| = float(sum / double(count)), the sum being a sequential

@@ -97,6 +97,11 @@ TEST(Format, PackedRowBytes) {
   EXPECT_EQ(packedRowBytes(PackedFormat::T5, 8640), 1728);
 }
 
+TEST(Format, PackedTileRows) {
+  for (PackedFormat f : kAllFormats)
+    EXPECT_EQ(packedTileRows(f), f == PackedFormat::TL2R ? 16 : 1) << formatName(f);
+}
+
 TEST(Format, PaddedK) {
   EXPECT_EQ(paddedK(PackedFormat::I2S, 0), 0);
   EXPECT_EQ(paddedK(PackedFormat::TL1, 0), 0);

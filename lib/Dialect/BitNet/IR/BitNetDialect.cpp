@@ -49,6 +49,10 @@ ref::PackedFormat mlir::bitnet::toReferenceFormat(PackedFormat format) {
   llvm_unreachable("unknown packed format");
 }
 
+int64_t mlir::bitnet::getPackedTileRows(PackedFormat format) {
+  return ref::packedTileRows(toReferenceFormat(format));
+}
+
 int64_t mlir::bitnet::getPackedRowBytes(PackedFormat format, int64_t k) {
   return ref::packedRowBytes(toReferenceFormat(format), k);
 }

@@ -60,15 +60,16 @@ size_t weightBytes(TernaryMatmulOp op) {
   return op.getWeight().getType().getNumElements();
 }
 
-/// Whether the packed weights of `ops` concatenated are one packed weight:
-/// always for formats packed row by row; for tl2r (tiles of 16 rows) only
-/// when no part ends in a short tile.
+/// Whether the packed weights of `ops` (of one format) concatenated are
+/// one packed weight: always for formats packed row by row; for tl2r's
+/// 16-row tiles only when every part has whole tiles (so that the fused
+/// product has no short tile inside either).
 bool tilesConcatenate(ArrayRef<TernaryMatmulOp> ops) {
   TernaryMatmulOp first = ops.front();
-  return first.getFormat() != PackedFormat::tl2r ||
-         llvm::all_of(ops, [](TernaryMatmulOp op) {
-           return op.getWeight().getType().getDimSize(0) % 16 == 0;
-         });
+  int64_t tileRows = getPackedTileRows(*first.getFormat());
+  return llvm::all_of(ops, [&](TernaryMatmulOp op) {
+    return op.getWeight().getType().getDimSize(0) % tileRows == 0;
+  });
 }
 
 /// Fused weights by their parts (the parts' attributes, in order).

@@ -20,6 +20,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <numeric>
+
 namespace mlir::bitnet {
 #define GEN_PASS_DEF_PACKTERNARYPASS
 #include "bitnet/Dialect/BitNet/Passes.h.inc"
@@ -47,8 +49,8 @@ struct PackTernaryPass
         unpacked.push_back(op);
         int64_t rows = op.getWeight().getType().getDimSize(0);
         siblingRows[siblingKey(op)] += rows;
-        if (rows % 16 != 0)
-          siblingShortTiles.insert(siblingKey(op));
+        int64_t &gcd = siblingRowsGcd[siblingKey(op)];
+        gcd = std::gcd(gcd, rows);
       }
     });
     // Layer by layer across functions, each unpacked weight released once
@@ -164,9 +166,12 @@ private:
       int64_t fusedRows = siblingRows.lookup(siblingKey(op));
       if (fusedRows > m)
         entry = tuning.lookup(fusedRows, k, n);
-      // tl2r siblings with short tiles are not fused: the fused product's
-      // timing does not apply to them.
-      if (entry && entry->format == "tl2r" && siblingShortTiles.contains(siblingKey(op)))
+      // Siblings that the format's tiles keep apart (tl2r's 16 rows) are
+      // not fused: the fused product's timing does not apply to them.
+      std::optional<PackedFormat> fusedFormat =
+          entry && entry->format ? symbolizePackedFormat(*entry->format) : std::nullopt;
+      if (fusedFormat &&
+          siblingRowsGcd.lookup(siblingKey(op)) % getPackedTileRows(*fusedFormat) != 0)
         entry = nullptr;
     }
     if (!entry || !entry->format)
@@ -182,10 +187,9 @@ private:
   std::optional<PackedFormat> explicitFormat;
   PackedFormat preferred = PackedFormat::i2s;
   TuningSpec tuning;
-  /// Rows of the unpacked products of each sibling group, and the groups
-  /// with a product whose rows are not whole 16-row tiles.
-  DenseMap<std::pair<Value, Block *>, int64_t> siblingRows;
-  DenseSet<std::pair<Value, Block *>> siblingShortTiles;
+  /// Rows of the unpacked products of each sibling group: their sum, and
+  /// their greatest common divisor (whether they are whole tiles).
+  DenseMap<std::pair<Value, Block *>, int64_t> siblingRows, siblingRowsGcd;
 };
 
 } // namespace

@@ -48,6 +48,9 @@ ref::PackedFormat toReferenceFormat(PackedFormat format);
 /// (see docs/formats.md).
 int64_t getPackedRowBytes(PackedFormat format, int64_t k);
 
+/// Rows packed together in `format`: 16 for tl2r's tiles, else 1.
+int64_t getPackedTileRows(PackedFormat format);
+
 /// The largest ternary weight (in elements) that passes keep as one byte a
 /// weight before packing; larger ones stay packed (bitnet.unpack of packed
 /// bytes), so that a compile's memory follows the packed weight bytes.
