@@ -11,9 +11,16 @@
 
 #include "bitnet/Target/CpuTargetInfo.h"
 
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::bitnet {
+
+/// The packed weight `weight` (a static [M, row bytes] i8 tensor) as the
+/// 1-D memref software prefetches address: its buffer (read-only, so
+/// bufferization aliases it, no copy), one byte stream so that a prefetch
+/// past a row's end lands in the next row.
+Value weightByteStream(ImplicitLocOpBuilder &b, Value weight);
 
 /// tl2r products to the lookup-table kernel on targets that have it
 /// (hasTernaryLookupKernel).

@@ -40,7 +40,6 @@
 #include "bitnet/Dialect/BitNet/IR/BitNet.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -189,13 +188,7 @@ struct TernaryLookupKernel : OpRewritePattern<TernaryMatmulOp> {
     // multiply-add kernel's decode does: the hardware prefetchers alone
     // left this stream at half the bandwidth), through the weight's buffer.
     const int64_t prefetchBytes = config.getPrefetchDistance();
-    Value weightStream;
-    if (prefetchBytes > 0) {
-      Value buffer = bufferization::ToBufferOp::create(
-          b, MemRefType::get({m, rowBytes}, i8), op.getWeight(), /*read_only=*/true);
-      weightStream = memref::CollapseShapeOp::create(
-          b, buffer, ArrayRef<ReassociationIndices>{{0, 1}});
-    }
+    Value weightStream = prefetchBytes > 0 ? weightByteStream(b, op.getWeight()) : Value();
 
     // A tile's 64 index bytes in `pieces` vectors of V bytes (AVX-512: one
     // of 64; NEON: four of 16), each V / 4 rows with accumulators of their

@@ -273,17 +273,9 @@ struct CodePlaneMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
       zeroAcc16 = arith::ConstantOp::create(
           b, DenseElementsAttr::get(VectorType::get({vectorBytes / 2}, b.getI16Type()),
                                     b.getI16IntegerAttr(0)));
-    // Software prefetch needs an address: the weights' buffer (read-only,
-    // so bufferization aliases the argument, no copy), as one byte stream so
-    // a prefetch past a row's end lands in the next row.
+    // Software prefetch needs an address: the weights' byte stream.
     const int64_t prefetchBytes = config.getPrefetchDistance();
-    Value weightStream;
-    if (prefetchBytes > 0) {
-      Value buffer = bufferization::ToBufferOp::create(
-          b, MemRefType::get({m, rowBytes}, i8), w, /*read_only=*/true);
-      weightStream = memref::CollapseShapeOp::create(
-          b, buffer, ArrayRef<ReassociationIndices>{{0, 1}});
-    }
+    Value weightStream = prefetchBytes > 0 ? weightByteStream(b, w) : Value();
 
     // One register tile: `rows` (block-local row indices) x `tokens`
     // accumulators over all chunks; each decoded code plane meets every
@@ -532,6 +524,17 @@ struct CodePlaneMatmulKernel : OpRewritePattern<TernaryMatmulOp> {
 private:
   CpuTargetInfo target;
 };
+
+} // namespace
+
+Value mlir::bitnet::weightByteStream(ImplicitLocOpBuilder &b, Value weight) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  Value buffer = bufferization::ToBufferOp::create(
+      b, MemRefType::get(type.getShape(), type.getElementType()), weight, /*read_only=*/true);
+  return memref::CollapseShapeOp::create(b, buffer, ArrayRef<ReassociationIndices>{{0, 1}});
+}
+
+namespace {
 
 struct ConvertTernaryMatmulToVectorPass
     : mlir::bitnet::impl::ConvertTernaryMatmulToVectorPassBase<
